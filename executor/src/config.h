@@ -1,0 +1,38 @@
+/* Supervisor configuration: the result of the supervisor steps. */
+#ifndef TSN_CONFIG_H
+#define TSN_CONFIG_H
+
+#include <stdbool.h>
+
+struct step;
+
+#define MAX_FORWARDS 64
+
+struct forward {
+	int from, to;
+};
+
+struct config {
+	unsigned long ns_flags;	/* CLONE_NEW* for clone(2) */
+	int ns_index;		/* step index of `namespaces`, -1 if none */
+	bool console;
+	int console_index;
+	bool escape_kill;
+	struct forward forwards[MAX_FORWARDS];
+	int nforwards;
+	bool wait_go;
+};
+
+/* "mount,pid,..." -> CLONE_NEW* flags; also used by init's `unshare`. */
+int parse_namespaces(const char *list, unsigned long *flags);
+
+/* The signal TO that FROM is forwarded as, or 0 if it is not forwarded. */
+int forward_target(const struct config *cfg, int from);
+
+int sup_namespaces(struct config *cfg, const struct step *st);
+int sup_console(struct config *cfg, const struct step *st);
+int sup_escape(struct config *cfg, const struct step *st);
+int sup_forward_signal(struct config *cfg, const struct step *st);
+int sup_wait_go(struct config *cfg, const struct step *st);
+
+#endif

@@ -1,0 +1,161 @@
+#include "console.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define ESCAPE_BYTE 0x1d	/* Ctrl-] */
+#define ESCAPE_WINDOW_MS 1000
+
+int console_open(struct console *c)
+{
+	/* Non-blocking: the relay must never stall on the master. */
+	c->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (c->master < 0)
+		return -1;
+	if (grantpt(c->master) < 0 || unlockpt(c->master) < 0 ||
+	    ptsname_r(c->master, c->slave_path, sizeof c->slave_path) != 0)
+		return -1;
+	return 0;
+}
+
+void console_raw(struct console *c)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &c->saved) < 0)
+		return;
+	raw = c->saved;
+	cfmakeraw(&raw);
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
+		c->raw = true;
+}
+
+void console_restore(struct console *c)
+{
+	if (c->raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &c->saved);
+	c->raw = false;
+}
+
+void console_sync_winsize(struct console *c)
+{
+	struct winsize ws;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		ioctl(c->master, TIOCSWINSZ, &ws);
+}
+
+static void set_hup(struct console *c)
+{
+	c->hup = true;
+	c->hup_since = now_ms();
+}
+
+int console_timeout(struct console *c)
+{
+	long long left;
+
+	if (!c->hup)
+		return -1;
+	left = c->hup_since + HUP_RETRY_MS - now_ms();
+	if (left > 0)
+		return (int)left;
+	c->hup = false;		/* poll the master again */
+	return -1;
+}
+
+/* Three Ctrl-] within a second. The bytes are still passed through. */
+static bool escape_typed(struct console *c, const char *buf, size_t n)
+{
+	for (size_t i = 0; c->escape_kill && i < n; i++) {
+		if ((unsigned char)buf[i] != ESCAPE_BYTE)
+			continue;
+		c->presses[0] = c->presses[1];
+		c->presses[1] = c->presses[2];
+		c->presses[2] = now_ms();
+		if (c->presses[0] && c->presses[2] - c->presses[0] <= ESCAPE_WINDOW_MS)
+			return true;
+	}
+	return false;
+}
+
+bool console_read_stdin(struct console *c)
+{
+	size_t room = sizeof c->pending - c->npending;
+	ssize_t n = read(STDIN_FILENO, c->pending + c->npending, room);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	if (n <= 0) {
+		c->stdin_eof = true;	/* stop reading, keep relaying output */
+		return false;
+	}
+	c->npending += (size_t)n;
+	return escape_typed(c, c->pending + c->npending - n, (size_t)n);
+}
+
+void console_write_master(struct console *c)
+{
+	ssize_t n = write(c->master, c->pending, c->npending);
+
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			set_hup(c);	/* keep the bytes for the next slave */
+		return;
+	}
+	c->npending -= (size_t)n;
+	memmove(c->pending, c->pending + n, c->npending);
+}
+
+/* One read from the master to stdout: 1 data, 0 nothing now, -1 no slave. */
+static int copy_master(struct console *c)
+{
+	char buf[65536];
+	ssize_t n = read(c->master, buf, sizeof buf);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;	/* EIO: every slave fd is closed (or hung up) */
+	if (!c->stdout_dead && write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
+		c->stdout_dead = true;
+	return 1;
+}
+
+void console_read_master(struct console *c, short revents)
+{
+	int r = copy_master(c);
+
+	/* POLLHUP without data to read also means "no slave": do not spin. */
+	if (r < 0 || (r == 0 && (revents & (POLLHUP | POLLERR))))
+		set_hup(c);
+}
+
+void console_drain(struct console *c)
+{
+	while (copy_master(c) > 0)
+		;
+}
+
+int console_attach(const char *slave_path)
+{
+	int fd;
+
+	if (setsid() < 0)
+		return -1;
+	fd = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, TIOCSCTTY, 0) < 0 || dup2(fd, 0) < 0 ||
+	    dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}

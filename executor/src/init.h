@@ -1,0 +1,14 @@
+#ifndef TSN_INIT_H
+#define TSN_INIT_H
+
+#include <sys/types.h>
+
+struct config;
+struct plan;
+
+/* Runs in the cloned child: waits for release, walks the init steps, execs.
+ * PARENT is what getppid() must return (0 in a new PID namespace). */
+void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
+	       const char *slave_path, pid_t parent) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,311 @@
+/*
+ * Mount steps. Targets are resolved inside the root (resolve.c) to an O_PATH
+ * fd and mount(2) is pointed at /proc/self/fd/N, so the path is looked up
+ * exactly once and a symlink swapped in afterwards cannot redirect it.
+ * Per-mount attributes of bind mounts are changed with mount_setattr(2),
+ * which sets only the bits asked for (unlike MS_REMOUNT, which replaces them
+ * all) and can apply them to a whole tree.
+ */
+#include "plan.h"
+#include "resolve.h"
+#include "steps.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+enum mflag_kind { MF_SB, MF_ATTR, MF_PROP, MF_BIND };
+
+static const struct {
+	const char *name;
+	enum mflag_kind kind;
+	unsigned long ms;	/* mount(2) flag */
+	uint64_t attr;		/* mount_setattr(2) attribute */
+} mflags[] = {
+	{ "ro", MF_ATTR, MS_RDONLY, MOUNT_ATTR_RDONLY },
+	{ "nosuid", MF_ATTR, MS_NOSUID, MOUNT_ATTR_NOSUID },
+	{ "nodev", MF_ATTR, MS_NODEV, MOUNT_ATTR_NODEV },
+	{ "noexec", MF_ATTR, MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+	{ "noatime", MF_ATTR, MS_NOATIME, MOUNT_ATTR_NOATIME },
+	{ "nodiratime", MF_ATTR, MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+	{ "relatime", MF_ATTR, MS_RELATIME, MOUNT_ATTR_RELATIME },
+	{ "strictatime", MF_ATTR, MS_STRICTATIME, MOUNT_ATTR_STRICTATIME },
+	/* superblock flags: meaningless for a bind mount */
+	{ "sync", MF_SB, MS_SYNCHRONOUS, 0 },
+	{ "dirsync", MF_SB, MS_DIRSYNC, 0 },
+	{ "bind", MF_BIND, MS_BIND, 0 },
+	{ "rbind", MF_BIND, MS_BIND | MS_REC, 0 },
+	{ "private", MF_PROP, MS_PRIVATE, 0 },
+	{ "rprivate", MF_PROP, MS_PRIVATE | MS_REC, 0 },
+	{ "slave", MF_PROP, MS_SLAVE, 0 },
+	{ "rslave", MF_PROP, MS_SLAVE | MS_REC, 0 },
+	{ "shared", MF_PROP, MS_SHARED, 0 },
+	{ "rshared", MF_PROP, MS_SHARED | MS_REC, 0 },
+	{ "unbindable", MF_PROP, MS_UNBINDABLE, 0 },
+	{ "runbindable", MF_PROP, MS_UNBINDABLE | MS_REC, 0 },
+};
+
+struct mount_flags {
+	unsigned long ms;	/* flags for the first mount(2) call */
+	unsigned long prop;	/* propagation, applied by a separate call */
+	struct mount_attr attr;	/* bind mounts: per-mount attributes */
+	bool bind;
+};
+
+static int add_mount_flag(struct mount_flags *mf, const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof mflags / sizeof mflags[0]; i++) {
+		if (strlen(mflags[i].name) != len ||
+		    strncmp(mflags[i].name, name, len))
+			continue;
+		if (mflags[i].kind == MF_PROP) {
+			mf->prop |= mflags[i].ms;
+			return 0;
+		}
+		mf->ms |= mflags[i].ms;
+		mf->bind |= mflags[i].kind == MF_BIND;
+		mf->attr.attr_set |= mflags[i].attr;
+		/* The atime modes are one field: clear it before setting it. */
+		if (mflags[i].ms & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME))
+			mf->attr.attr_clr |= MOUNT_ATTR__ATIME;
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_mount_flags(const char *list, struct mount_flags *mf)
+{
+	memset(mf, 0, sizeof *mf);
+	while (*list) {
+		size_t len = strcspn(list, ",");
+		if (len && add_mount_flag(mf, list, len) < 0)
+			return -1;
+		list += len;
+		if (*list == ',')
+			list++;
+	}
+	return 0;
+}
+
+static int parse_create(const char *create, const char *source, bool bind,
+			enum create_kind *kind)
+{
+	struct stat sb;
+
+	if (!strcmp(create, "dir"))
+		*kind = CREATE_DIR;
+	else if (!strcmp(create, "file"))
+		*kind = CREATE_FILE;
+	else if (!strcmp(create, "none"))
+		*kind = CREATE_NONE;
+	else if (strcmp(create, "auto") != 0)
+		return fail(EINVAL, create);
+	else if (!bind)
+		*kind = CREATE_DIR;	/* filesystems are mounted on directories */
+	else if (stat(source, &sb) < 0)
+		return fail(errno, source);
+	else
+		*kind = S_ISDIR(sb.st_mode) ? CREATE_DIR : CREATE_FILE;
+	return 0;
+}
+
+/* Per-mount attributes and propagation of the mount now on top of PATH.
+ * PATH is resolved again: the fd used for mounting is the one underneath. */
+static int finish_mount(int rootfd, const char *path,
+			const struct mount_flags *mf)
+{
+	char proc[32];
+	int fd, rc = 0;
+	unsigned int at = AT_EMPTY_PATH | ((mf->ms & MS_REC) ? AT_RECURSIVE : 0);
+
+	if (!(mf->bind && (mf->attr.attr_set || mf->attr.attr_clr)) && !mf->prop)
+		return 0;
+	fd = resolve_open(rootfd, path, 0);
+	if (fd < 0)
+		return fail(errno, path);
+	if (mf->bind && (mf->attr.attr_set || mf->attr.attr_clr)) {
+		struct mount_attr attr = mf->attr;
+		if (mount_setattr(fd, "", at, &attr, sizeof attr) < 0)
+			rc = fail(errno, path);
+	}
+	if (rc == 0 && mf->prop &&
+	    mount(NULL, fd_path(fd, proc), NULL, mf->prop, NULL) < 0)
+		rc = fail(errno, path);
+	close(fd);
+	return rc;
+}
+
+int step_mount(struct init_state *st, const struct step *s)
+{
+	const char *source = s->args[0].str, *target = s->args[1].str;
+	const char *fstype = s->args[2].str, *data = s->args[4].str;
+	struct mount_flags mf;
+	enum create_kind kind = CREATE_NONE;
+	char proc[32];
+	int fd, rc;
+
+	if (parse_mount_flags(s->args[3].str, &mf) < 0)
+		return fail(EINVAL, s->args[3].str);
+	if (parse_create(s->args[5].str, source, mf.bind, &kind) < 0)
+		return -1;
+	fd = resolve_create(st->rootfd, target, kind);
+	if (fd < 0)
+		return fail(errno, target);
+	if (mf.bind)
+		rc = mount(source, fd_path(fd, proc), NULL,
+			   MS_BIND | (mf.ms & MS_REC), NULL);
+	else
+		rc = mount(source, fd_path(fd, proc), fstype, mf.ms,
+			   *data ? data : NULL);
+	if (rc < 0)
+		rc = fail(errno, target);
+	close(fd);
+	return rc < 0 ? rc : finish_mount(st->rootfd, target, &mf);
+}
+
+int step_propagation(struct init_state *st, const struct step *s)
+{
+	const char *mode = s->args[0].str;
+	unsigned long flag;
+
+	(void)st;
+	if (!strcmp(mode, "private"))
+		flag = MS_PRIVATE;
+	else if (!strcmp(mode, "slave"))
+		flag = MS_SLAVE;
+	else if (!strcmp(mode, "shared"))
+		flag = MS_SHARED;
+	else
+		return fail(EINVAL, mode);
+	if (mount(NULL, "/", NULL, MS_REC | flag, NULL) < 0)
+		return fail(errno, "/");
+	return 0;
+}
+
+/* Replaces the root fd that inside paths resolve in. */
+static void set_root(struct init_state *st, int fd)
+{
+	if (st->rootfd >= 0)
+		close(st->rootfd);
+	st->rootfd = fd;
+}
+
+int step_enter_root(struct init_state *st, const struct step *s)
+{
+	const char *path = s->args[0].str;
+	int fd;
+
+	/* pivot_root(2) needs the new root to be a mount point. */
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return fail(errno, path);
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(errno, path);
+	set_root(st, fd);
+	return 0;
+}
+
+int step_bind_console(struct init_state *st, const struct step *s)
+{
+	const char *path = s->args[0].str;
+	char src[32], dst[32];
+	int fd, rc = 0;
+
+	if (st->slavefd < 0)
+		return fail(0, "no console");
+	fd = resolve_create(st->rootfd, path, CREATE_FILE);
+	if (fd < 0)
+		return fail(errno, path);
+	if (mount(fd_path(st->slavefd, src), fd_path(fd, dst), NULL, MS_BIND,
+		  NULL) < 0)
+		rc = fail(errno, path);
+	close(fd);
+	return rc;
+}
+
+int step_pivot_root(struct init_state *st, const struct step *s)
+{
+	int fd;
+
+	(void)s;
+	/* pivot_root(".", ".") stacks the old root on top of the new one;
+	 * the detach below then removes it without needing a directory for
+	 * it inside the container. */
+	if (fchdir(st->rootfd) < 0)
+		return fail(errno, "fchdir");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return fail(errno, "pivot_root");
+	/* Never let the detach propagate back into the host's mounts. */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return fail(errno, "old root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return fail(errno, "old root");
+	if (chdir("/") < 0)
+		return fail(errno, "/");
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(errno, "/");
+	set_root(st, fd);
+	return 0;
+}
+
+int step_mask(struct init_state *st, const struct step *s)
+{
+	const char *path = s->args[0].str;
+	struct stat sb;
+	char proc[32];
+	int fd, rc;
+
+	fd = resolve_open(st->rootfd, path, 0);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : fail(errno, path);
+	if (fstat(fd, &sb) < 0)
+		rc = -1;
+	else if (S_ISDIR(sb.st_mode))
+		rc = mount("tmpfs", fd_path(fd, proc), "tmpfs",
+			   MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	else
+		rc = mount("/dev/null", fd_path(fd, proc), NULL, MS_BIND, NULL);
+	if (rc < 0)
+		rc = fail(errno, path);
+	close(fd);
+	return rc;
+}
+
+int step_readonly(struct init_state *st, const struct step *s)
+{
+	const char *path = s->args[0].str;
+	struct mount_flags mf = { .ms = MS_BIND | MS_REC, .bind = true };
+	char proc[32];
+	int fd, rc;
+
+	fd = resolve_open(st->rootfd, path, 0);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : fail(errno, path);
+	fd_path(fd, proc);
+	rc = mount(proc, proc, NULL, MS_BIND | MS_REC, NULL);
+	close(fd);
+	if (rc < 0)
+		return fail(errno, path);
+	mf.attr.attr_set = MOUNT_ATTR_RDONLY;
+	return finish_mount(st->rootfd, path, &mf);
+}
+
+int step_chdir(struct init_state *st, const struct step *s)
+{
+	const char *path = s->args[0].str;
+	int fd = resolve_open(st->rootfd, path, O_DIRECTORY), rc = 0;
+
+	if (fd < 0)
+		return fail(errno, path);
+	if (fchdir(fd) < 0)
+		rc = fail(errno, path);
+	close(fd);
+	return rc;
+}

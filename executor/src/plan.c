@@ -1,0 +1,211 @@
+/*
+ * Plan parser. Tokens are NUL-terminated strings; each step is an opcode
+ * followed by a fixed number of arguments, a list argument being a decimal
+ * count and that many tokens. The parser pulls tokens one at a time so it
+ * knows an `end` opcode from an argument that happens to read "end", and
+ * keeps whatever follows `end` for the control-message reader.
+ */
+#include "plan.h"
+#include "config.h"
+#include "protocol.h"
+#include "steps.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_LIST 65536
+#define MAX_STEPS 65536
+
+#define LIST(i) (1u << (i))
+
+static const struct opdef opdefs[] = {
+	/* supervisor steps: applied while parsing, before the clone */
+	{ "namespaces", 1, 0, sup_namespaces, NULL },
+	{ "console", 0, 0, sup_console, NULL },
+	{ "escape", 1, 0, sup_escape, NULL },
+	{ "forward-signal", 2, 0, sup_forward_signal, NULL },
+	{ "wait-go", 0, 0, sup_wait_go, NULL },
+	/* init steps: run in order by init after the clone */
+	{ "setsid", 0, 0, NULL, step_setsid },
+	{ "unshare", 1, 0, NULL, step_unshare },
+	{ "hostname", 1, 0, NULL, step_hostname },
+	{ "loopback-up", 0, 0, NULL, step_loopback_up },
+	{ "propagation", 1, 0, NULL, step_propagation },
+	{ "enter-root", 1, 0, NULL, step_enter_root },
+	{ "mount", 6, 0, NULL, step_mount },
+	{ "mknod", 7, 0, NULL, step_mknod },
+	{ "symlink", 2, 0, NULL, step_symlink },
+	{ "bind-console", 1, 0, NULL, step_bind_console },
+	{ "pivot-root", 0, 0, NULL, step_pivot_root },
+	{ "mask", 1, 0, NULL, step_mask },
+	{ "readonly", 1, 0, NULL, step_readonly },
+	{ "chdir", 1, 0, NULL, step_chdir },
+	{ "no-new-privileges", 0, 0, NULL, step_no_new_privileges },
+	{ "credentials", 8, LIST(2), NULL, step_credentials },
+	{ "env", 1, LIST(0), NULL, step_env },
+	{ "exec", 1, LIST(0), NULL, step_exec },
+};
+
+struct failure failure;
+
+int fail(int err, const char *detail)
+{
+	failure.err = err;
+	failure.detail = detail;
+	failure.status = 125;
+	return -1;
+}
+
+struct reader {
+	int fd;
+	char buf[65536];
+	size_t start, end;
+	struct plan *plan;
+};
+
+static void __attribute__((noreturn)) plan_error(const char *what,
+						 const char *name)
+{
+	ctl_send("error -1 plan 0 %s%s%s", what, name ? ": " : "",
+		 name ? name : "");
+	exit(125);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		plan_error("out of memory", NULL);
+	return p;
+}
+
+/* Returns the next token (a private copy), reading more when needed. */
+static char *next_token(struct reader *r)
+{
+	for (;;) {
+		char *start = r->buf + r->start;
+		char *nul = memchr(start, '\0', r->end - r->start);
+		ssize_t n;
+
+		if (nul) {
+			char *tok = strdup(start);
+			if (!tok)
+				plan_error("out of memory", NULL);
+			r->start = (size_t)(nul - r->buf) + 1;
+			return tok;
+		}
+		memmove(r->buf, start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+		if (r->end == sizeof r->buf)
+			plan_error("token too long", NULL);
+		n = read(r->fd, r->buf + r->end, sizeof r->buf - r->end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			plan_error("unexpected end of plan", NULL);
+		r->end += (size_t)n;
+	}
+}
+
+static const struct opdef *opdef_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof opdefs / sizeof opdefs[0]; i++)
+		if (!strcmp(opdefs[i].name, name))
+			return &opdefs[i];
+	return NULL;
+}
+
+static void read_arg(struct reader *r, struct arg *a, bool list)
+{
+	uint64_t n;
+
+	a->str = next_token(r);
+	if (!list)
+		return;
+	if (parse_u64(a->str, 10, MAX_LIST, &n) < 0)
+		plan_error("bad list count", a->str);
+	a->count = n;
+	a->items = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		a->items[i] = next_token(r);
+}
+
+static struct step *add_step(struct plan *plan)
+{
+	static size_t cap;
+
+	if (plan->nsteps == MAX_STEPS)
+		plan_error("too many steps", NULL);
+	if (plan->nsteps == cap) {
+		cap = cap ? cap * 2 : 64;
+		plan->steps = realloc(plan->steps, cap * sizeof *plan->steps);
+		if (!plan->steps)
+			plan_error("out of memory", NULL);
+	}
+	memset(&plan->steps[plan->nsteps], 0, sizeof plan->steps[0]);
+	return &plan->steps[plan->nsteps++];
+}
+
+/* Supervisor steps take effect now; a bad one is reported by its index. */
+static void apply_supervisor_step(struct config *cfg, const struct step *st)
+{
+	if (st->op->supervisor(cfg, st) == 0)
+		return;
+	ctl_send("error %d %s %d %s", st->index, st->op->name, failure.err,
+		 failure.detail ? failure.detail : "");
+	exit(125);
+}
+
+/* Init must end by exec'ing a command: anything after it could never run. */
+static void validate(const struct plan *plan)
+{
+	const struct step *last = NULL;
+
+	for (size_t i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].op->init)
+			last = &plan->steps[i];
+	if (!last || strcmp(last->op->name, "exec") != 0)
+		plan_error("the last init step must be exec", NULL);
+	if (last->args[0].count == 0)
+		plan_error("exec needs a command", NULL);
+}
+
+void plan_read(int fd, struct config *cfg, struct plan *plan)
+{
+	static struct reader r;
+	char *magic;
+
+	r.fd = fd;
+	magic = next_token(&r);
+	if (strcmp(magic, PLAN_MAGIC) != 0)
+		plan_error("bad magic", magic);
+	for (int index = 0;; index++) {
+		char *name = next_token(&r);
+		const struct opdef *op;
+		struct step *st;
+
+		if (!strcmp(name, "end"))
+			break;
+		op = opdef_find(name);
+		if (!op)
+			plan_error("unknown opcode", name);
+		st = add_step(plan);
+		st->op = op;
+		st->index = index;
+		for (int a = 0; a < op->nargs; a++)
+			read_arg(&r, &st->args[a], op->lists & LIST(a));
+		if (op->supervisor)
+			apply_supervisor_step(cfg, st);
+	}
+	validate(plan);
+	plan->nleftover = r.end - r.start;
+	if (plan->nleftover > sizeof plan->leftover)
+		plan->nleftover = sizeof plan->leftover;
+	memcpy(plan->leftover, r.buf + r.start, plan->nleftover);
+}

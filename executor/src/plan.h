@@ -1,0 +1,65 @@
+/*
+ * The plan: what TypeScript decided, as parsed steps. See docs/executor.md.
+ *
+ * Every opcode is described once, in the table in plan.c: its name, its
+ * number of arguments, which of them are lists, and the function that
+ * carries it out -- either in the supervisor before the clone, or in init.
+ */
+#ifndef TSN_PLAN_H
+#define TSN_PLAN_H
+
+#include <stddef.h>
+
+#define PLAN_MAGIC "TSNPLAN/1"
+#define MAX_ARGS 8
+
+struct arg {
+	const char *str;	/* a scalar argument (for a list: its count) */
+	size_t count;		/* a list argument: number of items */
+	char **items;		/* a list argument: NULL-terminated */
+};
+
+struct config;
+struct init_state;
+
+struct step {
+	const struct opdef *op;
+	int index;		/* 0-based position among all steps */
+	struct arg args[MAX_ARGS];
+};
+
+struct opdef {
+	const char *name;
+	int nargs;
+	unsigned lists;		/* bit i set: argument i is a list */
+	int (*supervisor)(struct config *, const struct step *);
+	int (*init)(struct init_state *, const struct step *);
+};
+
+struct plan {
+	struct step *steps;
+	size_t nsteps;
+	char leftover[4096];	/* bytes read past `end`: control messages */
+	size_t nleftover;
+};
+
+/*
+ * Why a step failed. Step functions return fail(...) so the caller can
+ * report `error INDEX OPCODE ERRNO DETAIL`; status is init's exit code.
+ */
+struct failure {
+	int err;
+	const char *detail;
+	int status;
+};
+
+extern struct failure failure;
+
+/* Records a failure (exit status 125) and returns -1. */
+int fail(int err, const char *detail);
+
+/* Reads the plan from FD up to `end`, applying supervisor steps to CFG.
+ * On any error it reports on the control channel and exits 125. */
+void plan_read(int fd, struct config *cfg, struct plan *plan);
+
+#endif

@@ -1,0 +1,42 @@
+/* Init's state while it walks its steps, and the step functions. */
+#ifndef TSN_STEPS_H
+#define TSN_STEPS_H
+
+#include <sys/types.h>
+
+struct step;
+
+struct init_state {
+	int rootfd;		/* O_PATH: where *inside* paths resolve */
+	int slavefd;		/* console PTY slave, -1 without a console */
+	int syncfd;		/* internal socket to the supervisor */
+	char **envp;		/* from `env`; NULL means an empty environment */
+	mode_t umask;		/* the caller's, restored just before exec */
+};
+
+/* init.c */
+int step_setsid(struct init_state *st, const struct step *s);
+int step_unshare(struct init_state *st, const struct step *s);
+int step_hostname(struct init_state *st, const struct step *s);
+/* net.c */
+int step_loopback_up(struct init_state *st, const struct step *s);
+/* mounts.c */
+int step_propagation(struct init_state *st, const struct step *s);
+int step_enter_root(struct init_state *st, const struct step *s);
+int step_mount(struct init_state *st, const struct step *s);
+int step_bind_console(struct init_state *st, const struct step *s);
+int step_pivot_root(struct init_state *st, const struct step *s);
+int step_mask(struct init_state *st, const struct step *s);
+int step_readonly(struct init_state *st, const struct step *s);
+int step_chdir(struct init_state *st, const struct step *s);
+/* devices.c */
+int step_mknod(struct init_state *st, const struct step *s);
+int step_symlink(struct init_state *st, const struct step *s);
+/* creds.c */
+int step_no_new_privileges(struct init_state *st, const struct step *s);
+int step_credentials(struct init_state *st, const struct step *s);
+/* exec.c */
+int step_env(struct init_state *st, const struct step *s);
+int step_exec(struct init_state *st, const struct step *s);
+
+#endif

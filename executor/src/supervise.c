@@ -1,0 +1,243 @@
+/*
+ * The supervisor's event loop. One poll() over:
+ *   - a signalfd: SIGCHLD (reap), SIGWINCH (resize), forwarded signals, and
+ *     SIGHUP/SIGINT/SIGTERM/SIGQUIT when not forwarded (their default would
+ *     kill us and leave the terminal raw: we kill init and exit instead);
+ *   - fd 3: `go`, `abort`; EOF means TypeScript died: kill init, exit;
+ *   - the sync socket: init's error report, or exec (EOF after "X");
+ *   - stdin and the PTY master (console mode).
+ * When init is reaped we drain, report `exit`, restore the tty and exit.
+ */
+#include "supervise.h"
+#include "config.h"
+#include "console.h"
+#include "protocol.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { P_SIG, P_CTL, P_SYNC, P_STDIN, P_MASTER, P_COUNT };
+
+static const int fatal_signals[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT };
+
+int supervisor_signalfd(const struct config *cfg)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGWINCH);
+	for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+		sigaddset(&set, fatal_signals[i]);
+	for (int i = 0; i < cfg->nforwards; i++)
+		sigaddset(&set, cfg->forwards[i].from);
+	/* Blocked before the clone, so none is lost in between. */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void __attribute__((noreturn)) leave(struct supervisor *s, int status)
+{
+	if (s->con)
+		console_restore(s->con);
+	exit(status);
+}
+
+/* Reaps every child (we are a subreaper); remembers init's status. */
+static void reap_children(struct supervisor *s)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == s->init) {
+			s->reaped = true;
+			s->wstatus = status;
+		}
+	}
+}
+
+static void kill_and_reap(struct supervisor *s)
+{
+	if (s->reaped)
+		return;
+	kill(s->init, SIGKILL);
+	while (waitpid(s->init, &s->wstatus, 0) < 0 && errno == EINTR)
+		;
+	s->reaped = true;
+}
+
+void release_init(struct supervisor *s)
+{
+	if (s->released)
+		return;
+	s->released = true;
+	sync_release(s->syncfd);	/* fails only if init is already gone */
+}
+
+static void on_sync(struct supervisor *s)
+{
+	char msg[4096];
+	ssize_t n;
+
+	while ((n = sync_receive(s->syncfd, msg, sizeof msg)) > 0) {
+		if (msg[0] == 'X') {
+			s->exec_seen = true;
+		} else if (msg[0] == 'E' && msg[1] == ' ') {
+			s->error_seen = true;
+			ctl_send("error %s", msg + 2);
+		}
+	}
+	if (n < 0)
+		return;
+	/* EOF: init's end closed, by a successful exec or by its death. */
+	close(s->syncfd);
+	s->syncfd = -1;
+	if (s->exec_seen && !s->error_seen)
+		ctl_send("started");
+}
+
+/* The exit path for everything after the clone. */
+static void __attribute__((noreturn)) finish(struct supervisor *s)
+{
+	int status, code = 0, sig = 0;
+
+	if (s->syncfd >= 0)
+		on_sync(s);	/* init is dead: this reads up to EOF */
+	if (s->con)
+		console_drain(s->con);
+	if (WIFEXITED(s->wstatus))
+		code = WEXITSTATUS(s->wstatus);
+	else if (WIFSIGNALED(s->wstatus))
+		sig = WTERMSIG(s->wstatus);
+	ctl_send("exit %d %d", code, sig);
+	status = sig ? 128 + sig : code;
+	leave(s, s->forced_status >= 0 ? s->forced_status : status);
+}
+
+static void __attribute__((noreturn)) stop(struct supervisor *s, int status)
+{
+	kill_and_reap(s);
+	s->forced_status = status;
+	finish(s);
+}
+
+static bool is_fatal(int sig)
+{
+	for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+		if (fatal_signals[i] == sig)
+			return true;
+	return false;
+}
+
+static void on_signal(struct supervisor *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof si) == sizeof si) {
+		int sig = (int)si.ssi_signo, to = forward_target(s->cfg, sig);
+
+		if (sig == SIGCHLD)
+			reap_children(s);
+		if (sig == SIGWINCH && s->con)
+			console_sync_winsize(s->con);
+		if (to > 0 && !s->reaped)
+			kill(s->init, to);
+		else if (to == 0 && is_fatal(sig))
+			stop(s, 128 + sig);
+	}
+}
+
+static void handle_ctl_lines(struct supervisor *s)
+{
+	char *line;
+
+	while ((line = linebuf_next(&s->ctl))) {
+		if (!strcmp(line, "go"))
+			release_init(s);
+		else if (!strcmp(line, "abort"))
+			stop(s, 125);
+		/* Anything else is from a newer TypeScript: ignore it. */
+	}
+}
+
+static void on_ctl(struct supervisor *s)
+{
+	if (linebuf_fill(&s->ctl, CTL_FD) == 0)
+		stop(s, 125);	/* TypeScript is gone: so is the container */
+	handle_ctl_lines(s);
+}
+
+static void on_stdin(struct supervisor *s)
+{
+	if (console_read_stdin(s->con) && !s->reaped) {
+		kill(s->init, SIGKILL);
+		ctl_send("escape");
+		s->con->escape_kill = false;	/* once is enough */
+	}
+}
+
+/* Which fds to watch this round; -1 entries are ignored by poll(). */
+static int prepare_poll(struct supervisor *s, struct pollfd *p)
+{
+	struct console *c = s->con;
+	int timeout = -1;
+
+	for (int i = 0; i < P_COUNT; i++)
+		p[i] = (struct pollfd){ .fd = -1, .events = POLLIN };
+	p[P_SIG].fd = s->sigfd;
+	p[P_CTL].fd = s->ctl_open ? CTL_FD : -1;
+	p[P_SYNC].fd = s->syncfd;
+	if (c) {
+		timeout = console_timeout(c);
+		/* Read stdin only when the last chunk is in the master. */
+		if (!c->stdin_eof && c->npending == 0)
+			p[P_STDIN].fd = STDIN_FILENO;
+		if (!c->hup)
+			p[P_MASTER].fd = c->master;
+		if (c->npending)
+			p[P_MASTER].events |= POLLOUT;
+	}
+	return timeout;
+}
+
+static void dispatch(struct supervisor *s, struct pollfd *p)
+{
+	if (p[P_SYNC].revents)
+		on_sync(s);
+	if (p[P_SIG].revents)
+		on_signal(s);
+	if (p[P_CTL].revents)
+		on_ctl(s);
+	if (p[P_STDIN].revents)
+		on_stdin(s);
+	if (p[P_MASTER].revents & POLLOUT)
+		console_write_master(s->con);
+	if (p[P_MASTER].revents & ~POLLOUT)
+		console_read_master(s->con, p[P_MASTER].revents);
+}
+
+void supervise(struct supervisor *s)
+{
+	struct pollfd p[P_COUNT];
+
+	/* Bytes TypeScript sent right after the plan, e.g. `go`. */
+	handle_ctl_lines(s);
+	for (;;) {
+		int timeout = prepare_poll(s, p);
+
+		if (s->reaped)
+			finish(s);
+		if (poll(p, P_COUNT, timeout) < 0 && errno != EINTR)
+			stop(s, 125);
+		else
+			dispatch(s, p);
+	}
+}

@@ -1,0 +1,32 @@
+#ifndef TSN_SUPERVISE_H
+#define TSN_SUPERVISE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "protocol.h"
+
+struct config;
+struct console;
+
+struct supervisor {
+	const struct config *cfg;
+	struct console *con;	/* NULL without a console */
+	pid_t init;
+	int sigfd;
+	int syncfd;		/* -1 once init's end closed */
+	bool ctl_open;
+	struct linebuf ctl;
+	bool released;		/* init let past its sync point */
+	bool exec_seen, error_seen;
+	bool reaped;
+	int wstatus;
+	int forced_status;	/* -1, or the exit status to use regardless */
+};
+
+/* The set of signals the supervisor receives through its signalfd. */
+int supervisor_signalfd(const struct config *cfg);
+void release_init(struct supervisor *s);
+void supervise(struct supervisor *s) __attribute__((noreturn));
+
+#endif

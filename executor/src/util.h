@@ -1,0 +1,20 @@
+/* Small helpers shared by the supervisor and init. */
+#ifndef TSN_UTIL_H
+#define TSN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Strict unsigned parse: the whole string, no sign, no spaces, <= max. */
+int parse_u64(const char *s, int base, uint64_t max, uint64_t *out);
+
+/* Write everything, retrying short writes, EINTR and EAGAIN (by polling). */
+int write_all(int fd, const void *buf, size_t len);
+
+/* "/proc/self/fd/N": how mount(2) is pointed at an already resolved fd. */
+const char *fd_path(int fd, char buf[32]);
+
+/* Monotonic clock in milliseconds, for the escape window and retry timer. */
+long long now_ms(void);
+
+#endif

@@ -1,0 +1,36 @@
+/**
+ * ts-nspawn as a library. Typical use:
+ *
+ *   import { run } from 'ts-nspawn';
+ *   const { status } = await run({ directory: '/var/lib/machines/demo', command: ['/bin/echo', 'hi'] });
+ *
+ * `run`/`start` take nspawn-style options; `runContainer`/`startContainer`
+ * take an OCI runtime spec directly. Errors of the runtime itself are
+ * `ContainerError`s with the exit code the CLI would use.
+ */
+import { buildSpec } from './spec/build-spec.js';
+import type { ContainerOptions } from './spec/container-options.js';
+import { runContainer, startContainer, type RunningContainer, type StartOptions } from './runtime/container.js';
+import type { ExitStatus } from './runtime/executor.js';
+
+export type RunOptions = ContainerOptions & StartOptions;
+
+/** Starts a container; resolves once its command runs. */
+export function start(options: RunOptions): Promise<RunningContainer> {
+  return startContainer(buildSpec(options), options);
+}
+
+/** Runs a container to completion; resolves with how its PID 1 ended. */
+export function run(options: RunOptions): Promise<ExitStatus> {
+  return runContainer(buildSpec(options), options);
+}
+
+export { buildSpec, machineNameFrom } from './spec/build-spec.js';
+export type { BindMount, BridgeNetwork, ContainerOptions } from './spec/container-options.js';
+export type * from './spec/oci.js';
+export { runContainer, startContainer, RunningContainer } from './runtime/container.js';
+export type { StartOptions, Stdio, ExitStatus } from './runtime/container.js';
+export { compilePlan, type SupervisionOptions } from './plan/compile.js';
+export { encodePlan } from './plan/encode.js';
+export type { Plan, Step } from './plan/steps.js';
+export { ContainerError } from './errors.js';

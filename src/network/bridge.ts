@@ -1,0 +1,105 @@
+/**
+ * Bridged networking, done from the host side with iproute2 while init
+ * waits at the `wait-go` sync point: a veth pair whose host end joins the
+ * bridge and whose other end becomes the container's eth0, configured in
+ * the container's network namespace before the command starts.
+ */
+import { ContainerError } from '../errors.js';
+import { runTool, ToolError } from '../host/tools.js';
+import { familyOf } from './address.js';
+import { vethName } from './veth-name.js';
+
+export interface BridgeAttachment {
+  bridge: string;
+  addresses: string[];
+  gateways: string[];
+}
+
+const CONTAINER_IFNAME = 'eth0';
+const NAME_ATTEMPTS = 4;
+
+/** Fails with the command to create the bridge when it is missing. */
+export async function checkBridge(bridge: string): Promise<void> {
+  let links: Array<{ linkinfo?: { info_kind?: string } }>;
+  try {
+    links = JSON.parse((await runTool('ip', ['-j', '-d', 'link', 'show', 'dev', bridge])).stdout);
+  } catch (error) {
+    if (error instanceof ToolError) {
+      throw new ContainerError(`bridge '${bridge}' does not exist: create it with 'ip link add name ${bridge} type bridge && ip link set ${bridge} up'`);
+    }
+    throw error;
+  }
+  if (links[0]?.linkinfo?.info_kind !== 'bridge') {
+    throw new ContainerError(`'${bridge}' is not a bridge: give --network-bridge a bridge device (ip link add name BR type bridge)`);
+  }
+}
+
+/** Creates and configures the veth pair; returns the host-side interface name. */
+export async function attachToBridge(initPid: number, machine: string, network: BridgeAttachment): Promise<string> {
+  const hostIf = await createVethPair(initPid, machine, network.bridge);
+  try {
+    await configureContainerSide(initPid, network);
+  } catch (error) {
+    await removeVeth(hostIf);
+    throw error;
+  }
+  return hostIf;
+}
+
+async function createVethPair(initPid: number, machine: string, bridge: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const hostIf = vethName(machine, attempt);
+    const commands = [
+      `link add name ${hostIf} type veth peer name ${CONTAINER_IFNAME} netns ${initPid}`,
+      `link set ${hostIf} master ${bridge}`,
+      `link set ${hostIf} up`,
+    ];
+    try {
+      await runTool('ip', ['-b', '-'], commands.join('\n') + '\n');
+      return hostIf;
+    } catch (error) {
+      if (!(error instanceof ToolError)) throw error;
+      // `ip -b` names the failing line: line 1 means nothing was created.
+      const created = failedBatchLine(error.output) !== 1;
+      if (created) await removeVeth(hostIf);
+      else if (/exists/i.test(error.output) && attempt + 1 < NAME_ATTEMPTS) continue;
+      throw new ContainerError(`setting up the veth pair on bridge '${bridge}' failed: ${oneLine(error.output)}`);
+    }
+  }
+}
+
+async function configureContainerSide(initPid: number, network: BridgeAttachment): Promise<void> {
+  const commands = [`link set ${CONTAINER_IFNAME} up`];
+  for (const address of network.addresses) {
+    // No duplicate address detection for static IPv6: the address is usable at once.
+    const nodad = familyOf(address.split('/')[0] ?? '') === 6 ? ' nodad' : '';
+    commands.push(`address add ${address} dev ${CONTAINER_IFNAME}${nodad}`);
+  }
+  for (const gateway of network.gateways) {
+    commands.push(`route add default via ${gateway} dev ${CONTAINER_IFNAME}`);
+  }
+  try {
+    await runTool('nsenter', [`--net=/proc/${initPid}/ns/net`, 'ip', '-b', '-'], commands.join('\n') + '\n');
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+    throw new ContainerError(`configuring the container's ${CONTAINER_IFNAME} failed: ${oneLine(error.output)}`);
+  }
+}
+
+/** Deletes the host end (and so the pair); a veth already gone with its namespace is fine. */
+export async function removeVeth(hostIf: string): Promise<void> {
+  try {
+    await runTool('ip', ['link', 'delete', 'dev', hostIf]);
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+  }
+}
+
+function failedBatchLine(output: string): number | undefined {
+  const line = /Command failed -:(\d+)/.exec(output)?.[1];
+  return line === undefined ? undefined : Number(line);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, '; ');
+}

@@ -1,0 +1,147 @@
+/**
+ * OCI spec -> plan. This is where the container's set-up order is decided;
+ * the executor only walks the result. Pure and root-free, so it is unit
+ * tested directly.
+ */
+import { capabilityMask } from '../spec/capabilities.js';
+import { DEFAULT_DEV_SYMLINKS, DEFAULT_DEVICES } from '../spec/defaults.js';
+import type { Device, Mount, NamespaceType, Spec } from '../spec/oci.js';
+import type { MountCreate, Plan, Step } from './steps.js';
+
+/** How the container is supervised: not part of its configuration, but of how the caller runs it. */
+export interface SupervisionOptions {
+  /** Console escape: three Ctrl-] within a second kill the container. */
+  escape?: 'kill' | 'none';
+  /** Signals the supervisor passes on to the container's PID 1 (from -> to). */
+  forwardSignals?: ReadonlyArray<readonly [from: number, to: number]>;
+  /** Hold init after the clone until the caller has done host-side set-up (network). */
+  waitForHost?: boolean;
+}
+
+/** Executor names of the namespaces created at clone time. */
+const CLONE_NAMES: Partial<Record<NamespaceType, string>> = {
+  mount: 'mount',
+  pid: 'pid',
+  uts: 'uts',
+  ipc: 'ipc',
+  network: 'net',
+  user: 'user',
+};
+
+/** mount(2) flags the executor knows; any other option is file-system data. */
+const MOUNT_FLAGS = new Set([
+  'ro', 'nosuid', 'nodev', 'noexec', 'sync', 'dirsync', 'noatime', 'nodiratime', 'relatime', 'strictatime',
+  'bind', 'rbind', 'private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'unbindable', 'runbindable',
+]);
+/** Options that only restate a default. */
+const NO_OP_OPTIONS = new Set(['rw', 'suid', 'dev', 'exec', 'async', 'atime', 'diratime', 'defaults']);
+
+export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}): Plan {
+  const process = spec.process;
+  if (!process) throw new Error('the spec has no process to run');
+  const created = new Set((spec.linux?.namespaces ?? []).filter((ns) => !ns.path).map((ns) => ns.type));
+  const plan: Step[] = [];
+
+  // Supervisor steps.
+  // The cgroup namespace is unshared by init later, once it sits in its final cgroup.
+  plan.push({ op: 'namespaces', types: [...created].flatMap((type) => CLONE_NAMES[type] ?? []) });
+  if (process.terminal) {
+    plan.push({ op: 'console' }, { op: 'escape', mode: supervision.escape ?? 'none' });
+  }
+  for (const [from, to] of supervision.forwardSignals ?? []) plan.push({ op: 'forward-signal', from, to });
+  if (supervision.waitForHost) plan.push({ op: 'wait-go' });
+
+  // Init steps: identity and namespaces.
+  if (!process.terminal) plan.push({ op: 'setsid' });
+  if (created.has('cgroup')) plan.push({ op: 'unshare', types: ['cgroup'] });
+  if (created.has('uts') && spec.hostname) plan.push({ op: 'hostname', name: spec.hostname });
+  if (created.has('network')) plan.push({ op: 'loopback-up' });
+
+  // The file system: private propagation first, so nothing leaks either way.
+  if (created.has('mount')) {
+    plan.push({ op: 'propagation', mode: propagationMode(spec.linux?.rootfsPropagation) });
+    plan.push({ op: 'enter-root', path: spec.root.path });
+    const mounts = spec.mounts ?? [];
+    plan.push(...mounts.map(mountStep));
+    if (mounts.some((mount) => mount.destination === '/dev' && !isBind(mount))) {
+      plan.push(...deviceSteps(spec.linux?.devices ?? [], process.terminal ?? false));
+    }
+    plan.push({ op: 'pivot-root' });
+    for (const path of spec.linux?.maskedPaths ?? []) plan.push({ op: 'mask', path });
+    for (const path of spec.linux?.readonlyPaths ?? []) plan.push({ op: 'readonly', path });
+    if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
+  }
+
+  // The process.
+  plan.push({ op: 'chdir', path: process.cwd });
+  if (process.noNewPrivileges) plan.push({ op: 'no-new-privileges' });
+  const caps = process.capabilities ?? {};
+  plan.push({
+    op: 'credentials',
+    uid: process.user.uid,
+    gid: process.user.gid,
+    groups: process.user.additionalGids ?? [],
+    bounding: capabilityMask(caps.bounding),
+    effective: capabilityMask(caps.effective),
+    permitted: capabilityMask(caps.permitted),
+    inheritable: capabilityMask(caps.inheritable),
+    ambient: capabilityMask(caps.ambient),
+  });
+  plan.push({ op: 'env', vars: process.env ?? [] });
+  plan.push({ op: 'exec', args: process.args });
+  return plan;
+}
+
+function propagationMode(value: string | undefined): 'private' | 'slave' | 'shared' {
+  if (value === 'slave' || value === 'rslave') return 'slave';
+  if (value === 'shared' || value === 'rshared') return 'shared';
+  return 'private';
+}
+
+function isBind(mount: Mount): boolean {
+  return mount.type === 'bind' || (mount.options ?? []).some((option) => option === 'bind' || option === 'rbind');
+}
+
+function mountStep(mount: Mount): Step {
+  const flags: string[] = [];
+  const data: string[] = [];
+  for (const option of mount.options ?? []) {
+    if (MOUNT_FLAGS.has(option)) flags.push(option);
+    else if (!NO_OP_OPTIONS.has(option)) data.push(option);
+  }
+  const bind = isBind(mount);
+  if (bind && !flags.includes('bind') && !flags.includes('rbind')) flags.push('bind');
+  const create: MountCreate = bind ? 'auto' : 'dir';
+  return {
+    op: 'mount',
+    source: mount.source ?? (bind ? '' : mount.type ?? 'none'),
+    target: mount.destination,
+    fstype: bind ? '' : mount.type ?? '',
+    flags,
+    data: data.join(','),
+    create,
+  };
+}
+
+/** The /dev contents on a fresh tmpfs: the default nodes, extra spec devices, links, console. */
+function deviceSteps(extraDevices: Device[], console: boolean): Step[] {
+  const steps: Step[] = [];
+  const byPath = new Map<string, Device>();
+  for (const device of [...DEFAULT_DEVICES, ...extraDevices]) byPath.set(device.path, device);
+  for (const device of byPath.values()) {
+    if (device.type !== 'c' && device.type !== 'b') continue;
+    steps.push({
+      op: 'mknod',
+      path: device.path,
+      type: device.type,
+      major: device.major ?? 0,
+      minor: device.minor ?? 0,
+      mode: device.fileMode ?? 0o666,
+      uid: device.uid ?? 0,
+      gid: device.gid ?? 0,
+    });
+  }
+  for (const [target, path] of DEFAULT_DEV_SYMLINKS) steps.push({ op: 'symlink', target, path });
+  if (console) steps.push({ op: 'bind-console', path: '/dev/console' });
+  return steps;
+}

@@ -1,0 +1,79 @@
+/**
+ * The steps of a plan, one per executor opcode (docs/executor.md). A plan
+ * is an ordered list: supervisor steps first, then init steps, ending in
+ * `exec`. Keeping this a plain data type lets the compiler be tested
+ * without root and lets errors from the executor point back at a step.
+ */
+
+export type MountCreate = 'dir' | 'file' | 'auto' | 'none';
+
+export type Step =
+  // Supervisor steps (before the clone).
+  | { op: 'namespaces'; types: string[] }
+  | { op: 'console' }
+  | { op: 'escape'; mode: 'kill' | 'none' }
+  | { op: 'forward-signal'; from: number; to: number }
+  | { op: 'wait-go' }
+  // Init steps (in the container, in order).
+  | { op: 'setsid' }
+  | { op: 'unshare'; types: string[] }
+  | { op: 'hostname'; name: string }
+  | { op: 'loopback-up' }
+  | { op: 'propagation'; mode: 'private' | 'slave' | 'shared' }
+  | { op: 'enter-root'; path: string }
+  | { op: 'mount'; source: string; target: string; fstype: string; flags: string[]; data: string; create: MountCreate }
+  | { op: 'mknod'; path: string; type: 'c' | 'b'; major: number; minor: number; mode: number; uid: number; gid: number }
+  | { op: 'symlink'; target: string; path: string }
+  | { op: 'bind-console'; path: string }
+  | { op: 'pivot-root' }
+  | { op: 'mask'; path: string }
+  | { op: 'readonly'; path: string }
+  | { op: 'chdir'; path: string }
+  | { op: 'no-new-privileges' }
+  | {
+      op: 'credentials';
+      uid: number;
+      gid: number;
+      groups: number[];
+      bounding: string;
+      effective: string;
+      permitted: string;
+      inheritable: string;
+      ambient: string;
+    }
+  | { op: 'env'; vars: string[] }
+  | { op: 'exec'; args: string[] };
+
+export type Plan = Step[];
+
+/** A short human description of a step, for error messages. */
+export function describeStep(step: Step): string {
+  switch (step.op) {
+    case 'mount':
+      return `mounting ${step.fstype || 'bind'} ${step.fstype === 'bind' || step.flags.includes('bind') || step.flags.includes('rbind') ? `${step.source} ` : ''}on ${step.target}`;
+    case 'mknod':
+      return `creating device node ${step.path}`;
+    case 'symlink':
+      return `creating symlink ${step.path}`;
+    case 'enter-root':
+      return `entering the root directory ${step.path}`;
+    case 'pivot-root':
+      return 'switching to the container root (pivot_root)';
+    case 'mask':
+      return `masking ${step.path}`;
+    case 'readonly':
+      return `making ${step.path} read-only`;
+    case 'chdir':
+      return `changing to the working directory ${step.path}`;
+    case 'hostname':
+      return `setting the hostname ${step.name}`;
+    case 'credentials':
+      return `switching to uid ${step.uid} gid ${step.gid}`;
+    case 'namespaces':
+      return `creating namespaces (${step.types.join(', ')})`;
+    case 'exec':
+      return `running ${step.args[0]}`;
+    default:
+      return step.op;
+  }
+}

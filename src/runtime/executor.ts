@@ -1,0 +1,154 @@
+/**
+ * Starts the C executor on a plan and speaks its control protocol
+ * (docs/executor.md): the plan goes out on fd 3, then `pid`, `started`,
+ * `error`, `escape` and `exit` lines come back and `go`/`abort` go out.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { getSystemErrorMap } from 'node:util';
+import { ContainerError } from '../errors.js';
+import { encodePlan } from '../plan/encode.js';
+import { describeStep, type Plan } from '../plan/steps.js';
+import { executorPath } from './executor-path.js';
+
+/** How the container's PID 1 ended. */
+export interface ExitStatus {
+  /** Exit code, or null when it died of a signal. */
+  exitCode: number | null;
+  /** Signal number that killed it, or null. */
+  signal: number | null;
+  /** Shell-style status: the code, or 128 + signal. */
+  status: number;
+  /** True when the user killed it with the console escape (Ctrl-] x3). */
+  escaped: boolean;
+}
+
+export type Stdio = 'inherit' | 'pipe' | 'ignore';
+
+export class ExecutorSession {
+  readonly child: ChildProcess;
+  /** The container's PID 1 as the host sees it, once cloned. */
+  readonly initPid: Promise<number>;
+  /** Resolves once the command runs; rejects with the set-up failure. */
+  readonly started: Promise<void>;
+  /** Resolves with PID 1's status; rejects with a ContainerError if set-up failed. */
+  readonly exited: Promise<ExitStatus>;
+
+  private readonly control: Socket;
+  private failure: ContainerError | undefined;
+  private exitMessage: { code: number; signal: number } | undefined;
+  private escaped = false;
+
+  constructor(
+    private readonly plan: Plan,
+    stdio: Stdio = 'inherit',
+  ) {
+    const stdioOptions: StdioOptions = [stdio, stdio, stdio, 'pipe'];
+    this.child = spawn(executorPath(), [], { stdio: stdioOptions });
+    this.control = this.child.stdio[3] as Socket;
+    this.control.write(encodePlan(plan));
+
+    let resolvePid!: (pid: number) => void;
+    let resolveStarted!: () => void;
+    let rejectStarted!: (error: unknown) => void;
+    this.initPid = new Promise((resolve) => (resolvePid = resolve));
+    this.started = new Promise((resolve, reject) => {
+      resolveStarted = resolve;
+      rejectStarted = reject;
+    });
+    // Callers may only await `exited`; an unobserved set-up failure is reported there.
+    this.started.catch(() => {});
+
+    readLines(this.control, (line) => {
+      const [kind, ...fields] = line.split(' ');
+      if (kind === 'pid') resolvePid(Number(fields[0]));
+      else if (kind === 'started') resolveStarted();
+      else if (kind === 'escape') this.escaped = true;
+      else if (kind === 'exit') this.exitMessage = { code: Number(fields[0]), signal: Number(fields[1]) };
+      else if (kind === 'error') {
+        this.failure = this.stepFailure(fields);
+        rejectStarted(this.failure);
+      }
+    });
+
+    this.exited = new Promise((resolve, reject) => {
+      this.child.on('error', (error) => {
+        const failure = new ContainerError(`cannot start the executor: ${error.message}`, 125, { cause: error });
+        rejectStarted(failure);
+        reject(failure);
+      });
+      this.child.on('close', (code, signalName) => {
+        if (this.failure) return reject(this.failure);
+        if (!this.exitMessage) {
+          const failure = new ContainerError(
+            `the executor ended unexpectedly (${signalName ?? `exit status ${code}`}) before the container finished`,
+          );
+          rejectStarted(failure);
+          return reject(failure);
+        }
+        const { code: exitCode, signal } = this.exitMessage;
+        resolveStarted();
+        resolve({
+          exitCode: signal ? null : exitCode,
+          signal: signal || null,
+          status: signal ? 128 + signal : exitCode,
+          escaped: this.escaped,
+        });
+      });
+    });
+  }
+
+  /** Let init continue past the `wait-go` sync point. */
+  go(): void {
+    this.control.write('go\n');
+  }
+
+  /** Host-side set-up failed: the executor kills init and exits. */
+  abort(): void {
+    if (!this.control.destroyed) this.control.write('abort\n');
+  }
+
+  /** Signal the supervisor, which passes forwarded signals on to PID 1. */
+  signal(signal: NodeJS.Signals | number): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
+  /** Turns `error INDEX OPCODE ERRNO DETAIL` into a one-line explanation. */
+  private stepFailure([indexText = '', opcode = '', errnoText = '', ...detailWords]: string[]): ContainerError {
+    const index = Number(indexText);
+    const errno = Number(errnoText);
+    const detail = detailWords.join(' ');
+    const step = this.plan[index];
+    const reason = errno ? errnoDescription(errno) : detail;
+    if (step?.op === 'exec') {
+      const command = step.args[0] ?? '';
+      if (errno === 2) {
+        return new ContainerError(`command '${command}' not found in the container: check the path or the container's PATH`, 127);
+      }
+      return new ContainerError(`cannot execute '${command}' in the container: ${reason}`, 126);
+    }
+    const what = step ? describeStep(step) : opcode;
+    const extra = errno && detail && !what.includes(detail) ? ` (${detail})` : '';
+    return new ContainerError(`setting up the container failed while ${what}: ${reason}${extra}`);
+  }
+}
+
+function errnoDescription(errno: number): string {
+  const entry = getSystemErrorMap().get(-errno);
+  return entry ? `${entry[1]} (${entry[0]})` : `errno ${errno}`;
+}
+
+function readLines(stream: Socket, onLine: (line: string) => void): void {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      onLine(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+    }
+  });
+  // The executor may exit while we still write (e.g. `go` after it failed).
+  stream.on('error', () => {});
+}

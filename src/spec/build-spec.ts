@@ -1,0 +1,166 @@
+/**
+ * ContainerOptions -> OCI spec: the one place where nspawn-style settings
+ * become the runtime's internal model. Values are validated here, once,
+ * with errors that quote the bad value.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { basename, isAbsolute, resolve } from 'node:path';
+import { ContainerError } from '../errors.js';
+import { inSubnet, parseGateway, parseInterfaceAddress, type InterfaceAddress } from '../network/address.js';
+import { ANNOTATION } from './annotations.js';
+import type { BindMount, BridgeNetwork, ContainerOptions } from './container-options.js';
+import {
+  CONTAINER_ENV,
+  DEFAULT_CAPABILITIES,
+  DEFAULT_MASKED_PATHS,
+  DEFAULT_PATH,
+  DEFAULT_READONLY_PATHS,
+  defaultMounts,
+} from './defaults.js';
+import type { CapabilityName, Mount, Namespace, Spec } from './oci.js';
+import { OCI_VERSION } from './oci.js';
+import { resolveUser } from './user.js';
+
+export const INIT_PATH = '/sbin/init';
+
+export function buildSpec(options: ContainerOptions): Spec {
+  const directory = resolve(options.directory);
+  const machine = options.machine ?? machineNameFrom(directory);
+  checkHostname(machine, 'machine name');
+  const hostname = options.hostname ?? machine;
+  checkHostname(hostname, 'hostname');
+  const user = resolveUser(options.user ?? '0', directory);
+  const args = options.boot ? [INIT_PATH, ...(options.command ?? [])] : (options.command ?? []);
+  if (args.length === 0) throw new ContainerError('no command given: say what to run, e.g. ts-nspawn run -D DIR /bin/sh');
+  const cwd = options.chdir ?? '/';
+  if (!isAbsolute(cwd)) throw new ContainerError(`invalid --chdir '${cwd}': it must be an absolute path inside the container`);
+
+  const privateNetwork = !options.hostNetwork;
+  if (options.network && !privateNetwork) {
+    throw new ContainerError('--network-bridge and --host-network exclude each other: choose one');
+  }
+  const capabilities: CapabilityName[] = privateNetwork ? [...DEFAULT_CAPABILITIES, 'CAP_NET_ADMIN'] : [...DEFAULT_CAPABILITIES];
+  const asRoot = user.uid === 0;
+
+  const annotations: Record<string, string> = { [ANNOTATION.machine]: machine };
+  if (options.boot) annotations[ANNOTATION.boot] = 'true';
+  if (options.network) Object.assign(annotations, networkAnnotations(options.network));
+
+  return {
+    ociVersion: OCI_VERSION,
+    root: { path: directory },
+    hostname,
+    process: {
+      terminal: options.console ?? false,
+      user: { uid: user.uid, gid: user.gid },
+      args,
+      env: buildEnv(options, user.home),
+      cwd,
+      capabilities: {
+        bounding: capabilities,
+        // A non-root user starts without capabilities, as after a normal execve.
+        effective: asRoot ? capabilities : [],
+        permitted: asRoot ? capabilities : [],
+        inheritable: [],
+        ambient: [],
+      },
+    },
+    mounts: [...defaultMounts(), ...options.binds?.map(bindMount) ?? []],
+    annotations,
+    linux: {
+      namespaces: namespaces(privateNetwork),
+      maskedPaths: [...DEFAULT_MASKED_PATHS],
+      readonlyPaths: [...DEFAULT_READONLY_PATHS],
+      rootfsPropagation: 'private',
+    },
+  };
+}
+
+/** The directory's base name, made a valid hostname (as systemd-nspawn does). */
+export function machineNameFrom(directory: string): string {
+  const name = basename(resolve(directory))
+    .replace(/[^A-Za-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
+  return name || 'container';
+}
+
+function checkHostname(name: string, what: string): void {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/.test(name)) {
+    throw new ContainerError(`invalid ${what} '${name}': use 1-64 letters, digits and inner dashes`);
+  }
+}
+
+function namespaces(privateNetwork: boolean): Namespace[] {
+  const types: Namespace['type'][] = ['mount', 'pid', 'uts', 'ipc', 'cgroup'];
+  if (privateNetwork) types.push('network');
+  return types.map((type) => ({ type }));
+}
+
+function buildEnv(options: ContainerOptions, home: string): string[] {
+  const env = new Map<string, string>([
+    ['PATH', DEFAULT_PATH],
+    ['container', CONTAINER_ENV],
+    ['container_uuid', randomUUID()],
+    ['HOME', home],
+  ]);
+  if (options.console) env.set('TERM', options.term || 'vt220');
+  const extra = Array.isArray(options.env) ? options.env.map(splitEnv) : Object.entries(options.env ?? {});
+  for (const [key, value] of extra) {
+    if (!/^[^=\0]+$/.test(key)) throw new ContainerError(`invalid environment variable name '${key}'`);
+    env.set(key, value);
+  }
+  return [...env].map(([key, value]) => `${key}=${value}`);
+}
+
+function splitEnv(assignment: string): [string, string] {
+  const equals = assignment.indexOf('=');
+  if (equals <= 0) throw new ContainerError(`invalid --setenv '${assignment}': expected NAME=VALUE`);
+  return [assignment.slice(0, equals), assignment.slice(equals + 1)];
+}
+
+function bindMount(bind: BindMount): Mount {
+  const source = resolve(bind.source);
+  const destination = bind.destination ?? source;
+  if (!existsSync(source)) {
+    throw new ContainerError(`bind source '${bind.source}' does not exist on the host: create it or fix the path`);
+  }
+  if (!isAbsolute(destination)) {
+    throw new ContainerError(`invalid bind destination '${destination}': it must be an absolute path inside the container`);
+  }
+  const options = ['rbind', 'nosuid', 'nodev'];
+  if (bind.readOnly) options.push('ro');
+  return { destination, source, type: 'bind', options };
+}
+
+function networkAnnotations(network: BridgeNetwork): Record<string, string> {
+  if (!/^[^\s/:]{1,15}$/.test(network.bridge)) {
+    throw new ContainerError(`invalid bridge name '${network.bridge}': interface names have 1-15 characters, no spaces, '/' or ':'`);
+  }
+  if (network.addresses.length === 0) {
+    throw new ContainerError('--network-bridge needs at least one --address ADDR/PREFIX for the container');
+  }
+  const addresses = network.addresses.map(parseInterfaceAddress);
+  const gateways = (network.gateways ?? []).map((gateway) => checkGateway(gateway, addresses));
+  for (const family of [4, 6]) {
+    if (gateways.filter((gateway) => gateway.family === family).length > 1) {
+      throw new ContainerError(`more than one IPv${family} gateway given: a container has one default route per family`);
+    }
+  }
+  return {
+    [ANNOTATION.bridge]: network.bridge,
+    [ANNOTATION.addresses]: addresses.map((a) => `${a.address}/${a.prefix}`).join(','),
+    [ANNOTATION.gateways]: gateways.map((gateway) => gateway.address).join(','),
+  };
+}
+
+function checkGateway(text: string, addresses: InterfaceAddress[]) {
+  const gateway = parseGateway(text);
+  if (!addresses.some((address) => inSubnet(gateway.address, address))) {
+    const subnets = addresses.map((a) => `${a.address}/${a.prefix}`).join(', ');
+    throw new ContainerError(`gateway ${text} is outside the container's subnet (${subnets}): pick an address on the bridge's network`);
+  }
+  return gateway;
+}

@@ -1,0 +1,50 @@
+/**
+ * The typed settings of an nspawn-style container: what the `ts-nspawn`
+ * command line and the library's `run()` accept. `buildSpec()` turns them
+ * into the OCI spec; nothing here knows about argv.
+ */
+
+export interface BindMount {
+  /** Host path (must exist). */
+  source: string;
+  /** Absolute path inside the container; defaults to `source`. */
+  destination?: string;
+  readOnly?: boolean;
+}
+
+export interface BridgeNetwork {
+  /** An existing bridge on the host that the host end of the veth pair joins. */
+  bridge: string;
+  /** Static ADDR/PREFIX addresses for the container's eth0 (IPv4 and/or IPv6). */
+  addresses: string[];
+  /** Default gateways, at most one per address family, inside an address's subnet. */
+  gateways?: string[];
+}
+
+export interface ContainerOptions {
+  /** The container's root directory. */
+  directory: string;
+  /** The command to run (`run`), or the arguments for /sbin/init (`boot`). */
+  command?: string[];
+  /** Boot DIR/sbin/init as an operating-system container. */
+  boot?: boolean;
+  /** Machine name; defaults to the directory's base name, made hostname-safe. */
+  machine?: string;
+  /** Defaults to the machine name. */
+  hostname?: string;
+  binds?: BindMount[];
+  /** Extra environment variables (K=V strings or a record). */
+  env?: string[] | Record<string, string>;
+  /** Working directory inside the container. */
+  chdir?: string;
+  /** UID[:GID] or NAME[:GROUP], looked up in the container's /etc/passwd. */
+  user?: string;
+  /** Give the command a PTY as its console and stdio. */
+  console?: boolean;
+  /** Value of TERM inside the container when it has a console. */
+  term?: string;
+  /** Share the host's network namespace. */
+  hostNetwork?: boolean;
+  /** Attach the container to a host bridge with static addresses. */
+  network?: BridgeNetwork;
+}

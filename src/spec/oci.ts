@@ -1,0 +1,95 @@
+/**
+ * The OCI runtime specification (config.json), the one internal model of a
+ * container. Every front door (the nspawn-style CLI, the runc-style CLI, the
+ * library) produces one of these; only this object is compiled into a plan.
+ * Field names and shapes follow opencontainers/runtime-spec config.md and
+ * config-linux.md; only the parts ts-nspawn implements are typed.
+ */
+
+export interface Spec {
+  ociVersion: string;
+  process?: Process;
+  root: Root;
+  hostname?: string;
+  mounts?: Mount[];
+  annotations?: Record<string, string>;
+  linux?: Linux;
+}
+
+export interface Root {
+  /** Absolute, or relative to the bundle directory. */
+  path: string;
+  readonly?: boolean;
+}
+
+export interface Process {
+  terminal?: boolean;
+  consoleSize?: { height: number; width: number };
+  user: User;
+  args: string[];
+  env?: string[];
+  cwd: string;
+  capabilities?: Capabilities;
+  rlimits?: Rlimit[];
+  noNewPrivileges?: boolean;
+}
+
+export interface User {
+  uid: number;
+  gid: number;
+  umask?: number;
+  additionalGids?: number[];
+}
+
+export type CapabilityName = `CAP_${string}`;
+
+export interface Capabilities {
+  bounding?: CapabilityName[];
+  effective?: CapabilityName[];
+  inheritable?: CapabilityName[];
+  permitted?: CapabilityName[];
+  ambient?: CapabilityName[];
+}
+
+export interface Rlimit {
+  type: string;
+  soft: number;
+  hard: number;
+}
+
+export interface Mount {
+  destination: string;
+  source?: string;
+  type?: string;
+  options?: string[];
+}
+
+export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
+
+export interface Namespace {
+  type: NamespaceType;
+  /** Join this existing namespace instead of creating one. */
+  path?: string;
+}
+
+export interface Device {
+  type: 'c' | 'b' | 'u' | 'p';
+  path: string;
+  major?: number;
+  minor?: number;
+  fileMode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export interface Linux {
+  namespaces?: Namespace[];
+  devices?: Device[];
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  rootfsPropagation?: 'private' | 'rprivate' | 'slave' | 'rslave' | 'shared' | 'rshared';
+  cgroupsPath?: string;
+  sysctl?: Record<string, string>;
+}
+
+export const OCI_VERSION = '1.2.0';

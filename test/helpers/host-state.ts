@@ -1,0 +1,54 @@
+/**
+ * Leftover detection: what a container run may leave on the host if its
+ * teardown is broken. Take a snapshot before, assert the same after.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface HostState {
+  mounts: string[];
+  links: string[];
+  netns: string[];
+  executors: string[];
+}
+
+export function hostState(): HostState {
+  return {
+    mounts: readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' ')[4] ?? '')
+      .filter(Boolean)
+      .sort(),
+    links: execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => line.split(': ')[1]?.split('@')[0] ?? '')
+      .filter(Boolean)
+      .sort(),
+    netns: execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort(),
+    executors: executorProcesses(),
+  };
+}
+
+function executorProcesses(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes('ts-nspawn-executor')) found.push(`${pid} ${cmdline.replaceAll('\0', ' ')}`);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return found;
+}
+
+/** Waits briefly for asynchronous kernel clean-up (netns teardown), then compares. */
+export async function assertHostUnchanged(before: HostState): Promise<void> {
+  let after = hostState();
+  for (let i = 0; i < 20 && JSON.stringify(after) !== JSON.stringify(before); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    after = hostState();
+  }
+  assert.deepEqual(after, before, 'the host must be left as it was: no mounts, links, netns or executor processes');
+}
