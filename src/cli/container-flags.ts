@@ -3,6 +3,7 @@
  * form): their definitions, and their translation into ContainerOptions.
  */
 import type { Command } from 'commander';
+import { ContainerError } from '../errors.js';
 import type { BindMount, ContainerOptions } from '../spec/container-options.js';
 
 export interface ContainerFlags {
@@ -47,6 +48,9 @@ export function addContainerFlags(command: Command, { consoleFlags }: { consoleF
 }
 
 export function toContainerOptions(flags: ContainerFlags, command: string[], boot: boolean): ContainerOptions {
+  if (!flags.networkBridge && (flags.address || flags.gateway)) {
+    throw new ContainerError('--address and --gateway configure the veth of --network-bridge: add --network-bridge BRIDGE');
+  }
   const console = boot || (flags.pipe ? false : (flags.console ?? process.stdin.isTTY === true));
   return {
     directory: flags.directory ?? '',

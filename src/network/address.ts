@@ -1,5 +1,4 @@
 /** Parsing and checking of the static addresses given with --address and --gateway. */
-import { isIPv4, isIPv6 } from 'node:net';
 import { ContainerError } from '../errors.js';
 
 export type Family = 4 | 6;
@@ -39,6 +38,27 @@ export function familyOf(address: string): Family | undefined {
   if (isIPv4(address)) return 4;
   if (isIPv6(address)) return 6;
   return undefined;
+}
+
+// Dotted-quad only: no shorthand like "10.1", no leading zeros.
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+function isIPv4(address: string): boolean {
+  return IPV4.test(address);
+}
+
+/**
+ * The WHATWG URL parser validates IPv6 literals exactly (and is built into
+ * both Node.js and Bun at no load cost, unlike node:net).
+ */
+function isIPv6(address: string): boolean {
+  if (!/^[0-9A-Fa-f:.]+$/.test(address) || !address.includes(':')) return false;
+  try {
+    new URL(`http://[${address}]/`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** True when `address` lies in the subnet of `network` (same family). */

@@ -3,7 +3,6 @@
  * become the runtime's internal model. Values are validated here, once,
  * with errors that quote the bad value.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { ContainerError } from '../errors.js';
@@ -33,6 +32,7 @@ export function buildSpec(options: ContainerOptions): Spec {
   const user = resolveUser(options.user ?? '0', directory);
   const args = options.boot ? [INIT_PATH, ...(options.command ?? [])] : (options.command ?? []);
   if (args.length === 0) throw new ContainerError('no command given: say what to run, e.g. ts-nspawn run -D DIR /bin/sh');
+  for (const arg of args) checkNoNul(arg, 'command argument');
   const cwd = options.chdir ?? '/';
   if (!isAbsolute(cwd)) throw new ContainerError(`invalid --chdir '${cwd}': it must be an absolute path inside the container`);
 
@@ -87,9 +87,11 @@ export function machineNameFrom(directory: string): string {
   return name || 'container';
 }
 
+const HOSTNAME_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
 function checkHostname(name: string, what: string): void {
-  if (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/.test(name)) {
-    throw new ContainerError(`invalid ${what} '${name}': use 1-64 letters, digits and inner dashes`);
+  if (name.length > 64 || !name.split('.').every((label) => HOSTNAME_LABEL.test(label))) {
+    throw new ContainerError(`invalid ${what} '${name}': use up to 64 letters, digits, inner dashes and dots`);
   }
 }
 
@@ -103,16 +105,22 @@ function buildEnv(options: ContainerOptions, home: string): string[] {
   const env = new Map<string, string>([
     ['PATH', DEFAULT_PATH],
     ['container', CONTAINER_ENV],
-    ['container_uuid', randomUUID()],
+    ['container_uuid', crypto.randomUUID()],
     ['HOME', home],
   ]);
   if (options.console) env.set('TERM', options.term || 'vt220');
   const extra = Array.isArray(options.env) ? options.env.map(splitEnv) : Object.entries(options.env ?? {});
   for (const [key, value] of extra) {
     if (!/^[^=\0]+$/.test(key)) throw new ContainerError(`invalid environment variable name '${key}'`);
+    checkNoNul(value, `value of ${key}`);
     env.set(key, value);
   }
   return [...env].map(([key, value]) => `${key}=${value}`);
+}
+
+/** The kernel takes arguments and environment as C strings. */
+function checkNoNul(text: string, what: string): void {
+  if (text.includes('\0')) throw new ContainerError(`invalid ${what} ${JSON.stringify(text)}: it contains a NUL byte`);
 }
 
 function splitEnv(assignment: string): [string, string] {

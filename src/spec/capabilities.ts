@@ -1,7 +1,7 @@
 /** Capability names to numbers and bit masks (linux/capability.h). */
 import type { CapabilityName } from './oci.js';
 
-const CAPABILITY_NUMBERS: Record<string, number> = {
+const CAPABILITY_NUMBERS = new Map<string, number>(Object.entries({
   CAP_CHOWN: 0,
   CAP_DAC_OVERRIDE: 1,
   CAP_DAC_READ_SEARCH: 2,
@@ -43,17 +43,17 @@ const CAPABILITY_NUMBERS: Record<string, number> = {
   CAP_PERFMON: 38,
   CAP_BPF: 39,
   CAP_CHECKPOINT_RESTORE: 40,
-};
+}));
 
 export function isCapabilityName(name: string): name is CapabilityName {
-  return Object.hasOwn(CAPABILITY_NUMBERS, name);
+  return CAPABILITY_NUMBERS.has(name);
 }
 
 /** A 64-bit mask as the executor reads it: `0x` and hex digits. */
 export function capabilityMask(names: readonly string[] | undefined): string {
   let mask = 0n;
   for (const name of names ?? []) {
-    const bit = CAPABILITY_NUMBERS[name];
+    const bit = CAPABILITY_NUMBERS.get(name);
     if (bit === undefined) throw new Error(`unknown capability ${name}`);
     mask |= 1n << BigInt(bit);
   }

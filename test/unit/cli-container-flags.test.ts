@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { Command } from 'commander';
+import { addContainerFlags, toContainerOptions, type ContainerFlags } from '../../src/cli/container-flags.js';
+
+describe('toContainerOptions', () => {
+  // The console default and TERM come from the process: pin them per test, restore after.
+  let savedIsTTY: boolean | undefined;
+  let savedTerm: string | undefined;
+
+  beforeEach(() => {
+    savedIsTTY = process.stdin.isTTY;
+    savedTerm = process.env.TERM;
+    setStdinTTY(false);
+    process.env.TERM = 'xterm-test';
+  });
+
+  afterEach(() => {
+    setStdinTTY(savedIsTTY);
+    if (savedTerm === undefined) delete process.env.TERM;
+    else process.env.TERM = savedTerm;
+  });
+
+  function setStdinTTY(value: boolean | undefined): void {
+    Object.defineProperty(process.stdin, 'isTTY', { value, configurable: true, writable: true });
+  }
+
+  it('maps the plain flags through', () => {
+    const options = toContainerOptions(
+      { directory: '/srv/tree', machine: 'm1', hostname: 'h1', setenv: ['A=1', 'B=2'], chdir: '/work', user: 'alice:staff' },
+      ['/bin/sh', '-c', 'true'],
+      false,
+    );
+    assert.deepEqual(options, {
+      directory: '/srv/tree',
+      command: ['/bin/sh', '-c', 'true'],
+      boot: false,
+      machine: 'm1',
+      hostname: 'h1',
+      binds: [],
+      env: ['A=1', 'B=2'],
+      chdir: '/work',
+      user: 'alice:staff',
+      console: false,
+      term: 'xterm-test',
+      hostNetwork: undefined,
+      network: undefined,
+    });
+  });
+
+  it('parses --bind SRC and SRC:DST, in order, then --bind-ro as read-only', () => {
+    const options = toContainerOptions(
+      { directory: '/d', bind: ['/src', '/a:/b', '/c:/d:e'], bindRo: ['/ro', '/x:/y'] },
+      ['/bin/true'],
+      false,
+    );
+    assert.deepEqual(options.binds, [
+      { source: '/src', readOnly: false },
+      { source: '/a', destination: '/b', readOnly: false },
+      { source: '/c', destination: '/d:e', readOnly: false },
+      { source: '/ro', readOnly: true },
+      { source: '/x', destination: '/y', readOnly: true },
+    ]);
+  });
+
+  it('keeps an empty destination after the colon (for buildSpec to reject)', () => {
+    assert.deepEqual(toContainerOptions({ bind: ['/src:'] }, ['/x'], false).binds, [{ source: '/src', destination: '', readOnly: false }]);
+  });
+
+  it('defaults the console to whether stdin is a terminal', () => {
+    setStdinTTY(true);
+    assert.equal(toContainerOptions({ directory: '/d' }, ['/x'], false).console, true);
+    setStdinTTY(false);
+    assert.equal(toContainerOptions({ directory: '/d' }, ['/x'], false).console, false);
+    setStdinTTY(undefined);
+    assert.equal(toContainerOptions({ directory: '/d' }, ['/x'], false).console, false);
+  });
+
+  it('lets --console and --pipe override the terminal default, --pipe winning', () => {
+    setStdinTTY(false);
+    assert.equal(toContainerOptions({ console: true }, ['/x'], false).console, true);
+    setStdinTTY(true);
+    assert.equal(toContainerOptions({ pipe: true }, ['/x'], false).console, false);
+    assert.equal(toContainerOptions({ console: false }, ['/x'], false).console, false);
+    assert.equal(toContainerOptions({ console: true, pipe: true }, ['/x'], false).console, false);
+  });
+
+  it('forces a console for boot, even with --pipe', () => {
+    setStdinTTY(false);
+    const options = toContainerOptions({ directory: '/d', pipe: true, console: false }, ['--unit=x'], true);
+    assert.equal(options.console, true);
+    assert.equal(options.boot, true);
+    assert.deepEqual(options.command, ['--unit=x']);
+  });
+
+  it('passes TERM from the environment', () => {
+    delete process.env.TERM;
+    assert.equal(toContainerOptions({}, ['/x'], false).term, undefined);
+    process.env.TERM = 'screen';
+    assert.equal(toContainerOptions({}, ['/x'], false).term, 'screen');
+  });
+
+  it('maps --network-bridge with its addresses and gateways', () => {
+    const options = toContainerOptions(
+      { networkBridge: 'br0', address: ['10.0.0.2/24', 'fd00::2/64'], gateway: ['10.0.0.1'] },
+      ['/x'],
+      false,
+    );
+    assert.deepEqual(options.network, { bridge: 'br0', addresses: ['10.0.0.2/24', 'fd00::2/64'], gateways: ['10.0.0.1'] });
+    assert.deepEqual(toContainerOptions({ networkBridge: 'br0' }, ['/x'], false).network, { bridge: 'br0', addresses: [], gateways: [] });
+  });
+
+  it('maps --host-network, and no bridge means no network', () => {
+    const options = toContainerOptions({ hostNetwork: true }, ['/x'], false);
+    assert.equal(options.hostNetwork, true);
+    assert.equal(options.network, undefined);
+  });
+
+  it('defaults the directory to the empty string when missing', () => {
+    assert.equal(toContainerOptions({}, ['/x'], false).directory, '');
+  });
+});
+
+describe('addContainerFlags', () => {
+  function parse(argv: string[], consoleFlags = true): { flags: ContainerFlags; args: string[] } {
+    const result: { flags?: ContainerFlags; args?: string[] } = {};
+    const command = new Command('run').argument('<command...>').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+    addContainerFlags(command, { consoleFlags })
+      .passThroughOptions()
+      .action((args: string[], flags: ContainerFlags) => {
+        result.args = args;
+        result.flags = flags;
+      });
+    command.parse(argv, { from: 'user' });
+    return { flags: result.flags ?? assert.fail('no action'), args: result.args ?? assert.fail('no args') };
+  }
+
+  it('collects repeatable flags and maps them to options', () => {
+    const { flags, args } = parse([
+      '-D', '/srv/tree',
+      '--bind', '/a',
+      '--bind', '/b:/c',
+      '--bind-ro', '/d:/e',
+      '-E', 'A=1',
+      '--setenv', 'B=2',
+      '--network-bridge', 'br0',
+      '--address', '10.0.0.2/24',
+      '--address', 'fd00::2/64',
+      '--gateway', '10.0.0.1',
+      '-u', '1000',
+      '-P',
+      '/bin/sh', '-c', 'echo hi',
+    ]);
+    assert.deepEqual(args, ['/bin/sh', '-c', 'echo hi']);
+    const options = toContainerOptions(flags, args, false);
+    assert.equal(options.directory, '/srv/tree');
+    assert.deepEqual(options.binds, [
+      { source: '/a', readOnly: false },
+      { source: '/b', destination: '/c', readOnly: false },
+      { source: '/d', destination: '/e', readOnly: true },
+    ]);
+    assert.deepEqual(options.env, ['A=1', 'B=2']);
+    assert.equal(options.user, '1000');
+    assert.equal(options.console, false);
+    assert.deepEqual(options.network, { bridge: 'br0', addresses: ['10.0.0.2/24', 'fd00::2/64'], gateways: ['10.0.0.1'] });
+  });
+
+  it('requires -D', () => {
+    assert.throws(() => parse(['/bin/sh']), { code: 'commander.missingMandatoryOptionValue' });
+  });
+
+  it('offers --console and --pipe only with consoleFlags', () => {
+    assert.equal(parse(['-D', '/d', '-t', '/bin/sh']).flags.console, true);
+    assert.throws(() => parse(['-D', '/d', '--console', '/bin/sh'], false), { code: 'commander.unknownOption' });
+    assert.throws(() => parse(['-D', '/d', '--pipe', '/bin/sh'], false), { code: 'commander.unknownOption' });
+  });
+});

@@ -1,0 +1,36 @@
+/** Shared helpers for the unit tests (not a test file itself). */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ContainerError } from '../../../src/errors.js';
+
+/**
+ * Asserts that `fn` throws a ContainerError with exit code 125 whose message
+ * contains every one of `parts`.
+ */
+export function assertContainerError(fn: () => unknown, ...parts: string[]): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof ContainerError, `expected a ContainerError, got ${String(error)}`);
+    assert.equal(error.exitCode, 125);
+    for (const part of parts) {
+      assert.ok(error.message.includes(part), `message ${JSON.stringify(error.message)} lacks ${JSON.stringify(part)}`);
+    }
+    return true;
+  });
+}
+
+/** A fresh temporary directory; call `remove()` (in after()/finally) to delete it. */
+export function makeTempDir(prefix = 'ts-nspawn-test-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Writes `content` to `root`/`relative`, creating parent directories. */
+export function writeTree(root: string, files: Record<string, string>): void {
+  for (const [relative, content] of Object.entries(files)) {
+    const path = join(root, relative);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+  }
+}

@@ -1,0 +1,345 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ANNOTATION } from '../../src/spec/annotations.js';
+import { buildSpec, INIT_PATH, machineNameFrom } from '../../src/spec/build-spec.js';
+import type { ContainerOptions } from '../../src/spec/container-options.js';
+import {
+  DEFAULT_CAPABILITIES,
+  DEFAULT_MASKED_PATHS,
+  DEFAULT_PATH,
+  DEFAULT_READONLY_PATHS,
+  defaultMounts,
+} from '../../src/spec/defaults.js';
+import type { Spec } from '../../src/spec/oci.js';
+import { assertContainerError, makeTempDir, writeTree } from './helpers/index.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('buildSpec', () => {
+  const temp = makeTempDir();
+  const root = join(temp.path, 'My_Tree.v2');
+  const hostDir = join(temp.path, 'host-data');
+
+  before(() => {
+    writeTree(root, { 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n' });
+    mkdirSync(hostDir);
+  });
+
+  after(() => temp.remove());
+
+  const build = (options: Partial<ContainerOptions> = {}): Spec =>
+    buildSpec({ directory: root, command: ['/bin/true'], ...options });
+
+  /** The environment as a record, failing on duplicates. */
+  const envOf = (spec: Spec): Map<string, string> => {
+    const env = new Map<string, string>();
+    for (const entry of spec.process?.env ?? []) {
+      const equals = entry.indexOf('=');
+      assert.ok(equals > 0, entry);
+      const key = entry.slice(0, equals);
+      assert.ok(!env.has(key), `duplicate ${key}`);
+      env.set(key, entry.slice(equals + 1));
+    }
+    return env;
+  };
+
+  describe('good input', () => {
+    it('builds the default spec of a command container', () => {
+      const spec = build();
+      assert.equal(spec.ociVersion, '1.2.0');
+      assert.deepEqual(spec.root, { path: root });
+      assert.equal(spec.hostname, 'My-Tree-v2');
+      assert.deepEqual(spec.annotations, { [ANNOTATION.machine]: 'My-Tree-v2' });
+      assert.equal(spec.process?.terminal, false);
+      assert.deepEqual(spec.process?.user, { uid: 0, gid: 0 });
+      assert.deepEqual(spec.process?.args, ['/bin/true']);
+      assert.equal(spec.process?.cwd, '/');
+      assert.deepEqual(spec.mounts, defaultMounts());
+      assert.deepEqual(spec.linux, {
+        namespaces: [{ type: 'mount' }, { type: 'pid' }, { type: 'uts' }, { type: 'ipc' }, { type: 'cgroup' }, { type: 'network' }],
+        maskedPaths: DEFAULT_MASKED_PATHS,
+        readonlyPaths: DEFAULT_READONLY_PATHS,
+        rootfsPropagation: 'private',
+      });
+    });
+
+    it('resolves a relative directory to an absolute root path', () => {
+      const fromCwd = relative(process.cwd(), root);
+      assert.ok(!isAbsolute(fromCwd));
+      assert.equal(build({ directory: fromCwd }).root.path, root);
+      assert.equal(build({ directory: join(root, 'etc', '..') }).root.path, root);
+    });
+
+    it('derives the machine name from the directory base name', () => {
+      assert.equal(machineNameFrom('/srv/My_Tree.v2'), 'My-Tree-v2');
+      assert.equal(machineNameFrom('/srv/__debian  12__'), 'debian-12');
+      assert.equal(machineNameFrom('/srv/tree/'), 'tree');
+      assert.equal(machineNameFrom('/'), 'container');
+      assert.equal(machineNameFrom('/srv/___'), 'container');
+      const long = machineNameFrom(`/srv/${'a'.repeat(63)}_b`);
+      assert.equal(long, 'a'.repeat(63)); // cut at 64, then the trailing dash dropped
+    });
+
+    it('uses an explicit machine name, and the hostname defaults to it', () => {
+      const spec = build({ machine: 'web1' });
+      assert.equal(spec.hostname, 'web1');
+      assert.equal(spec.annotations?.[ANNOTATION.machine], 'web1');
+    });
+
+    it('keeps a hostname apart from the machine name', () => {
+      const spec = build({ machine: 'web1', hostname: 'frontend' });
+      assert.equal(spec.hostname, 'frontend');
+      assert.equal(spec.annotations?.[ANNOTATION.machine], 'web1');
+    });
+
+    it('accepts a 64-character hostname of dot-separated labels of up to 63 characters', () => {
+      const name = `a${'-'.repeat(60)}b.c`;
+      assert.equal(name.length, 64);
+      assert.equal(build({ hostname: name }).hostname, name);
+      assert.equal(build({ hostname: `a${'-'.repeat(61)}b` }).hostname.length, 63);
+      assert.equal(build({ hostname: 'web.example.org' }).hostname, 'web.example.org');
+      assertContainerError(() => build({ hostname: 'a'.repeat(64) }), 'invalid hostname');
+      assertContainerError(() => build({ hostname: 'a..b' }), "invalid hostname 'a..b'");
+    });
+
+    it('sets PATH, container, container_uuid and HOME, in that order, and no TERM without a console', () => {
+      const spec = build();
+      const env = envOf(spec);
+      assert.deepEqual([...env.keys()], ['PATH', 'container', 'container_uuid', 'HOME']);
+      assert.equal(env.get('PATH'), DEFAULT_PATH);
+      assert.equal(env.get('PATH'), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+      assert.equal(env.get('container'), 'ts-nspawn');
+      assert.match(env.get('container_uuid') ?? '', UUID);
+      assert.equal(env.get('HOME'), '/root');
+    });
+
+    it('gives each container its own container_uuid', () => {
+      assert.notEqual(envOf(build()).get('container_uuid'), envOf(build()).get('container_uuid'));
+    });
+
+    it('sets TERM with a console: the given one, else vt220', () => {
+      const withTerm = build({ console: true, term: 'xterm-256color' });
+      assert.equal(withTerm.process?.terminal, true);
+      assert.equal(envOf(withTerm).get('TERM'), 'xterm-256color');
+      assert.equal(envOf(build({ console: true })).get('TERM'), 'vt220');
+      assert.equal(envOf(build({ console: true, term: '' })).get('TERM'), 'vt220');
+      assert.equal(envOf(build({ console: false, term: 'xterm' })).has('TERM'), false);
+    });
+
+    it('adds --setenv assignments, which may override defaults in place and contain =', () => {
+      const env = envOf(build({ env: ['FOO=bar', 'PATH=/opt/bin', 'EMPTY=', 'EQ=a=b'] }));
+      assert.deepEqual([...env.keys()], ['PATH', 'container', 'container_uuid', 'HOME', 'FOO', 'EMPTY', 'EQ']);
+      assert.equal(env.get('PATH'), '/opt/bin');
+      assert.equal(env.get('FOO'), 'bar');
+      assert.equal(env.get('EMPTY'), '');
+      assert.equal(env.get('EQ'), 'a=b');
+    });
+
+    it('accepts the environment as a record', () => {
+      const env = envOf(build({ env: { FOO: 'bar', HOME: '/srv' } }));
+      assert.equal(env.get('FOO'), 'bar');
+      assert.equal(env.get('HOME'), '/srv');
+    });
+
+    it('takes HOME, uid and gid from the container passwd', () => {
+      const spec = build({ user: 'alice' });
+      assert.deepEqual(spec.process?.user, { uid: 1000, gid: 1000 });
+      assert.equal(envOf(spec).get('HOME'), '/home/alice');
+    });
+
+    it('prepends /sbin/init for boot and marks the spec', () => {
+      assert.equal(INIT_PATH, '/sbin/init');
+      const spec = build({ boot: true, command: ['--unit=rescue.target'] });
+      assert.deepEqual(spec.process?.args, ['/sbin/init', '--unit=rescue.target']);
+      assert.equal(spec.annotations?.[ANNOTATION.boot], 'true');
+      assert.deepEqual(build({ boot: true, command: undefined }).process?.args, ['/sbin/init']);
+      assert.equal(build().annotations?.[ANNOTATION.boot], undefined);
+    });
+
+    it('keeps --chdir', () => {
+      assert.equal(build({ chdir: '/srv/app' }).process?.cwd, '/srv/app');
+    });
+
+    it('gives root all default capabilities plus CAP_NET_ADMIN with a private network', () => {
+      const caps = build().process?.capabilities;
+      const expected = [...DEFAULT_CAPABILITIES, 'CAP_NET_ADMIN'];
+      assert.deepEqual(caps, { bounding: expected, effective: expected, permitted: expected, inheritable: [], ambient: [] });
+    });
+
+    it('leaves out CAP_NET_ADMIN and the network namespace with the host network', () => {
+      const spec = build({ hostNetwork: true });
+      assert.deepEqual(spec.process?.capabilities?.bounding, DEFAULT_CAPABILITIES);
+      assert.ok(!spec.process?.capabilities?.bounding?.includes('CAP_NET_ADMIN'));
+      assert.deepEqual(spec.linux?.namespaces?.map((ns) => ns.type), ['mount', 'pid', 'uts', 'ipc', 'cgroup']);
+    });
+
+    it('starts a non-root user without effective or permitted capabilities', () => {
+      const caps = build({ user: '1000' }).process?.capabilities;
+      assert.deepEqual(caps?.bounding, [...DEFAULT_CAPABILITIES, 'CAP_NET_ADMIN']);
+      assert.deepEqual(caps?.effective, []);
+      assert.deepEqual(caps?.permitted, []);
+    });
+
+    it('appends bind mounts after the default mounts', () => {
+      const spec = build({
+        binds: [
+          { source: hostDir },
+          { source: hostDir, destination: '/mnt/data', readOnly: true },
+        ],
+      });
+      assert.deepEqual(spec.mounts?.slice(0, 7), defaultMounts());
+      assert.deepEqual(spec.mounts?.slice(7), [
+        { destination: hostDir, source: hostDir, type: 'bind', options: ['rbind', 'nosuid', 'nodev'] },
+        { destination: '/mnt/data', source: hostDir, type: 'bind', options: ['rbind', 'nosuid', 'nodev', 'ro'] },
+      ]);
+    });
+
+    it('carries the bridge, addresses and gateways as annotations', () => {
+      const spec = build({
+        network: { bridge: 'br0', addresses: ['10.0.0.2/24', 'fd00::2/64'], gateways: ['10.0.0.1', 'fd00::1'] },
+      });
+      assert.deepEqual(spec.annotations, {
+        [ANNOTATION.machine]: 'My-Tree-v2',
+        [ANNOTATION.bridge]: 'br0',
+        [ANNOTATION.addresses]: '10.0.0.2/24,fd00::2/64',
+        [ANNOTATION.gateways]: '10.0.0.1,fd00::1',
+      });
+      assert.equal(ANNOTATION.bridge, 'org.ts-nspawn.network.bridge');
+      assert.equal(ANNOTATION.addresses, 'org.ts-nspawn.network.addresses');
+      assert.equal(ANNOTATION.gateways, 'org.ts-nspawn.network.gateways');
+    });
+
+    it('accepts an IPv6-only network with a gateway', () => {
+      const spec = build({ network: { bridge: 'br0', addresses: ['fd00::2/64'], gateways: ['fd00::1'] } });
+      assert.equal(spec.annotations?.[ANNOTATION.addresses], 'fd00::2/64');
+      assert.equal(spec.annotations?.[ANNOTATION.gateways], 'fd00::1');
+    });
+
+    it('accepts a network without gateways (empty annotation)', () => {
+      const spec = build({ network: { bridge: 'br-lan.10', addresses: ['192.168.5.9/16'] } });
+      assert.equal(spec.annotations?.[ANNOTATION.bridge], 'br-lan.10');
+      assert.equal(spec.annotations?.[ANNOTATION.gateways], '');
+    });
+
+    it('accepts a 15-character bridge name', () => {
+      const spec = build({ network: { bridge: 'b'.repeat(15), addresses: ['10.0.0.2/24'] } });
+      assert.equal(spec.annotations?.[ANNOTATION.bridge], 'b'.repeat(15));
+    });
+
+    it('returns fresh arrays: changing one spec does not change the defaults', () => {
+      const spec = build();
+      spec.linux?.maskedPaths?.push('/proc/extra');
+      spec.mounts?.pop();
+      assert.ok(!DEFAULT_MASKED_PATHS.includes('/proc/extra'));
+      assert.equal(build().mounts?.length, 7);
+    });
+  });
+
+  describe('bad input (ContainerError, exit code 125, quoting the value)', () => {
+    it('rejects an invalid machine name', () => {
+      assertContainerError(() => build({ machine: 'my_box' }), "invalid machine name 'my_box'");
+      assertContainerError(() => build({ machine: '-box' }), "invalid machine name '-box'");
+      assertContainerError(() => build({ machine: 'x'.repeat(65) }), `invalid machine name '${'x'.repeat(65)}'`);
+    });
+
+    it('rejects an invalid hostname', () => {
+      assertContainerError(() => build({ hostname: 'box-' }), "invalid hostname 'box-'");
+      assertContainerError(() => build({ hostname: 'a b' }), "invalid hostname 'a b'");
+      assertContainerError(() => build({ hostname: '' }), "invalid hostname ''");
+    });
+
+    it('rejects an empty command', () => {
+      assertContainerError(() => build({ command: [] }), 'no command given');
+      assertContainerError(() => build({ command: undefined }), 'no command given');
+    });
+
+    it('rejects a relative --chdir', () => {
+      assertContainerError(() => build({ chdir: 'srv' }), "invalid --chdir 'srv'", 'absolute');
+    });
+
+    it('rejects a bind source that does not exist', () => {
+      const missing = join(temp.path, 'missing');
+      assertContainerError(() => build({ binds: [{ source: missing }] }), `bind source '${missing}' does not exist`);
+    });
+
+    it('rejects a relative bind destination', () => {
+      assertContainerError(
+        () => build({ binds: [{ source: hostDir, destination: 'mnt/data' }] }),
+        "invalid bind destination 'mnt/data'",
+      );
+    });
+
+    it('rejects an environment assignment without =, or with an empty name', () => {
+      assertContainerError(() => build({ env: ['FOO'] }), "invalid --setenv 'FOO'", 'NAME=VALUE');
+      assertContainerError(() => build({ env: ['=value'] }), "invalid --setenv '=value'");
+    });
+
+    it('rejects a record key that cannot be a variable name', () => {
+      assertContainerError(() => build({ env: { 'A=B': 'c' } }), "invalid environment variable name 'A=B'");
+      assertContainerError(() => build({ env: { '': 'c' } }), "invalid environment variable name ''");
+    });
+
+    it('rejects a network without addresses', () => {
+      assertContainerError(() => build({ network: { bridge: 'br0', addresses: [] } }), '--network-bridge needs at least one --address');
+    });
+
+    it('rejects malformed addresses', () => {
+      const network = (address: string) => ({ network: { bridge: 'br0', addresses: [address] } });
+      assertContainerError(() => build(network('10.0.0.300/24')), "'10.0.0.300/24'");
+      assertContainerError(() => build(network('10.0.0.2')), "'10.0.0.2'", 'no prefix length');
+      assertContainerError(() => build(network('10.0.0.2/33')), "'10.0.0.2/33'", 'prefix');
+    });
+
+    it('rejects a gateway outside every subnet, naming the subnets', () => {
+      assertContainerError(
+        () => build({ network: { bridge: 'br0', addresses: ['10.0.0.2/24'], gateways: ['10.0.1.1'] } }),
+        'gateway 10.0.1.1 is outside',
+        '10.0.0.2/24',
+      );
+      assertContainerError(
+        () => build({ network: { bridge: 'br0', addresses: ['10.0.0.2/24'], gateways: ['fd00::1'] } }),
+        'gateway fd00::1 is outside',
+      );
+    });
+
+    it('rejects a malformed gateway', () => {
+      assertContainerError(
+        () => build({ network: { bridge: 'br0', addresses: ['10.0.0.2/24'], gateways: ['10.0.0.1/24'] } }),
+        "invalid gateway '10.0.0.1/24'",
+      );
+    });
+
+    it('rejects two gateways of one family', () => {
+      assertContainerError(
+        () => build({ network: { bridge: 'br0', addresses: ['10.0.0.2/24'], gateways: ['10.0.0.1', '10.0.0.254'] } }),
+        'more than one IPv4 gateway',
+      );
+      assertContainerError(
+        () => build({ network: { bridge: 'br0', addresses: ['fd00::2/64'], gateways: ['fd00::1', 'fd00::fe'] } }),
+        'more than one IPv6 gateway',
+      );
+    });
+
+    it('rejects --network-bridge together with the host network', () => {
+      assertContainerError(
+        () => build({ hostNetwork: true, network: { bridge: 'br0', addresses: ['10.0.0.2/24'] } }),
+        '--network-bridge and --host-network exclude each other',
+      );
+    });
+
+    it('rejects an invalid bridge name', () => {
+      const network = (bridge: string) => ({ network: { bridge, addresses: ['10.0.0.2/24'] } });
+      assertContainerError(() => build(network('b'.repeat(16))), `invalid bridge name '${'b'.repeat(16)}'`);
+      assertContainerError(() => build(network('')), "invalid bridge name ''");
+      assertContainerError(() => build(network('br 0')), "invalid bridge name 'br 0'");
+      assertContainerError(() => build(network('br/0')), "invalid bridge name 'br/0'");
+      assertContainerError(() => build(network('br:0')), "invalid bridge name 'br:0'");
+    });
+
+    it('rejects an unknown --user name', () => {
+      assertContainerError(() => build({ user: 'mallory' }), "user 'mallory' does not exist");
+    });
+  });
+});
