@@ -57,7 +57,7 @@ static void set_hup(struct console *c)
 	c->hup_since = now_ms();
 }
 
-int console_timeout(struct console *c)
+int console_retry_timeout(struct console *c)
 {
 	long long left;
 
@@ -100,7 +100,7 @@ bool console_read_stdin(struct console *c)
 	return escape_typed(c, c->pending + c->npending - n, (size_t)n);
 }
 
-void console_write_master(struct console *c)
+static void console_write_master(struct console *c)
 {
 	ssize_t n = write(c->master, c->pending, c->npending);
 
@@ -128,18 +128,26 @@ static int copy_master(struct console *c)
 	return 1;
 }
 
-void console_read_master(struct console *c, short revents)
+void console_on_master(struct console *c, short revents)
 {
-	int r = copy_master(c);
+	int r = 0;
 
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		r = copy_master(c);
 	/* POLLHUP without data to read also means "no slave": do not spin. */
 	if (r < 0 || (r == 0 && (revents & (POLLHUP | POLLERR))))
 		set_hup(c);
+	/* Input written while no slave is open is lost when one opens:
+	 * keep it pending until a slave is there again. */
+	if (!c->hup && (revents & POLLOUT) && !(revents & POLLHUP))
+		console_write_master(c);
 }
 
 void console_drain(struct console *c)
 {
-	while (copy_master(c) > 0)
+	/* Bounded: without a PID namespace a leftover process could keep
+	 * writing for ever. */
+	for (int i = 0; i < 256 && copy_master(c) > 0; i++)
 		;
 }
 

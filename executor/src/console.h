@@ -37,12 +37,13 @@ int console_open(struct console *c);
 void console_raw(struct console *c);
 void console_restore(struct console *c);
 void console_sync_winsize(struct console *c);
-/* Milliseconds until the master should be retried, or -1 (not hung up). */
-int console_timeout(struct console *c);
+/* Milliseconds until the hung-up master is retried, or -1 when it should
+ * be polled now (its retry time has come, or it is not hung up). */
+int console_retry_timeout(struct console *c);
 /* Reads stdin into the pending buffer; true if the escape was typed. */
 bool console_read_stdin(struct console *c);
-void console_write_master(struct console *c);
-void console_read_master(struct console *c, short revents);
+/* Master readiness: output to stdout, pending input in, hang-ups. */
+void console_on_master(struct console *c, short revents);
 /* After init exits: copy what is left on the master to stdout. */
 void console_drain(struct console *c);
 

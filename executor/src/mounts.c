@@ -278,23 +278,57 @@ int step_mask(struct init_state *st, const struct step *s)
 	return rc;
 }
 
+/* Whether FD is the root directory itself (same inode on the same mount). */
+static bool is_root(int rootfd, int fd)
+{
+	const unsigned mask = STATX_INO | STATX_MNT_ID;
+	struct statx a, b;
+
+	return statx(rootfd, "", AT_EMPTY_PATH, mask, &a) == 0 &&
+	       statx(fd, "", AT_EMPTY_PATH, mask, &b) == 0 &&
+	       a.stx_ino == b.stx_ino && a.stx_mnt_id == b.stx_mnt_id &&
+	       a.stx_dev_major == b.stx_dev_major &&
+	       a.stx_dev_minor == b.stx_dev_minor;
+}
+
+static int set_readonly(int fd, unsigned int at, const char *path)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | at, &attr, sizeof attr) < 0)
+		return fail(errno, path);
+	return 0;
+}
+
 int step_readonly(struct init_state *st, const struct step *s)
 {
 	const char *path = s->args[0].str;
-	struct mount_flags mf = { .ms = MS_BIND | MS_REC, .bind = true };
 	char proc[32];
 	int fd, rc;
 
 	fd = resolve_open(st->rootfd, path, 0);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : fail(errno, path);
+	/* A mount on top of the root would never be seen: path lookups start
+	 * at the root, underneath it. So, like runc and crun, the root mount
+	 * is made read-only in place -- only it, not the mounts on it. */
+	if (is_root(st->rootfd, fd)) {
+		rc = set_readonly(fd, 0, path);
+		close(fd);
+		return rc;
+	}
 	fd_path(fd, proc);
 	rc = mount(proc, proc, NULL, MS_BIND | MS_REC, NULL);
 	close(fd);
 	if (rc < 0)
 		return fail(errno, path);
-	mf.attr.attr_set = MOUNT_ATTR_RDONLY;
-	return finish_mount(st->rootfd, path, &mf);
+	/* Resolved again: the fd used above is the one underneath. */
+	fd = resolve_open(st->rootfd, path, 0);
+	if (fd < 0)
+		return fail(errno, path);
+	rc = set_readonly(fd, AT_RECURSIVE, path);
+	close(fd);
+	return rc;
 }
 
 int step_chdir(struct init_state *st, const struct step *s)

@@ -64,7 +64,6 @@ struct reader {
 	int fd;
 	char buf[65536];
 	size_t start, end;
-	struct plan *plan;
 };
 
 static void __attribute__((noreturn)) plan_error(const char *what,

@@ -196,7 +196,7 @@ static int prepare_poll(struct supervisor *s, struct pollfd *p)
 	p[P_CTL].fd = s->ctl_open ? CTL_FD : -1;
 	p[P_SYNC].fd = s->syncfd;
 	if (c) {
-		timeout = console_timeout(c);
+		timeout = console_retry_timeout(c);
 		/* Read stdin only when the last chunk is in the master. */
 		if (!c->stdin_eof && c->npending == 0)
 			p[P_STDIN].fd = STDIN_FILENO;
@@ -218,10 +218,8 @@ static void dispatch(struct supervisor *s, struct pollfd *p)
 		on_ctl(s);
 	if (p[P_STDIN].revents)
 		on_stdin(s);
-	if (p[P_MASTER].revents & POLLOUT)
-		console_write_master(s->con);
-	if (p[P_MASTER].revents & ~POLLOUT)
-		console_read_master(s->con, p[P_MASTER].revents);
+	if (p[P_MASTER].revents)
+		console_on_master(s->con, p[P_MASTER].revents);
 }
 
 void supervise(struct supervisor *s)

@@ -5,7 +5,7 @@
  * is started again, as systemd-nspawn does.
  */
 import { constants } from 'node:os';
-import { defaultForwardedSignals, startContainer } from '../runtime/container.js';
+import { defaultForwardedSignals, startContainer, type RunningContainer } from '../runtime/container.js';
 import type { ExitStatus } from '../runtime/executor.js';
 import { ANNOTATION } from '../spec/annotations.js';
 import type { Spec } from '../spec/oci.js';
@@ -31,14 +31,23 @@ async function runOnce(spec: Spec, boot: boolean): Promise<ExitStatus> {
   if (console && process.stdin.isTTY) {
     process.stderr.write('Press Ctrl-] three times within 1s to kill container.\n');
   }
-  const container = await startContainer(spec, {
-    escape: console ? 'kill' : 'none',
-    forwardSignals: boot ? bootSignals() : defaultForwardedSignals(),
-  });
-  const forward = (signal: NodeJS.Signals) => container.kill(signal);
+  // Handlers go in before the start: a signal that arrives while the
+  // container is being set up is held and passed on once PID 1 runs.
+  let container: RunningContainer | undefined;
+  const pending: NodeJS.Signals[] = [];
+  const forward = (signal: NodeJS.Signals) => (container ? container.kill(signal) : pending.push(signal));
   for (const signal of FORWARDED) process.on(signal, forward);
-  const status = await container.exited;
-  for (const signal of FORWARDED) process.off(signal, forward);
+  let status: ExitStatus;
+  try {
+    container = await startContainer(spec, {
+      escape: console ? 'kill' : 'none',
+      forwardSignals: boot ? bootSignals() : defaultForwardedSignals(),
+    });
+    for (const signal of pending.splice(0)) container.kill(signal);
+    status = await container.exited;
+  } finally {
+    for (const signal of FORWARDED) process.off(signal, forward);
+  }
   if (status.escaped) process.stderr.write('\r\nContainer killed (Ctrl-] pressed three times).\r\n');
   return status;
 }

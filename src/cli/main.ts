@@ -3,24 +3,20 @@
  * commands/ and calls the library; errors of the runtime become one line on
  * stderr and exit status 125 (126/127 for a command that cannot run).
  */
-import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { ContainerError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { registerBoot } from './commands/boot.js';
 import { registerRun } from './commands/run.js';
 import { addShNspawnForm } from './sh-nspawn-form.js';
 
 const USAGE_ERROR = 125;
 
-function version(): string {
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-}
-
 function buildProgram(exit: (status: number) => void): Command {
   const program = new Command('ts-nspawn')
     .description('Run a command or boot an operating system in a Linux container made from a root directory.')
     .usage('COMMAND [OPTIONS]   or   ts-nspawn -p DIR -b BRIDGE -a ADDR/PREFIX -r GATEWAY')
-    .version(version(), '--version', 'print the version')
+    .version(VERSION, '--version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .enablePositionalOptions()
     .exitOverride()
@@ -64,4 +60,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exit(await main(process.argv.slice(2)));
+void main(process.argv.slice(2)).then((status) => process.exit(status));

@@ -98,7 +98,7 @@ describe('buildSpec', () => {
       const name = `a${'-'.repeat(60)}b.c`;
       assert.equal(name.length, 64);
       assert.equal(build({ hostname: name }).hostname, name);
-      assert.equal(build({ hostname: `a${'-'.repeat(61)}b` }).hostname.length, 63);
+      assert.equal(build({ hostname: `a${'-'.repeat(61)}b` }).hostname?.length, 63);
       assert.equal(build({ hostname: 'web.example.org' }).hostname, 'web.example.org');
       assertContainerError(() => build({ hostname: 'a'.repeat(64) }), 'invalid hostname');
       assertContainerError(() => build({ hostname: 'a..b' }), "invalid hostname 'a..b'");
