@@ -10,7 +10,7 @@
  */
 import { buildSpec } from './spec/build-spec.js';
 import type { ContainerOptions } from './spec/container-options.js';
-import { runContainer, startContainer, type RunningContainer, type StartOptions } from './runtime/container.js';
+import { runContainer, startContainer, startDetached, type DetachedContainer, type RunningContainer, type StartOptions } from './runtime/container.js';
 import type { ExitStatus } from './runtime/executor.js';
 
 export type RunOptions = ContainerOptions & StartOptions;
@@ -25,12 +25,30 @@ export function run(options: RunOptions): Promise<ExitStatus> {
   return runContainer(buildSpec(options), options);
 }
 
+/** Starts a container in the background under its monitor; resolves once its command runs. */
+export function startInBackground(options: Omit<RunOptions, 'stdio'>): Promise<DetachedContainer> {
+  return startDetached(buildSpec(options), options);
+}
+
 export { buildSpec, machineNameFrom } from './spec/build-spec.js';
 export type { BindMount, BridgeNetwork, ContainerOptions } from './spec/container-options.js';
 export type * from './spec/oci.js';
-export { runContainer, startContainer, RunningContainer } from './runtime/container.js';
-export type { StartOptions, Stdio, ExitStatus } from './runtime/container.js';
+export { runContainer, startContainer, startDetached, RunningContainer } from './runtime/container.js';
+export type { DetachedContainer, StartOptions, Stdio, ExitStatus } from './runtime/container.js';
+export {
+  listContainers,
+  reconcile as containerStatus,
+  stopContainer,
+  killContainer,
+  removeContainer,
+  collectGarbage,
+} from './runtime/lifecycle.js';
+export { startExec, execInContainer, type ExecOptions, type RunningExec } from './runtime/exec.js';
+export { readLog, followLog } from './runtime/logs.js';
+export type { ContainerRecord, ContainerStatus, ExitRecord } from './state/record.js';
 export { compilePlan, type SupervisionOptions } from './plan/compile.js';
 export { encodePlan } from './plan/encode.js';
 export type { Plan, Step } from './plan/steps.js';
 export { ContainerError } from './errors.js';
+export { bootstrap } from './bootstrap/bootstrap.js';
+export type { BootstrapOptions, BootstrapPhase, BootstrapTool } from './bootstrap/options.js';

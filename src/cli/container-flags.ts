@@ -18,6 +18,7 @@ export interface ContainerFlags {
   console?: boolean;
   pipe?: boolean;
   hostNetwork?: boolean;
+  detach?: boolean;
   networkBridge?: string;
   address?: string[];
   gateway?: string[];
@@ -34,7 +35,8 @@ export function addContainerFlags(command: Command, { consoleFlags }: { consoleF
     .option('--bind-ro <src[:dst]>', 'like --bind, read-only (repeatable)', collect)
     .option('-E, --setenv <name=value>', 'set an environment variable (repeatable)', collect)
     .option('--chdir <dir>', 'working directory inside the container')
-    .option('-u, --user <uid[:gid]>', 'run as this user (a number or a name from the container)');
+    .option('-u, --user <uid[:gid]>', 'run as this user (a number or a name from the container)')
+    .option('-d, --detach', 'start in the background; print the machine name');
   if (consoleFlags) {
     command
       .option('-t, --console', 'give the command a PTY as console and stdio (default when stdin is a terminal)')
@@ -51,7 +53,9 @@ export function toContainerOptions(flags: ContainerFlags, command: string[], boo
   if (!flags.networkBridge && (flags.address || flags.gateway)) {
     throw new ContainerError('--address and --gateway configure the veth of --network-bridge: add --network-bridge BRIDGE');
   }
-  const console = boot || (flags.pipe ? false : (flags.console ?? process.stdin.isTTY === true));
+  // A detached command has no terminal to inherit: it gets a console only when asked (-t).
+  const interactive = !flags.detach && process.stdin.isTTY === true;
+  const console = boot || (flags.pipe ? false : (flags.console ?? interactive));
   return {
     directory: flags.directory ?? '',
     command,

@@ -6,7 +6,12 @@
 import { Command, CommanderError } from 'commander';
 import { ContainerError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { registerAttachLogs } from './commands/attach-logs.js';
 import { registerBoot } from './commands/boot.js';
+import { registerBootstrap } from './commands/bootstrap.js';
+import { registerExec } from './commands/exec.js';
+import { registerList } from './commands/list.js';
+import { registerManage } from './commands/manage.js';
 import { registerRun } from './commands/run.js';
 import { addShNspawnForm } from './sh-nspawn-form.js';
 
@@ -24,6 +29,11 @@ function buildProgram(exit: (status: number) => void): Command {
     .showSuggestionAfterError(true);
   registerRun(program, exit);
   registerBoot(program, exit);
+  registerExec(program, exit);
+  registerList(program, exit);
+  registerAttachLogs(program, exit);
+  registerManage(program, exit);
+  registerBootstrap(program, exit);
   addShNspawnForm(program, exit);
   program.addHelpText(
     'after',

@@ -34,9 +34,19 @@ export async function checkBridge(bridge: string): Promise<void> {
   }
 }
 
-/** Creates and configures the veth pair; returns the host-side interface name. */
-export async function attachToBridge(initPid: number, machine: string, network: BridgeAttachment): Promise<string> {
-  const hostIf = await createVethPair(initPid, machine, network.bridge);
+/**
+ * Creates and configures the veth pair; returns the host-side interface
+ * name. `plannedName` learns each name before it is created (and is told
+ * `undefined` when a name turned out to be another container's), so that a
+ * crash at any point leaves a record of exactly what to delete.
+ */
+export async function attachToBridge(
+  initPid: number,
+  machine: string,
+  network: BridgeAttachment,
+  plannedName: (hostIf: string | undefined) => void = () => {},
+): Promise<string> {
+  const hostIf = await createVethPair(initPid, machine, network.bridge, plannedName);
   try {
     await configureContainerSide(initPid, network);
   } catch (error) {
@@ -46,9 +56,15 @@ export async function attachToBridge(initPid: number, machine: string, network: 
   return hostIf;
 }
 
-async function createVethPair(initPid: number, machine: string, bridge: string): Promise<string> {
+async function createVethPair(
+  initPid: number,
+  machine: string,
+  bridge: string,
+  plannedName: (hostIf: string | undefined) => void,
+): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     const hostIf = vethName(machine, attempt);
+    plannedName(hostIf);
     const commands = [
       `link add name ${hostIf} type veth peer name ${CONTAINER_IFNAME} netns ${initPid}`,
       `link set ${hostIf} master ${bridge}`,
@@ -62,7 +78,8 @@ async function createVethPair(initPid: number, machine: string, bridge: string):
       // `ip -b` names the failing line: line 1 means nothing was created.
       const created = failedBatchLine(error.output) !== 1;
       if (created) await removeVeth(hostIf);
-      else if (/exists/i.test(error.output) && attempt + 1 < NAME_ATTEMPTS) continue;
+      else plannedName(undefined);
+      if (!created && /exists/i.test(error.output) && attempt + 1 < NAME_ATTEMPTS) continue;
       throw new ContainerError(`setting up the veth pair on bridge '${bridge}' failed: ${oneLine(error.output)}`);
     }
   }

@@ -3,9 +3,11 @@
  * the executor only walks the result. Pure and root-free, so it is unit
  * tested directly.
  */
+import type { Hierarchy } from '../cgroups/hierarchies.js';
 import { capabilityMask } from '../spec/capabilities.js';
+import { expandCgroupMount } from './cgroup-mounts.js';
 import { DEFAULT_DEV_SYMLINKS, DEFAULT_DEVICES } from '../spec/defaults.js';
-import type { Device, Mount, NamespaceType, Spec } from '../spec/oci.js';
+import type { Device, Mount, NamespaceType, Process, Spec } from '../spec/oci.js';
 import type { MountCreate, Plan, Step } from './steps.js';
 
 /** How the container is supervised: not part of its configuration, but of how the caller runs it. */
@@ -14,9 +16,31 @@ export interface SupervisionOptions {
   escape?: 'kill' | 'none';
   /** Signals the supervisor passes on to the container's PID 1 (from -> to). */
   forwardSignals?: ReadonlyArray<readonly [from: number, to: number]>;
-  /** Hold init after the clone until the caller has done host-side set-up (network). */
+  /** Hold init after the clone until the caller has done host-side set-up (cgroup, network). */
   waitForHost?: boolean;
+  /** Run detached, the executor staying on as the container's monitor. */
+  monitor?: MonitorOptions;
 }
+
+export interface MonitorOptions {
+  logPath: string;
+  logMaxBytes: number;
+  /** Where `attach` clients connect (console containers only). */
+  attachSocket: string;
+  exitFile: string;
+  /** Run in place of the monitor once the container is gone: the runtime's clean-up. */
+  exitCommand: string[];
+}
+
+/** Executor names of the namespaces an `exec` joins (the PID namespace is joined apart). */
+const JOIN_NAMES: Partial<Record<NamespaceType, string>> = {
+  user: 'user',
+  mount: 'mount',
+  uts: 'uts',
+  ipc: 'ipc',
+  network: 'net',
+  cgroup: 'cgroup',
+};
 
 /** Executor names of the namespaces created at clone time. */
 const CLONE_NAMES: Partial<Record<NamespaceType, string>> = {
@@ -36,7 +60,13 @@ const MOUNT_FLAGS = new Set([
 /** Options that only restate a default. */
 const NO_OP_OPTIONS = new Set(['rw', 'suid', 'dev', 'exec', 'async', 'atime', 'diratime', 'defaults']);
 
-export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}): Plan {
+/** What the compiler needs to know about the host it compiles for. */
+export interface HostFacts {
+  /** cgroup hierarchies, to expand a `cgroup` mount; none: no cgroup mounts. */
+  hierarchies?: Hierarchy[];
+}
+
+export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, host: HostFacts = {}): Plan {
   const process = spec.process;
   if (!process) throw new Error('the spec has no process to run');
   const created = new Set((spec.linux?.namespaces ?? []).filter((ns) => !ns.path).map((ns) => ns.type));
@@ -45,11 +75,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}): P
   // Supervisor steps.
   // The cgroup namespace is unshared by init later, once it sits in its final cgroup.
   plan.push({ op: 'namespaces', types: [...created].flatMap((type) => CLONE_NAMES[type] ?? []) });
-  if (process.terminal) {
-    plan.push({ op: 'console' }, { op: 'escape', mode: supervision.escape ?? 'none' });
-  }
-  for (const [from, to] of supervision.forwardSignals ?? []) plan.push({ op: 'forward-signal', from, to });
-  if (supervision.waitForHost) plan.push({ op: 'wait-go' });
+  plan.push(...supervisorSteps(process, supervision));
 
   // Init steps: identity and namespaces.
   if (!process.terminal) plan.push({ op: 'setsid' });
@@ -62,7 +88,15 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}): P
     plan.push({ op: 'propagation', mode: propagationMode(spec.linux?.rootfsPropagation) });
     plan.push({ op: 'enter-root', path: spec.root.path });
     const mounts = spec.mounts ?? [];
-    plan.push(...mounts.map(mountStep));
+    for (const mount of mounts) {
+      if (mount.type !== 'cgroup') {
+        plan.push(mountStep(mount));
+        continue;
+      }
+      const tree = expandCgroupMount(mount, host.hierarchies ?? []);
+      plan.push(...tree.mounts.map(mountStep));
+      for (const [target, path] of tree.symlinks) plan.push({ op: 'symlink', target, path });
+    }
     if (mounts.some((mount) => mount.destination === '/dev' && !isBind(mount))) {
       plan.push(...deviceSteps(spec.linux?.devices ?? [], process.terminal ?? false));
     }
@@ -72,11 +106,47 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}): P
     if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
   }
 
-  // The process.
-  plan.push({ op: 'chdir', path: process.cwd });
-  if (process.noNewPrivileges) plan.push({ op: 'no-new-privileges' });
+  plan.push(...processSteps(process));
+  return plan;
+}
+
+/**
+ * The plan of `exec`: a new process inside the running container whose PID
+ * 1 is `initPid`, joining its PID namespace (before the clone) and its other
+ * namespaces (after it), with the container's root as its root.
+ */
+export function compileExecPlan(spec: Spec, initPid: number, process: Process, supervision: SupervisionOptions = {}): Plan {
+  const namespaces = (spec.linux?.namespaces ?? []).filter((ns) => !ns.path).map((ns) => ns.type);
+  const plan: Step[] = [{ op: 'namespaces', types: [] }];
+  if (namespaces.includes('pid')) plan.push({ op: 'join-pidns', pid: initPid });
+  plan.push(...supervisorSteps(process, supervision));
+  if (!process.terminal) plan.push({ op: 'setsid' });
+  const joined = namespaces.flatMap((type) => JOIN_NAMES[type] ?? []);
+  if (joined.length > 0) plan.push({ op: 'join', pid: initPid, types: joined });
+  plan.push(...processSteps(process));
+  return plan;
+}
+
+function supervisorSteps(process: Process, supervision: SupervisionOptions): Step[] {
+  const steps: Step[] = [];
+  if (process.terminal) steps.push({ op: 'console' }, { op: 'escape', mode: supervision.escape ?? 'none' });
+  for (const [from, to] of supervision.forwardSignals ?? []) steps.push({ op: 'forward-signal', from, to });
+  const monitor = supervision.monitor;
+  if (monitor) {
+    steps.push({ op: 'detach' }, { op: 'log', path: monitor.logPath, maxBytes: monitor.logMaxBytes });
+    if (process.terminal) steps.push({ op: 'attach-socket', path: monitor.attachSocket });
+    steps.push({ op: 'exit-file', path: monitor.exitFile }, { op: 'exit-command', args: monitor.exitCommand });
+  }
+  if (supervision.waitForHost) steps.push({ op: 'wait-go' });
+  return steps;
+}
+
+/** The last steps, common to a container's PID 1 and to exec: who runs what, where. */
+function processSteps(process: Process): Step[] {
+  const steps: Step[] = [{ op: 'chdir', path: process.cwd }];
+  if (process.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
   const caps = process.capabilities ?? {};
-  plan.push({
+  steps.push({
     op: 'credentials',
     uid: process.user.uid,
     gid: process.user.gid,
@@ -87,9 +157,9 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}): P
     inheritable: capabilityMask(caps.inheritable),
     ambient: capabilityMask(caps.ambient),
   });
-  plan.push({ op: 'env', vars: process.env ?? [] });
-  plan.push({ op: 'exec', args: process.args });
-  return plan;
+  steps.push({ op: 'env', vars: process.env ?? [] });
+  steps.push({ op: 'exec', args: process.args });
+  return steps;
 }
 
 function propagationMode(value: string | undefined): 'private' | 'slave' | 'shared' {

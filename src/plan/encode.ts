@@ -67,9 +67,20 @@ function stepTokens(step: Step): string[] {
     case 'env':
       return [step.op, ...list(step.vars)];
     case 'exec':
+    case 'exit-command':
       return [step.op, ...list(step.args)];
+    case 'log':
+      return [step.op, step.path, String(step.maxBytes)];
+    case 'attach-socket':
+    case 'exit-file':
+      return [step.op, step.path];
+    case 'join-pidns':
+      return [step.op, String(step.pid)];
+    case 'join':
+      return [step.op, String(step.pid), step.types.join(',')];
     case 'console':
     case 'wait-go':
+    case 'detach':
     case 'setsid':
     case 'loopback-up':
     case 'pivot-root':

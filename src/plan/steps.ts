@@ -14,8 +14,15 @@ export type Step =
   | { op: 'escape'; mode: 'kill' | 'none' }
   | { op: 'forward-signal'; from: number; to: number }
   | { op: 'wait-go' }
+  | { op: 'detach' }
+  | { op: 'log'; path: string; maxBytes: number }
+  | { op: 'attach-socket'; path: string }
+  | { op: 'exit-file'; path: string }
+  | { op: 'exit-command'; args: string[] }
+  | { op: 'join-pidns'; pid: number }
   // Init steps (in the container, in order).
   | { op: 'setsid' }
+  | { op: 'join'; pid: number; types: string[] }
   | { op: 'unshare'; types: string[] }
   | { op: 'hostname'; name: string }
   | { op: 'loopback-up' }
@@ -73,6 +80,9 @@ export function describeStep(step: Step): string {
       return `creating namespaces (${step.types.join(', ')})`;
     case 'exec':
       return `running ${step.args[0]}`;
+    case 'join':
+    case 'join-pidns':
+      return `joining the namespaces of the container (PID ${step.pid})`;
     default:
       return step.op;
   }

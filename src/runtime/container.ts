@@ -1,15 +1,28 @@
 /**
- * Running a container from an OCI spec: preflight checks, the plan, the
- * executor, host-side set-up at the sync point, and teardown of whatever
- * the host side made once PID 1 is gone.
+ * Starting a container from an OCI spec: preflight checks, a claimed name
+ * and state directory, a cgroup, the plan, the executor, host-side set-up
+ * at the `wait-go` sync point, and teardown of what the host side made.
+ * A foreground container's state goes with it; a detached one is left to
+ * its monitor, whose exit hook (`ts-nspawn cleanup NAME`) tears it down.
  */
-import type { Readable, Writable } from 'node:stream';
 import { constants } from 'node:os';
-import { attachToBridge, removeVeth } from '../network/bridge.js';
-import { compilePlan, type SupervisionOptions } from '../plan/compile.js';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { cgroupDirectories, createCgroup, joinCgroup } from '../cgroups/container-cgroup.js';
+import { hostHierarchies } from '../cgroups/hierarchies.js';
+import { attachToBridge } from '../network/bridge.js';
+import { compilePlan, type MonitorOptions, type SupervisionOptions } from '../plan/compile.js';
+import { ANNOTATION } from '../spec/annotations.js';
+import { machineNameFrom } from '../spec/build-spec.js';
 import type { Spec } from '../spec/oci.js';
+import { containerFile } from '../state/paths.js';
+import { identify } from '../state/process-identity.js';
+import type { ContainerRecord } from '../state/record.js';
+import { claimName, removeDirectory, writeAtomically, writeRecord } from '../state/store.js';
 import { ExecutorSession, type ExitStatus, type Stdio } from './executor.js';
-import { bridgeOf, machineOf } from './network-settings.js';
+import { releaseHostResources } from './host-resources.js';
+import { reclaimIfStale } from './lifecycle.js';
+import { bridgeOf } from './network-settings.js';
 import { preflight } from './preflight.js';
 
 export type { ExitStatus, Stdio } from './executor.js';
@@ -23,19 +36,27 @@ export interface StartOptions {
   forwardSignals?: SupervisionOptions['forwardSignals'];
 }
 
+/** A detached container's log is rotated at this size (one older file is kept). */
+export const LOG_MAX_BYTES = 1024 * 1024;
+
+/** The CLI, run by a monitor as its exit hook. */
+const CLI = fileURLToPath(new URL('../../bin/ts-nspawn', import.meta.url));
+
 const DEFAULT_FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 export function defaultForwardedSignals(): Array<[number, number]> {
   return DEFAULT_FORWARDED.map((name) => [constants.signals[name], constants.signals[name]]);
 }
 
-/** A container whose command is running. */
+/** A foreground container whose command is running. */
 export class RunningContainer {
   /** Resolves when PID 1 has ended and the host side is torn down. */
   readonly exited: Promise<ExitStatus>;
 
   constructor(
     private readonly session: ExecutorSession,
+    /** The machine name (unique on this host while the container exists). */
+    readonly name: string,
     /** PID 1 of the container, as the host sees it. */
     readonly pid: number,
     teardown: () => Promise<void>,
@@ -61,41 +82,110 @@ export class RunningContainer {
   }
 }
 
+/** A container left running in the background under its monitor. */
+export interface DetachedContainer {
+  name: string;
+  pid: number;
+}
+
 export async function startContainer(spec: Spec, options: StartOptions = {}): Promise<RunningContainer> {
-  await preflight(spec);
-  const network = bridgeOf(spec);
-  const plan = compilePlan(spec, {
-    escape: options.escape,
-    forwardSignals: options.forwardSignals ?? defaultForwardedSignals(),
-    waitForHost: network !== undefined,
+  const { session, record } = await launch(spec, options, false);
+  return new RunningContainer(session, record.id, record.pid, async () => {
+    await releaseHostResources(record);
+    removeDirectory(record.id);
   });
-  const session = new ExecutorSession(plan, options.stdio);
-  const hostInterfaces: string[] = [];
-  const teardown = async () => {
-    await Promise.all(hostInterfaces.map(removeVeth));
-  };
-  try {
-    const pid = await Promise.race([session.initPid, session.started.then(() => session.initPid)]);
-    if (network) {
-      try {
-        hostInterfaces.push(await attachToBridge(pid, machineOf(spec), network));
-      } catch (error) {
-        session.abort();
-        throw error;
-      }
-      session.go();
-    }
-    await session.started;
-    return new RunningContainer(session, pid, teardown);
-  } catch (error) {
-    await session.exited.catch(() => {});
-    await teardown();
-    throw error;
-  }
+}
+
+/** Starts the container under a monitor and returns once its command runs. */
+export async function startDetached(spec: Spec, options: Omit<StartOptions, 'stdio'> = {}): Promise<DetachedContainer> {
+  const { session, record } = await launch(spec, options, true);
+  session.disconnect();
+  return { name: record.id, pid: record.pid };
 }
 
 /** Starts the container and waits for PID 1 to end. */
 export async function runContainer(spec: Spec, options: StartOptions = {}): Promise<ExitStatus> {
   const container = await startContainer(spec, options);
   return container.exited;
+}
+
+async function launch(spec: Spec, options: StartOptions, detach: boolean): Promise<{ session: ExecutorSession; record: ContainerRecord }> {
+  await preflight(spec);
+  const explicitName = spec.annotations?.[ANNOTATION.machine];
+  const name = await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale);
+  const record = newRecord(name, spec, detach);
+  let session: ExecutorSession | undefined;
+  try {
+    writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
+    const hierarchies = hostHierarchies();
+    record.cgroups = cgroupDirectories(name, hierarchies);
+    writeRecord(record);
+    createCgroup(name, hierarchies);
+
+    const network = bridgeOf(spec);
+    const plan = compilePlan(spec, {
+      escape: options.escape,
+      forwardSignals: options.forwardSignals ?? defaultForwardedSignals(),
+      waitForHost: true,
+      monitor: detach ? monitorOptions(name) : undefined,
+    }, { hierarchies });
+    session = new ExecutorSession(plan, options.stdio, { detached: detach });
+    const pid = await Promise.race([session.initPid, session.started.then(() => session!.initPid)]);
+    record.supervisor = identify(session.child.pid ?? 0);
+    record.init = identify(pid);
+    record.pid = pid;
+    writeRecord(record);
+
+    // Sync point "go": the host side of the container, while init waits.
+    joinCgroup(record.cgroups, pid);
+    if (network) {
+      await attachToBridge(pid, name, network, (hostIf) => {
+        record.hostInterfaces = hostIf ? [hostIf] : [];
+        writeRecord(record);
+      });
+    }
+    session.go();
+    await session.started;
+    record.status = 'running';
+    record.started = new Date().toISOString();
+    writeRecord(record);
+    return { session, record };
+  } catch (error) {
+    session?.abort();
+    await session?.exited.catch(() => {});
+    await releaseHostResources(record);
+    removeDirectory(name);
+    throw error;
+  }
+}
+
+function newRecord(name: string, spec: Spec, detached: boolean): ContainerRecord {
+  const annotations = spec.annotations ?? {};
+  return {
+    ociVersion: spec.ociVersion,
+    id: name,
+    status: 'creating',
+    pid: 0,
+    bundle: spec.root.path,
+    annotations,
+    created: new Date().toISOString(),
+    command: spec.process?.args ?? [],
+    console: spec.process?.terminal === true,
+    detached,
+    boot: annotations[ANNOTATION.boot] === 'true',
+    owner: identify(process.pid),
+    addresses: bridgeOf(spec)?.addresses ?? [],
+    hostInterfaces: [],
+    cgroups: [],
+  };
+}
+
+function monitorOptions(name: string): MonitorOptions {
+  return {
+    logPath: containerFile(name, 'log'),
+    logMaxBytes: LOG_MAX_BYTES,
+    attachSocket: containerFile(name, 'attach'),
+    exitFile: containerFile(name, 'exit'),
+    exitCommand: [CLI, 'cleanup', name],
+  };
 }

@@ -39,12 +39,17 @@ export class ExecutorSession {
   private exitMessage: { code: number; signal: number } | undefined;
   private escaped = false;
 
+  /**
+   * `detached`: the executor becomes a monitor in a session of its own,
+   * which outlives this process once `disconnect()` is called.
+   */
   constructor(
     private readonly plan: Plan,
     stdio: Stdio = 'inherit',
+    { detached = false }: { detached?: boolean } = {},
   ) {
-    const stdioOptions: StdioOptions = [stdio, stdio, stdio, 'pipe'];
-    this.child = spawn(executorPath(), [], { stdio: stdioOptions });
+    const stdioOptions: StdioOptions = detached ? ['ignore', 'ignore', 'ignore', 'pipe'] : [stdio, stdio, stdio, 'pipe'];
+    this.child = spawn(executorPath(), [], { stdio: stdioOptions, detached });
     this.control = this.child.stdio[3] as Socket;
     this.control.write(encodePlan(plan));
 
@@ -101,6 +106,13 @@ export class ExecutorSession {
   /** Let init continue past the `wait-go` sync point. */
   go(): void {
     this.control.write('go\n');
+  }
+
+  /** Leave a detached monitor running on its own. */
+  disconnect(): void {
+    this.control.end();
+    this.control.unref();
+    this.child.unref();
   }
 
   /** Host-side set-up failed: the executor kills init and exits. */

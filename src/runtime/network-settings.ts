@@ -13,7 +13,3 @@ export function bridgeOf(spec: Spec): BridgeAttachment | undefined {
     gateways: splitList(annotations[ANNOTATION.gateways]),
   };
 }
-
-export function machineOf(spec: Spec): string {
-  return spec.annotations?.[ANNOTATION.machine] ?? spec.hostname ?? 'container';
-}

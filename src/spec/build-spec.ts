@@ -43,7 +43,8 @@ export function buildSpec(options: ContainerOptions): Spec {
   const capabilities: CapabilityName[] = privateNetwork ? [...DEFAULT_CAPABILITIES, 'CAP_NET_ADMIN'] : [...DEFAULT_CAPABILITIES];
   const asRoot = user.uid === 0;
 
-  const annotations: Record<string, string> = { [ANNOTATION.machine]: machine };
+  // Only a name the user chose is fixed; otherwise the runtime makes the default unique.
+  const annotations: Record<string, string> = options.machine ? { [ANNOTATION.machine]: machine } : {};
   if (options.boot) annotations[ANNOTATION.boot] = 'true';
   if (options.network) Object.assign(annotations, networkAnnotations(options.network));
 
@@ -66,7 +67,7 @@ export function buildSpec(options: ContainerOptions): Spec {
         ambient: [],
       },
     },
-    mounts: [...defaultMounts(), ...options.binds?.map(bindMount) ?? []],
+    mounts: [...defaultMounts({ writableCgroups: options.boot === true }), ...(options.binds?.map(bindMount) ?? [])],
     annotations,
     linux: {
       namespaces: namespaces(privateNetwork),

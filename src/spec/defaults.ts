@@ -9,11 +9,16 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 /** The value of `$container`, which systemd and others read to detect a container. */
 export const CONTAINER_ENV = 'ts-nspawn';
 
-/** The API file systems of every container, in mount order. */
-export function defaultMounts(): Mount[] {
+/**
+ * The API file systems of every container, in mount order. The cgroup tree
+ * is writable for a booted OS (systemd manages its part of it) and
+ * read-only for a single command.
+ */
+export function defaultMounts({ writableCgroups = false } = {}): Mount[] {
   return [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', ...(writableCgroups ? [] : ['ro'])] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     {
       destination: '/dev/pts',

@@ -11,6 +11,10 @@ export interface HostState {
   links: string[];
   netns: string[];
   executors: string[];
+  /** Container records in /run/ts-nspawn. */
+  records: string[];
+  /** ts-nspawn's cgroup directories. */
+  cgroups: string[];
 }
 
 export function hostState(): HostState {
@@ -27,7 +31,32 @@ export function hostState(): HostState {
       .sort(),
     netns: execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort(),
     executors: executorProcesses(),
+    records: listDirectory('/run/ts-nspawn'),
+    cgroups: cgroupDirectories(),
   };
+}
+
+function listDirectory(path: string): string[] {
+  try {
+    return readdirSync(path).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Every ts-nspawn cgroup directory (the parent of containers' cgroups) in any hierarchy. */
+function cgroupDirectories(): string[] {
+  const found: string[] = [];
+  const walk = (directory: string, depth: number) => {
+    for (const entry of readdirSync(directory, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const path = `${directory}/${entry.name}`;
+      if (entry.name === 'ts-nspawn') found.push(path);
+      else if (depth < 4) walk(path, depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 0);
+  return found.sort();
 }
 
 function executorProcesses(): string[] {

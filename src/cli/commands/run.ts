@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { buildSpec } from '../../spec/build-spec.js';
 import { addContainerFlags, toContainerOptions, type ContainerFlags } from '../container-flags.js';
-import { runInForeground } from '../foreground.js';
+import { runDetached, runInForeground } from '../foreground.js';
 
 export function registerRun(program: Command, exit: (status: number) => void): void {
   const command = program
@@ -13,6 +13,7 @@ export function registerRun(program: Command, exit: (status: number) => void): v
   addContainerFlags(command, { consoleFlags: true })
     .passThroughOptions()
     .action(async (args: string[], flags: ContainerFlags) => {
-      exit(await runInForeground(buildSpec(toContainerOptions(flags, args, false))));
+      const spec = buildSpec(toContainerOptions(flags, args, false));
+      exit(await (flags.detach ? runDetached(spec) : runInForeground(spec)));
     });
 }

@@ -1,0 +1,90 @@
+/**
+ * The cgroup hierarchies of this host and where the calling process sits in
+ * each: cgroup v2 (one unified hierarchy), v1 (one per controller set, plus
+ * systemd's named "name=systemd" hierarchy) or hybrid (v1 controllers and a
+ * cgroup2 mount at /sys/fs/cgroup/unified). Read from /proc, never assumed.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Hierarchy {
+  version: 1 | 2;
+  /** Where the hierarchy is mounted on the host. */
+  mountPoint: string;
+  /** v1: the controllers (and `name=...`) of this hierarchy; v2: empty. */
+  controllers: string[];
+  /** The caller's cgroup in it, as a host directory. */
+  ownDirectory: string;
+}
+
+interface CgroupMount {
+  version: 1 | 2;
+  mountPoint: string;
+  root: string;
+  controllers: string[];
+}
+
+/** The cgroup mounts in /proc/self/mountinfo. */
+function cgroupMounts(mountinfo: string): CgroupMount[] {
+  const mounts: CgroupMount[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const [before, after] = line.split(' - ');
+    if (!before || !after) continue;
+    const fields = before.split(' ');
+    const [fstype, , superOptions = ''] = after.split(' ');
+    const root = unescapeMountPath(fields[3] ?? '/');
+    const mountPoint = unescapeMountPath(fields[4] ?? '');
+    if (fstype === 'cgroup2') mounts.push({ version: 2, mountPoint, root, controllers: [] });
+    if (fstype === 'cgroup') {
+      const controllers = superOptions.split(',').filter((option) => !['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec', 'clone_children', 'xattr', 'nsdelegate'].includes(option) && !option.startsWith('release_agent='));
+      mounts.push({ version: 1, mountPoint, root, controllers });
+    }
+  }
+  return mounts;
+}
+
+/** /proc/self/cgroup: "ID:CONTROLLERS:PATH" per hierarchy ("0::PATH" for v2). */
+function ownCgroups(procCgroup: string): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const line of procCgroup.split('\n')) {
+    const match = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (match) paths.set(match[1] ?? '', match[2] ?? '/');
+  }
+  return paths;
+}
+
+export function parseHierarchies(mountinfo: string, procCgroup: string): Hierarchy[] {
+  const own = ownCgroups(procCgroup);
+  const seen = new Set<string>();
+  const hierarchies: Hierarchy[] = [];
+  for (const mount of cgroupMounts(mountinfo)) {
+    const key = mount.version === 2 ? '' : mount.controllers.join(',');
+    // A hierarchy mounted twice is used once; one we are not in cannot be used.
+    if (seen.has(key)) continue;
+    const path = own.get(key);
+    if (path === undefined) continue;
+    if (path !== mount.root && !path.startsWith(mount.root === '/' ? '/' : `${mount.root}/`)) continue;
+    seen.add(key);
+    const relative = mount.root === '/' ? path : path.slice(mount.root.length);
+    const ownDirectory = join(mount.mountPoint, relative).replace(/\/+$/, '');
+    hierarchies.push({ version: mount.version, mountPoint: mount.mountPoint, controllers: mount.controllers, ownDirectory });
+  }
+  return hierarchies;
+}
+
+export function hostHierarchies(): Hierarchy[] {
+  return parseHierarchies(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8'));
+}
+
+/** The layout, as systemd names it. */
+export function layoutOf(hierarchies: Hierarchy[]): 'unified' | 'hybrid' | 'legacy' {
+  const hasV1 = hierarchies.some((h) => h.version === 1);
+  const hasV2 = hierarchies.some((h) => h.version === 2);
+  if (hasV2 && !hasV1) return 'unified';
+  return hasV2 ? 'hybrid' : 'legacy';
+}
+
+/** Mount points escape space, tab, newline and backslash as \\ooo. */
+function unescapeMountPath(text: string): string {
+  return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}

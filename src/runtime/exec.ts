@@ -1,0 +1,94 @@
+/**
+ * `exec`: a new process inside a running container. It joins the
+ * container's PID namespace (before the executor's clone), its cgroup (from
+ * the host side at the `go` sync point) and its other namespaces, so it
+ * sees the container's root, processes and network, as a child of PID 1's
+ * world but not PID 1.
+ */
+import { joinCgroup } from '../cgroups/container-cgroup.js';
+import { ContainerError } from '../errors.js';
+import { compileExecPlan, type SupervisionOptions } from '../plan/compile.js';
+import type { Process, Spec } from '../spec/oci.js';
+import { resolveUser } from '../spec/user.js';
+import { containerFile } from '../state/paths.js';
+import { readFileSync } from 'node:fs';
+import { ExecutorSession, type ExitStatus, type Stdio } from './executor.js';
+import { requireRunning } from './lifecycle.js';
+
+export interface ExecOptions {
+  command: string[];
+  /** Give the command a PTY (relayed to this process's stdio). */
+  console?: boolean;
+  /** UID[:GID] or NAME[:GROUP] inside the container; default: the container's user. */
+  user?: string;
+  /** Extra NAME=VALUE environment entries. */
+  env?: string[];
+  chdir?: string;
+  stdio?: Stdio;
+  escape?: SupervisionOptions['escape'];
+  forwardSignals?: SupervisionOptions['forwardSignals'];
+}
+
+export interface RunningExec {
+  /** The new process, as the host sees it. */
+  pid: number;
+  exited: Promise<ExitStatus>;
+  kill(signal?: NodeJS.Signals | number): void;
+}
+
+export async function startExec(name: string, options: ExecOptions): Promise<RunningExec> {
+  if (options.command.length === 0) throw new ContainerError('no command given: say what to run, e.g. ts-nspawn exec NAME /bin/sh');
+  const record = await requireRunning(name);
+  const spec = JSON.parse(readFileSync(containerFile(name, 'config'), 'utf8')) as Spec;
+  const process = execProcess(spec, record.bundle, options);
+  const plan = compileExecPlan(spec, record.pid, process, {
+    escape: options.escape,
+    forwardSignals: options.forwardSignals,
+    waitForHost: true,
+  });
+  const session = new ExecutorSession(plan, options.stdio);
+  try {
+    const pid = await Promise.race([session.initPid, session.started.then(() => session.initPid)]);
+    joinCgroup(record.cgroups, pid);
+    session.go();
+    await session.started;
+    return { pid, exited: session.exited, kill: (signal) => session.signal(signal ?? 'SIGTERM') };
+  } catch (error) {
+    session.abort();
+    await session.exited.catch(() => {});
+    throw error;
+  }
+}
+
+export async function execInContainer(name: string, options: ExecOptions): Promise<ExitStatus> {
+  return (await startExec(name, options)).exited;
+}
+
+/** The container's own process settings with this exec's command, user, environment and directory. */
+function execProcess(spec: Spec, rootDirectory: string, options: ExecOptions): Process {
+  const base = spec.process;
+  if (!base) throw new ContainerError('the container has no process settings to exec with');
+  const env = new Map((base.env ?? []).map((entry) => [entry.slice(0, entry.indexOf('=')), entry] as const));
+  for (const entry of options.env ?? []) {
+    const equals = entry.indexOf('=');
+    if (equals <= 0) throw new ContainerError(`invalid --setenv '${entry}': expected NAME=VALUE`);
+    env.set(entry.slice(0, equals), entry);
+  }
+  let user = base.user;
+  let capabilities = base.capabilities;
+  if (options.user !== undefined) {
+    const resolved = resolveUser(options.user, rootDirectory);
+    user = { uid: resolved.uid, gid: resolved.gid };
+    if (resolved.uid !== 0) capabilities = { ...capabilities, effective: [], permitted: [], ambient: [] };
+  }
+  if (options.console) env.set('TERM', `TERM=${globalThis.process.env.TERM || 'vt220'}`);
+  return {
+    ...base,
+    terminal: options.console ?? false,
+    args: options.command,
+    env: [...env.values()],
+    cwd: options.chdir ?? base.cwd,
+    user,
+    capabilities,
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * What ts-nspawn remembers about a container, in /run/ts-nspawn/NAME/:
+ * state.json holds the OCI state fields (ociVersion, id, status, pid,
+ * bundle, annotations) and ts-nspawn's own; config.json the spec it runs.
+ */
+import type { ProcessIdentity } from './process-identity.js';
+
+export type ContainerStatus = 'creating' | 'running' | 'stopped';
+
+export interface ExitRecord {
+  exitCode: number | null;
+  signal: number | null;
+  status: number;
+}
+
+export interface ContainerRecord {
+  // OCI state
+  ociVersion: string;
+  id: string;
+  status: ContainerStatus;
+  /** PID 1 of the container, as the host sees it (0 when not running). */
+  pid: number;
+  /** For ts-nspawn, the root directory. */
+  bundle: string;
+  annotations: Record<string, string>;
+  // ts-nspawn's own
+  created: string;
+  started?: string;
+  command: string[];
+  console: boolean;
+  detached: boolean;
+  boot: boolean;
+  /** PID 1's identity (guards against PID reuse). */
+  init?: ProcessIdentity;
+  /** The supervising executor (the monitor of a detached container). */
+  supervisor?: ProcessIdentity;
+  /** The ts-nspawn process running a foreground container. */
+  owner?: ProcessIdentity;
+  addresses: string[];
+  /** Host-side veth names, recorded before they are created. */
+  hostInterfaces: string[];
+  /** Cgroup directories, recorded before they are created. */
+  cgroups: string[];
+  exit?: ExitRecord;
+}
