@@ -123,3 +123,72 @@ int sup_wait_go(struct config *cfg, const struct step *st)
 	cfg->wait_go = true;
 	return 0;
 }
+
+int sup_detach(struct config *cfg, const struct step *st)
+{
+	(void)st;
+	cfg->detach = true;
+	return 0;
+}
+
+int sup_log(struct config *cfg, const struct step *st)
+{
+	const char *path = st->args[0].str;
+
+	if (!*path)
+		return fail(EINVAL, "empty path");
+	if (parse_u64(st->args[1].str, 10, INT64_MAX, &cfg->log_max) < 0)
+		return fail(EINVAL, st->args[1].str);
+	cfg->log_path = path;
+	cfg->log_index = st->index;
+	return 0;
+}
+
+/* Only recorded: whether there is a console is known after the whole plan. */
+int sup_attach_socket(struct config *cfg, const struct step *st)
+{
+	const char *path = st->args[0].str;
+
+	if (!*path)
+		return fail(EINVAL, "empty path");
+	cfg->attach_path = path;
+	cfg->attach_index = st->index;
+	return 0;
+}
+
+int sup_exit_file(struct config *cfg, const struct step *st)
+{
+	const char *path = st->args[0].str;
+
+	if (!*path)
+		return fail(EINVAL, "empty path");
+	cfg->exit_file = path;
+	return 0;
+}
+
+int sup_exit_command(struct config *cfg, const struct step *st)
+{
+	if (st->args[0].count == 0 || !*st->args[0].items[0])
+		return fail(EINVAL, "empty command");
+	cfg->exit_argv = st->args[0].items;
+	return 0;
+}
+
+int parse_pid(const char *s, pid_t *pid)
+{
+	uint64_t n;
+
+	if (parse_u64(s, 10, INT32_MAX, &n) < 0 || n == 0)
+		return -1;
+	*pid = (pid_t)n;
+	return 0;
+}
+
+/* The setns(2) itself happens just before the clone (main.c). */
+int sup_join_pidns(struct config *cfg, const struct step *st)
+{
+	if (parse_pid(st->args[0].str, &cfg->join_pidns) < 0)
+		return fail(EINVAL, st->args[0].str);
+	cfg->join_pidns_index = st->index;
+	return 0;
+}

@@ -3,6 +3,8 @@
 #define TSN_CONFIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 struct step;
 
@@ -21,6 +23,16 @@ struct config {
 	struct forward forwards[MAX_FORWARDS];
 	int nforwards;
 	bool wait_go;
+	bool detach;		/* a monitor: outlives the control channel */
+	const char *log_path;	/* NULL without `log` */
+	uint64_t log_max;	/* bytes before rotation, 0: never rotate */
+	int log_index;
+	const char *attach_path;	/* NULL without `attach-socket` */
+	int attach_index;
+	const char *exit_file;	/* NULL without `exit-file` */
+	char **exit_argv;	/* NULL without `exit-command` */
+	pid_t join_pidns;	/* 0 without `join-pidns` */
+	int join_pidns_index;
 };
 
 /* "mount,pid,..." -> CLONE_NEW* flags; also used by init's `unshare`. */
@@ -34,5 +46,14 @@ int sup_console(struct config *cfg, const struct step *st);
 int sup_escape(struct config *cfg, const struct step *st);
 int sup_forward_signal(struct config *cfg, const struct step *st);
 int sup_wait_go(struct config *cfg, const struct step *st);
+int sup_detach(struct config *cfg, const struct step *st);
+int sup_log(struct config *cfg, const struct step *st);
+int sup_attach_socket(struct config *cfg, const struct step *st);
+int sup_exit_file(struct config *cfg, const struct step *st);
+int sup_exit_command(struct config *cfg, const struct step *st);
+int sup_join_pidns(struct config *cfg, const struct step *st);
+
+/* A PID argument: decimal, > 0. */
+int parse_pid(const char *s, pid_t *pid);
 
 #endif

@@ -1,4 +1,5 @@
 #include "console.h"
+#include "output.h"
 #include "util.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define ESCAPE_BYTE 0x1d	/* Ctrl-] */
 #define ESCAPE_WINDOW_MS 1000
 
 int console_open(struct console *c)
@@ -24,31 +24,49 @@ int console_open(struct console *c)
 	return 0;
 }
 
-void console_raw(struct console *c)
+void tty_raw(int fd, struct ttymode *m)
 {
 	struct termios raw;
 
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &c->saved) < 0)
+	if (!isatty(fd) || tcgetattr(fd, &m->saved) < 0)
 		return;
-	raw = c->saved;
+	raw = m->saved;
 	cfmakeraw(&raw);
-	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
-		c->raw = true;
+	if (tcsetattr(fd, TCSANOW, &raw) == 0)
+		m->raw = true;
+}
+
+void tty_restore(int fd, struct ttymode *m)
+{
+	if (m->raw)
+		tcsetattr(fd, TCSANOW, &m->saved);
+	m->raw = false;
+}
+
+/* A monitor never touches its own stdin: it is not the user's terminal. */
+void console_raw(struct console *c)
+{
+	if (c->local)
+		tty_raw(STDIN_FILENO, &c->mode);
 }
 
 void console_restore(struct console *c)
 {
-	if (c->raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &c->saved);
-	c->raw = false;
+	tty_restore(STDIN_FILENO, &c->mode);
+}
+
+void console_copy_winsize(struct console *c, int fd)
+{
+	struct winsize ws;
+
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0)
+		ioctl(c->master, TIOCSWINSZ, &ws);
 }
 
 void console_sync_winsize(struct console *c)
 {
-	struct winsize ws;
-
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-		ioctl(c->master, TIOCSWINSZ, &ws);
+	if (c->local)
+		console_copy_winsize(c, STDIN_FILENO);
 }
 
 static void set_hup(struct console *c)
@@ -70,18 +88,20 @@ int console_retry_timeout(struct console *c)
 	return -1;
 }
 
-/* Three Ctrl-] within a second. The bytes are still passed through. */
+bool escape_press(struct escape *e)
+{
+	e->presses[0] = e->presses[1];
+	e->presses[1] = e->presses[2];
+	e->presses[2] = now_ms();
+	return e->presses[0] && e->presses[2] - e->presses[0] <= ESCAPE_WINDOW_MS;
+}
+
+/* The escape on our own stdin. The bytes are still passed through. */
 static bool escape_typed(struct console *c, const char *buf, size_t n)
 {
-	for (size_t i = 0; c->escape_kill && i < n; i++) {
-		if ((unsigned char)buf[i] != ESCAPE_BYTE)
-			continue;
-		c->presses[0] = c->presses[1];
-		c->presses[1] = c->presses[2];
-		c->presses[2] = now_ms();
-		if (c->presses[0] && c->presses[2] - c->presses[0] <= ESCAPE_WINDOW_MS)
+	for (size_t i = 0; c->escape_kill && i < n; i++)
+		if ((unsigned char)buf[i] == ESCAPE_BYTE && escape_press(&c->esc))
 			return true;
-	}
 	return false;
 }
 
@@ -100,6 +120,12 @@ bool console_read_stdin(struct console *c)
 	return escape_typed(c, c->pending + c->npending - n, (size_t)n);
 }
 
+void console_queue(struct console *c, const char *buf, size_t n)
+{
+	memcpy(c->pending + c->npending, buf, n);
+	c->npending += n;
+}
+
 static void console_write_master(struct console *c)
 {
 	ssize_t n = write(c->master, c->pending, c->npending);
@@ -113,18 +139,17 @@ static void console_write_master(struct console *c)
 	memmove(c->pending, c->pending + n, c->npending);
 }
 
-/* One read from the master to stdout: 1 data, 0 nothing now, -1 no slave. */
+/* One read from the master out: 1 data, 0 nothing now, -1 no slave. */
 static int copy_master(struct console *c)
 {
-	char buf[65536];
+	char buf[OUTPUT_CHUNK];
 	ssize_t n = read(c->master, buf, sizeof buf);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0)
 		return -1;	/* EIO: every slave fd is closed (or hung up) */
-	if (!c->stdout_dead && write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
-		c->stdout_dead = true;
+	output_write(c->out, buf, (size_t)n);
 	return 1;
 }
 

@@ -1,7 +1,9 @@
 /*
  * The console: a PTY whose master the supervisor keeps and whose slave
- * becomes init's controlling terminal and stdio. The supervisor relays
- * stdin -> master and master -> stdout.
+ * becomes init's controlling terminal and stdio. In the foreground the
+ * supervisor relays its own stdin -> master and master -> stdout; a monitor
+ * (`detach`) relays only to an attached client (attach.c) and the log. The
+ * master's output goes wherever struct output says (output.c).
  *
  * The relay must survive the container hanging the terminal up (vhangup(2),
  * a getty closing and reopening /dev/console): while no slave is open the
@@ -16,35 +18,58 @@
 #include <termios.h>
 
 #define HUP_RETRY_MS 100
+#define ESCAPE_BYTE 0x1d	/* Ctrl-] */
+
+struct output;
+
+/* A user's terminal we put in raw mode, and how to put it back. */
+struct ttymode {
+	bool raw;
+	struct termios saved;
+};
+
+/* Three Ctrl-] within a second. */
+struct escape {
+	long long presses[3];	/* times of the last Ctrl-] presses */
+};
 
 struct console {
 	int master;
 	char slave_path[64];
-	bool raw;		/* stdin was put in raw mode: restore it */
-	struct termios saved;
+	bool local;		/* relay our own stdin/stdout (not a monitor) */
+	struct ttymode mode;	/* our stdin's */
 	bool stdin_eof;
-	bool stdout_dead;	/* writes failed: keep draining, discard */
 	bool hup;		/* no slave open: master not polled */
 	long long hup_since;
-	char pending[4096];	/* stdin bytes not yet written to the master */
+	char pending[4096];	/* input not yet written to the master */
 	size_t npending;
 	bool escape_kill;
-	long long presses[3];	/* times of the last Ctrl-] presses */
+	struct escape esc;	/* our stdin's presses */
+	struct output *out;	/* where the master's output goes */
 };
+
+void tty_raw(int fd, struct ttymode *m);
+void tty_restore(int fd, struct ttymode *m);
+/* Records one Ctrl-] press; true if it completes the escape. */
+bool escape_press(struct escape *e);
 
 /* Supervisor side. */
 int console_open(struct console *c);
 void console_raw(struct console *c);
 void console_restore(struct console *c);
+/* Copies FD's window size (a user's terminal) to the master. */
+void console_copy_winsize(struct console *c, int fd);
 void console_sync_winsize(struct console *c);
 /* Milliseconds until the hung-up master is retried, or -1 when it should
  * be polled now (its retry time has come, or it is not hung up). */
 int console_retry_timeout(struct console *c);
 /* Reads stdin into the pending buffer; true if the escape was typed. */
 bool console_read_stdin(struct console *c);
-/* Master readiness: output to stdout, pending input in, hang-ups. */
+/* Appends input for the master; the caller checked there is room. */
+void console_queue(struct console *c, const char *buf, size_t n);
+/* Master readiness: output out, pending input in, hang-ups. */
 void console_on_master(struct console *c, short revents);
-/* After init exits: copy what is left on the master to stdout. */
+/* After init exits: copy what is left on the master out. */
 void console_drain(struct console *c);
 
 /* Init side: new session, slave as controlling tty and stdio. Returns the

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -102,12 +103,23 @@ static int set_ambient(uint64_t amb)
 	return 0;
 }
 
+/* The kernel clears PR_SET_PDEATHSIG when the uid or gid changes, and init
+ * must still die with the supervisor (a monitor's SIGKILL included). */
+static int rearm_pdeathsig(const struct init_state *st)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return fail(errno, "pdeathsig");
+	/* It may have died while the signal was not armed. */
+	if (getppid() != st->parent)
+		return fail(ESRCH, "supervisor");
+	return 0;
+}
+
 int step_credentials(struct init_state *st, const struct step *s)
 {
 	uint64_t uid, gid, mask[5];
 	uint64_t avail = available_caps();
 
-	(void)st;
 	if (parse_u64(s->args[0].str, 10, UINT32_MAX - 1, &uid) < 0)
 		return fail(EINVAL, s->args[0].str);
 	if (parse_u64(s->args[1].str, 10, UINT32_MAX - 1, &gid) < 0)
@@ -122,7 +134,7 @@ int step_credentials(struct init_state *st, const struct step *s)
 	    set_ids(&s->args[2], (uid_t)uid, (gid_t)gid) < 0 ||
 	    set_caps(mask[1], mask[2], mask[3]) < 0 || set_ambient(mask[4]) < 0)
 		return -1;
-	return 0;
+	return rearm_pdeathsig(st);
 }
 
 int step_no_new_privileges(struct init_state *st, const struct step *s)

@@ -7,6 +7,7 @@
 #include "plan.h"
 #include "protocol.h"
 #include "steps.h"
+#include "util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -23,18 +24,6 @@ int step_env(struct init_state *st, const struct step *s)
 {
 	st->envp = s->args[0].items;
 	return 0;
-}
-
-static void reset_signals(void)
-{
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t none;
-
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &sa, NULL);	/* fails for glibc's own: fine */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 static const char *env_path(char **envp)

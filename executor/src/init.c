@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -27,8 +28,8 @@ report(int syncfd, int index, const char *opcode)
 	_exit(failure.status ? failure.status : 125);
 }
 
-/* Dies with the supervisor; keeps only stdio and the sync socket. */
-static void detach_from_supervisor(int syncfd, pid_t parent)
+/* Dies with the supervisor. */
+static void detach_from_supervisor(pid_t parent)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* The supervisor may have died before PDEATHSIG was armed. (In a new
@@ -36,17 +37,58 @@ static void detach_from_supervisor(int syncfd, pid_t parent)
 	 * catches that case.) */
 	if (getppid() != parent)
 		_exit(125);
-	/* fd 3 (control), the PTY master, the signalfd: not init's business. */
-	close_range(3, (unsigned)syncfd - 1, 0);
-	close_range((unsigned)syncfd + 1, ~0U, 0);
+}
+
+static int take_stdio(const int stdio[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (stdio[i] >= 0 && dup2(stdio[i], i) < 0)
+			return -1;
+	return 0;
+}
+
+static int fd_order(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* fd 3 (control), the PTY master, the signalfd, the log: not init's
+ * business. Kept: stdio, the sync socket and the fds the supervisor
+ * prepared for init's steps (join's pidfds). */
+static void close_supervisor_fds(const struct plan *plan, int syncfd)
+{
+	int *keep = malloc((plan->nsteps + 1) * sizeof *keep);
+	size_t n = 0;
+	unsigned from = 3;
+
+	if (!keep)
+		_exit(125);
+	keep[n++] = syncfd;
+	for (size_t i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].fd >= 0)
+			keep[n++] = plan->steps[i].fd;
+	qsort(keep, n, sizeof *keep, fd_order);
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > from)
+			close_range(from, (unsigned)keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
+	free(keep);
 }
 
 void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
-	       const char *slave_path, pid_t parent)
+	       const char *slave_path, pid_t parent, const int stdio[3])
 {
-	struct init_state st = { .slavefd = -1, .syncfd = syncfd };
+	struct init_state st = { .slavefd = -1, .syncfd = syncfd,
+				 .parent = parent };
 
-	detach_from_supervisor(syncfd, parent);
+	detach_from_supervisor(parent);
+	if (take_stdio(stdio) < 0) {
+		fail(errno, "stdio");
+		report(syncfd, cfg->log_index, "log");
+	}
+	close_supervisor_fds(plan, syncfd);
 	if (sync_wait_release(syncfd) < 0)
 		_exit(125);
 	st.umask = umask(0);

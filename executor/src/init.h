@@ -7,8 +7,10 @@ struct config;
 struct plan;
 
 /* Runs in the cloned child: waits for release, walks the init steps, execs.
- * PARENT is what getppid() must return (0 in a new PID namespace). */
+ * PARENT is what getppid() must return (0 when init's PID namespace is not
+ * the supervisor's). STDIO: fds init takes as its 0/1/2 (-1: keep its own). */
 void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
-	       const char *slave_path, pid_t parent) __attribute__((noreturn));
+	       const char *slave_path, pid_t parent, const int stdio[3])
+	__attribute__((noreturn));
 
 #endif

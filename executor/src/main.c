@@ -15,10 +15,19 @@
  *                   of the sync socket reaches EOF; we report `started`.
  *  5. exit       -- init is reaped, the console drained; we report
  *                   `exit CODE SIGNAL` and exit with CODE or 128+SIGNAL.
+ *
+ * With `detach` the supervisor is a monitor: TypeScript hangs up after
+ * `started` and we stay, keeping the log and the attach socket, until init
+ * is gone. `ts-nspawn-executor attach SOCKET` is the client (client.c).
  */
+#include "attach.h"
+#include "client.h"
 #include "config.h"
 #include "console.h"
 #include "init.h"
+#include "join.h"
+#include "log.h"
+#include "output.h"
 #include "plan.h"
 #include "protocol.h"
 #include "supervise.h"
@@ -28,6 +37,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -63,43 +73,97 @@ die(int index, const char *opcode, int err, const char *detail)
 	exit(125);
 }
 
-int main(void)
+static void __attribute__((noreturn))
+die_pid(int index, const char *opcode, int err, pid_t pid)
+{
+	char detail[16];
+
+	snprintf(detail, sizeof detail, "%d", (int)pid);
+	die(index, opcode, err, detail);
+}
+
+/* Where the supervisor stands before the clone: process group, set-up
+ * that can fail (reported by the step responsible, exit 125). */
+static void set_up(struct config *cfg, struct console *con,
+		   struct logfile *log, struct output *out)
+{
+	/* Known only now that the whole plan is read. */
+	if (cfg->attach_path && !cfg->console)
+		die(cfg->attach_index, "attach-socket", 0, "no console");
+	/* A monitor must outlive its caller and the caller's terminal (which
+	 * TypeScript's detached spawn already arranges: then this fails). */
+	if (cfg->detach)
+		setsid();
+	/* Without a console we do not read the terminal: leave its foreground
+	 * group so ^C reaches TypeScript only, which forwards it once. */
+	else if (!cfg->console)
+		setpgid(0, 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (cfg->console && console_open(con) < 0)
+		die(cfg->console_index, "console", errno, "/dev/ptmx");
+	con->local = !cfg->detach;
+	con->escape_kill = cfg->escape_kill;
+	con->out = out;
+	out->local = !cfg->detach;
+	if (cfg->log_path && log_open(log, cfg->log_path, cfg->log_max) < 0)
+		die(cfg->log_index, "log", errno, cfg->log_path);
+	if (cfg->log_path)
+		out->log = log;
+	if (cfg->log_path && !cfg->console && output_make_pipe(out) < 0)
+		die(cfg->log_index, "log", errno, "pipe");
+	if (cfg->join_pidns && join_pidns(cfg->join_pidns) < 0)
+		die_pid(cfg->join_pidns_index, "join-pidns", errno,
+			cfg->join_pidns);
+}
+
+static int run_plan(void)
 {
 	static struct config cfg = { .ns_index = -1, .console_index = -1 };
 	static struct plan plan;
 	static struct console con;
+	static struct logfile log;
+	static struct output out;
+	static struct attach att;
 	static struct supervisor sup = { .forced_status = -1, .ctl_open = true };
 	pid_t self = getpid();
+	bool own_pidns;
 	int sv[2];
 
 	/* A vanished TypeScript must not kill us mid-report. */
 	signal(SIGPIPE, SIG_IGN);
+	output_init(&out);
+	attach_init(&att, &con);
 	plan_read(CTL_FD, &cfg, &plan);
-
-	/* Without a console we do not read the terminal: leave its foreground
-	 * group so ^C reaches TypeScript only, which forwards it once. */
-	if (!cfg.console)
-		setpgid(0, 0);
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (cfg.console && console_open(&con) < 0)
-		die(cfg.console_index, "console", errno, "/dev/ptmx");
-	con.escape_kill = cfg.escape_kill;
+	set_up(&cfg, &con, &log, &out);
 	sup.sigfd = supervisor_signalfd(&cfg);
 	if (sup.sigfd < 0)
 		die(-1, "signals", errno, "signalfd");
 	if (sync_pair(sv) < 0)
 		die(-1, "sync", errno, "socketpair");
+	/* Last before the clone: nothing after it leaves the socket behind. */
+	if (cfg.attach_path && attach_listen(&att, cfg.attach_path) < 0)
+		die(cfg.attach_index, "attach-socket", errno, cfg.attach_path);
+	if (cfg.attach_path)
+		out.att = &att;
 
 	sup.init = clone_init(cfg.ns_flags);
-	if (sup.init < 0)
+	if (sup.init < 0) {
+		attach_close(&att);
 		die(cfg.ns_index, "namespaces", errno, "clone");
+	}
+	/* Init's parent is outside its PID namespace: getppid() says 0. */
+	own_pidns = (cfg.ns_flags & CLONE_NEWPID) || cfg.join_pidns;
 	if (sup.init == 0)
 		init_main(&cfg, &plan, sv[1], con.slave_path,
-			  (cfg.ns_flags & CLONE_NEWPID) ? 0 : self);
+			  own_pidns ? 0 : self, out.init_stdio);
 
 	close(sv[1]);
+	output_close_init_ends(&out);
+	plan_close_prepared(&plan);
 	sup.cfg = &cfg;
 	sup.con = cfg.console ? &con : NULL;
+	sup.out = &out;
+	sup.att = cfg.attach_path ? &att : NULL;
 	sup.syncfd = sv[0];
 	fcntl(sup.syncfd, F_SETFL, O_NONBLOCK);
 	memcpy(sup.ctl.buf, plan.leftover, plan.nleftover);
@@ -112,4 +176,16 @@ int main(void)
 		console_sync_winsize(&con);
 	}
 	supervise(&sup);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "attach")) {
+		if (argc != 3) {
+			fprintf(stderr, "usage: ts-nspawn-executor attach SOCKET\n");
+			return 125;
+		}
+		return attach_client(argv[2]);
+	}
+	return run_plan();
 }

@@ -188,8 +188,7 @@ int step_propagation(struct init_state *st, const struct step *s)
 	return 0;
 }
 
-/* Replaces the root fd that inside paths resolve in. */
-static void set_root(struct init_state *st, int fd)
+void set_root(struct init_state *st, int fd)
 {
 	if (st->rootfd >= 0)
 		close(st->rootfd);

@@ -24,30 +24,37 @@
 
 static const struct opdef opdefs[] = {
 	/* supervisor steps: applied while parsing, before the clone */
-	{ "namespaces", 1, 0, sup_namespaces, NULL },
-	{ "console", 0, 0, sup_console, NULL },
-	{ "escape", 1, 0, sup_escape, NULL },
-	{ "forward-signal", 2, 0, sup_forward_signal, NULL },
-	{ "wait-go", 0, 0, sup_wait_go, NULL },
+	{ "namespaces", 1, 0, sup_namespaces, NULL, NULL },
+	{ "console", 0, 0, sup_console, NULL, NULL },
+	{ "escape", 1, 0, sup_escape, NULL, NULL },
+	{ "forward-signal", 2, 0, sup_forward_signal, NULL, NULL },
+	{ "wait-go", 0, 0, sup_wait_go, NULL, NULL },
+	{ "detach", 0, 0, sup_detach, NULL, NULL },
+	{ "log", 2, 0, sup_log, NULL, NULL },
+	{ "attach-socket", 1, 0, sup_attach_socket, NULL, NULL },
+	{ "exit-file", 1, 0, sup_exit_file, NULL, NULL },
+	{ "exit-command", 1, LIST(0), sup_exit_command, NULL, NULL },
+	{ "join-pidns", 1, 0, sup_join_pidns, NULL, NULL },
 	/* init steps: run in order by init after the clone */
-	{ "setsid", 0, 0, NULL, step_setsid },
-	{ "unshare", 1, 0, NULL, step_unshare },
-	{ "hostname", 1, 0, NULL, step_hostname },
-	{ "loopback-up", 0, 0, NULL, step_loopback_up },
-	{ "propagation", 1, 0, NULL, step_propagation },
-	{ "enter-root", 1, 0, NULL, step_enter_root },
-	{ "mount", 6, 0, NULL, step_mount },
-	{ "mknod", 7, 0, NULL, step_mknod },
-	{ "symlink", 2, 0, NULL, step_symlink },
-	{ "bind-console", 1, 0, NULL, step_bind_console },
-	{ "pivot-root", 0, 0, NULL, step_pivot_root },
-	{ "mask", 1, 0, NULL, step_mask },
-	{ "readonly", 1, 0, NULL, step_readonly },
-	{ "chdir", 1, 0, NULL, step_chdir },
-	{ "no-new-privileges", 0, 0, NULL, step_no_new_privileges },
-	{ "credentials", 8, LIST(2), NULL, step_credentials },
-	{ "env", 1, LIST(0), NULL, step_env },
-	{ "exec", 1, LIST(0), NULL, step_exec },
+	{ "setsid", 0, 0, NULL, step_setsid, NULL },
+	{ "join", 2, 0, NULL, step_join, prepare_join },
+	{ "unshare", 1, 0, NULL, step_unshare, NULL },
+	{ "hostname", 1, 0, NULL, step_hostname, NULL },
+	{ "loopback-up", 0, 0, NULL, step_loopback_up, NULL },
+	{ "propagation", 1, 0, NULL, step_propagation, NULL },
+	{ "enter-root", 1, 0, NULL, step_enter_root, NULL },
+	{ "mount", 6, 0, NULL, step_mount, NULL },
+	{ "mknod", 7, 0, NULL, step_mknod, NULL },
+	{ "symlink", 2, 0, NULL, step_symlink, NULL },
+	{ "bind-console", 1, 0, NULL, step_bind_console, NULL },
+	{ "pivot-root", 0, 0, NULL, step_pivot_root, NULL },
+	{ "mask", 1, 0, NULL, step_mask, NULL },
+	{ "readonly", 1, 0, NULL, step_readonly, NULL },
+	{ "chdir", 1, 0, NULL, step_chdir, NULL },
+	{ "no-new-privileges", 0, 0, NULL, step_no_new_privileges, NULL },
+	{ "credentials", 8, LIST(2), NULL, step_credentials, NULL },
+	{ "env", 1, LIST(0), NULL, step_env, NULL },
+	{ "exec", 1, LIST(0), NULL, step_exec, NULL },
 };
 
 struct failure failure;
@@ -148,6 +155,7 @@ static struct step *add_step(struct plan *plan)
 			plan_error("out of memory", NULL);
 	}
 	memset(&plan->steps[plan->nsteps], 0, sizeof plan->steps[0]);
+	plan->steps[plan->nsteps].fd = -1;
 	return &plan->steps[plan->nsteps++];
 }
 
@@ -155,6 +163,17 @@ static struct step *add_step(struct plan *plan)
 static void apply_supervisor_step(struct config *cfg, const struct step *st)
 {
 	if (st->op->supervisor(cfg, st) == 0)
+		return;
+	ctl_send("error %d %s %d %s", st->index, st->op->name, failure.err,
+		 failure.detail ? failure.detail : "");
+	exit(125);
+}
+
+/* What init will need from the supervisor; a failure is reported like a
+ * supervisor step's. */
+static void prepare_step(struct step *st)
+{
+	if (st->op->prepare(st) == 0)
 		return;
 	ctl_send("error %d %s %d %s", st->index, st->op->name, failure.err,
 		 failure.detail ? failure.detail : "");
@@ -201,10 +220,19 @@ void plan_read(int fd, struct config *cfg, struct plan *plan)
 			read_arg(&r, &st->args[a], op->lists & LIST(a));
 		if (op->supervisor)
 			apply_supervisor_step(cfg, st);
+		if (op->prepare)
+			prepare_step(st);
 	}
 	validate(plan);
 	plan->nleftover = r.end - r.start;
 	if (plan->nleftover > sizeof plan->leftover)
 		plan->nleftover = sizeof plan->leftover;
 	memcpy(plan->leftover, r.buf + r.start, plan->nleftover);
+}
+
+void plan_close_prepared(const struct plan *plan)
+{
+	for (size_t i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].fd >= 0)
+			close(plan->steps[i].fd);
 }

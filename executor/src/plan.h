@@ -4,6 +4,10 @@
  * Every opcode is described once, in the table in plan.c: its name, its
  * number of arguments, which of them are lists, and the function that
  * carries it out -- either in the supervisor before the clone, or in init.
+ * An init step may also have a `prepare` function: what the supervisor must
+ * open for it before the clone because init could not (`join` names a
+ * process by its PID in the caller's PID namespace, which init may have
+ * left already). Its result is the step's fd, which init inherits.
  */
 #ifndef TSN_PLAN_H
 #define TSN_PLAN_H
@@ -26,6 +30,7 @@ struct step {
 	const struct opdef *op;
 	int index;		/* 0-based position among all steps */
 	struct arg args[MAX_ARGS];
+	int fd;			/* opened by `prepare` for init, else -1 */
 };
 
 struct opdef {
@@ -34,6 +39,7 @@ struct opdef {
 	unsigned lists;		/* bit i set: argument i is a list */
 	int (*supervisor)(struct config *, const struct step *);
 	int (*init)(struct init_state *, const struct step *);
+	int (*prepare)(struct step *);
 };
 
 struct plan {
@@ -61,5 +67,8 @@ int fail(int err, const char *detail);
 /* Reads the plan from FD up to `end`, applying supervisor steps to CFG.
  * On any error it reports on the control channel and exits 125. */
 void plan_read(int fd, struct config *cfg, struct plan *plan);
+
+/* Supervisor, after the clone: the fds `prepare` opened are init's now. */
+void plan_close_prepared(const struct plan *plan);
 
 #endif

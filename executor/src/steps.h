@@ -12,12 +12,16 @@ struct init_state {
 	int syncfd;		/* internal socket to the supervisor */
 	char **envp;		/* from `env`; NULL means an empty environment */
 	mode_t umask;		/* the caller's, restored just before exec */
+	pid_t parent;		/* what getppid() returns while the supervisor lives */
 };
 
 /* init.c */
 int step_setsid(struct init_state *st, const struct step *s);
 int step_unshare(struct init_state *st, const struct step *s);
 int step_hostname(struct init_state *st, const struct step *s);
+/* join.c */
+int prepare_join(struct step *s);
+int step_join(struct init_state *st, const struct step *s);
 /* net.c */
 int step_loopback_up(struct init_state *st, const struct step *s);
 /* mounts.c */
@@ -29,6 +33,8 @@ int step_pivot_root(struct init_state *st, const struct step *s);
 int step_mask(struct init_state *st, const struct step *s);
 int step_readonly(struct init_state *st, const struct step *s);
 int step_chdir(struct init_state *st, const struct step *s);
+/* Replaces the root fd that inside paths resolve in. */
+void set_root(struct init_state *st, int fd);
 /* devices.c */
 int step_mknod(struct init_state *st, const struct step *s);
 int step_symlink(struct init_state *st, const struct step *s);

@@ -3,14 +3,21 @@
  *   - a signalfd: SIGCHLD (reap), SIGWINCH (resize), forwarded signals, and
  *     SIGHUP/SIGINT/SIGTERM/SIGQUIT when not forwarded (their default would
  *     kill us and leave the terminal raw: we kill init and exit instead);
- *   - fd 3: `go`, `abort`; EOF means TypeScript died: kill init, exit;
+ *   - fd 3: `go`, `abort`; EOF means TypeScript died: kill init, exit --
+ *     unless we are a monitor (`detach`) and init was released;
  *   - the sync socket: init's error report, or exec (EOF after "X");
- *   - stdin and the PTY master (console mode).
- * When init is reaped we drain, report `exit`, restore the tty and exit.
+ *   - stdin and the PTY master (console mode);
+ *   - the pipe of init's stdout/stderr (a log without a console);
+ *   - the attach socket, a client's handshake, its socket and terminal.
+ * When init is reaped we write the exit file, drain, report `exit`, tell
+ * the attached client, restore the tty and exit (or run the exit command).
  */
 #include "supervise.h"
+#include "attach.h"
 #include "config.h"
 #include "console.h"
+#include "monitor.h"
+#include "output.h"
 #include "protocol.h"
 
 #include <errno.h>
@@ -22,7 +29,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { P_SIG, P_CTL, P_SYNC, P_STDIN, P_MASTER, P_COUNT };
+enum {
+	P_SIG, P_CTL, P_SYNC, P_STDIN, P_MASTER, P_OUTPUT,
+	P_CLIENT, P_CLIENT_IN, P_PENDING, P_LISTEN, P_COUNT
+};
 
 static const int fatal_signals[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT };
 
@@ -47,6 +57,11 @@ static void __attribute__((noreturn)) leave(struct supervisor *s, int status)
 {
 	if (s->con)
 		console_restore(s->con);
+	/* The hook cleans up after the container when nobody else will: a
+	 * monitor always, a foreground supervisor only once its caller is gone
+	 * (a live caller cleans up itself, sooner). */
+	if (s->cfg->exit_argv && (s->cfg->detach || !s->ctl_open))
+		run_exit_command(s->cfg->exit_argv);
 	exit(status);
 }
 
@@ -109,15 +124,21 @@ static void __attribute__((noreturn)) finish(struct supervisor *s)
 {
 	int status, code = 0, sig = 0;
 
-	if (s->syncfd >= 0)
-		on_sync(s);	/* init is dead: this reads up to EOF */
-	if (s->con)
-		console_drain(s->con);
 	if (WIFEXITED(s->wstatus))
 		code = WEXITSTATUS(s->wstatus);
 	else if (WIFSIGNALED(s->wstatus))
 		sig = WTERMSIG(s->wstatus);
+	/* First: whoever looks at a container sees it ended at once. */
+	if (s->cfg->exit_file)
+		write_exit_file(s->cfg->exit_file, code, sig);
+	if (s->syncfd >= 0)
+		on_sync(s);	/* init is dead: this reads up to EOF */
+	if (s->con)
+		console_drain(s->con);
+	output_drain(s->out);
 	ctl_send("exit %d %d", code, sig);
+	if (s->att)
+		attach_finish(s->att, code, sig);
 	status = sig ? 128 + sig : code;
 	leave(s, s->forced_status >= 0 ? s->forced_status : status);
 }
@@ -147,7 +168,7 @@ static void on_signal(struct supervisor *s)
 		if (sig == SIGCHLD)
 			reap_children(s);
 		if (sig == SIGWINCH && s->con)
-			console_sync_winsize(s->con);
+			console_sync_winsize(s->con);	/* no-op for a monitor */
 		if (to > 0 && !s->reaped)
 			kill(s->init, to);
 		else if (to == 0 && is_fatal(sig))
@@ -170,9 +191,20 @@ static void handle_ctl_lines(struct supervisor *s)
 
 static void on_ctl(struct supervisor *s)
 {
-	if (linebuf_fill(&s->ctl, CTL_FD) == 0)
-		stop(s, 125);	/* TypeScript is gone: so is the container */
-	handle_ctl_lines(s);
+	ssize_t n = linebuf_fill(&s->ctl, CTL_FD);
+
+	if (n != 0) {
+		handle_ctl_lines(s);	/* n < 0: nothing yet */
+		return;
+	}
+	/* fd 3 stays open (writes to it just fail), so no other file can
+	 * take its number and receive our messages. Marked closed first: the
+	 * exit hook runs when nobody is listening any more. */
+	s->ctl_open = false;
+	/* TypeScript is gone: so is the container -- unless it is detached.
+	 * A monitor's init held at `wait-go` would never be let go, though. */
+	if (!s->cfg->detach || !s->released)
+		stop(s, 125);
 }
 
 static void on_stdin(struct supervisor *s)
@@ -197,13 +229,22 @@ static int prepare_poll(struct supervisor *s, struct pollfd *p)
 	p[P_SYNC].fd = s->syncfd;
 	if (c) {
 		timeout = console_retry_timeout(c);
-		/* Read stdin only when the last chunk is in the master. */
-		if (!c->stdin_eof && c->npending == 0)
+		/* Read stdin only when the last chunk is in the master; a
+		 * monitor's stdin is not the user's: never. */
+		if (c->local && !c->stdin_eof && c->npending == 0)
 			p[P_STDIN].fd = STDIN_FILENO;
 		if (!c->hup)
 			p[P_MASTER].fd = c->master;
 		if (c->npending)
 			p[P_MASTER].events |= POLLOUT;
+	}
+	p[P_OUTPUT].fd = s->out->pipe;
+	if (s->att) {
+		p[P_LISTEN].fd = s->att->listenfd;
+		p[P_PENDING].fd = s->att->pending;
+		p[P_CLIENT].fd = s->att->client.sock;
+		if (attach_wants_input(s->att))
+			p[P_CLIENT_IN].fd = s->att->client.in;
 	}
 	return timeout;
 }
@@ -220,6 +261,17 @@ static void dispatch(struct supervisor *s, struct pollfd *p)
 		on_stdin(s);
 	if (p[P_MASTER].revents)
 		console_on_master(s->con, p[P_MASTER].revents);
+	if (p[P_OUTPUT].revents)
+		output_on_pipe(s->out);
+	/* Last, as they may replace the client polled above. */
+	if (p[P_CLIENT].revents)
+		attach_on_socket(s->att);
+	if (p[P_CLIENT_IN].revents)
+		attach_on_input(s->att);
+	if (p[P_PENDING].revents)
+		attach_on_pending(s->att);
+	if (p[P_LISTEN].revents)
+		attach_on_listen(s->att);
 }
 
 void supervise(struct supervisor *s)

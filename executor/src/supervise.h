@@ -6,12 +6,16 @@
 
 #include "protocol.h"
 
+struct attach;
 struct config;
 struct console;
+struct output;
 
 struct supervisor {
 	const struct config *cfg;
 	struct console *con;	/* NULL without a console */
+	struct output *out;
+	struct attach *att;	/* NULL without `attach-socket` */
 	pid_t init;
 	int sigfd;
 	int syncfd;		/* -1 once init's end closed */

@@ -14,6 +14,10 @@ int write_all(int fd, const void *buf, size_t len);
 /* "/proc/self/fd/N": how mount(2) is pointed at an already resolved fd. */
 const char *fd_path(int fd, char buf[32]);
 
+/* Every signal disposition back to default, none blocked: what a new
+ * program must start with (we blocked some, and Node ignores SIGPIPE). */
+void reset_signals(void);
+
 /* Monotonic clock in milliseconds, for the escape window and retry timer. */
 long long now_ms(void);
 

@@ -18,6 +18,14 @@ export interface SupervisionOptions {
   forwardSignals?: ReadonlyArray<readonly [from: number, to: number]>;
   /** Hold init after the clone until the caller has done host-side set-up (cgroup, network). */
   waitForHost?: boolean;
+  /** Where the supervisor records PID 1's end, for whoever looks later. */
+  exitFile?: string;
+  /**
+   * The runtime's clean-up, run in place of the supervisor once the
+   * container is gone and nobody else is there to clean up (always for a
+   * monitor; in the foreground only if the caller died).
+   */
+  exitCommand?: string[];
   /** Run detached, the executor staying on as the container's monitor. */
   monitor?: MonitorOptions;
 }
@@ -27,9 +35,6 @@ export interface MonitorOptions {
   logMaxBytes: number;
   /** Where `attach` clients connect (console containers only). */
   attachSocket: string;
-  exitFile: string;
-  /** Run in place of the monitor once the container is gone: the runtime's clean-up. */
-  exitCommand: string[];
 }
 
 /** Executor names of the namespaces an `exec` joins (the PID namespace is joined apart). */
@@ -135,8 +140,9 @@ function supervisorSteps(process: Process, supervision: SupervisionOptions): Ste
   if (monitor) {
     steps.push({ op: 'detach' }, { op: 'log', path: monitor.logPath, maxBytes: monitor.logMaxBytes });
     if (process.terminal) steps.push({ op: 'attach-socket', path: monitor.attachSocket });
-    steps.push({ op: 'exit-file', path: monitor.exitFile }, { op: 'exit-command', args: monitor.exitCommand });
   }
+  if (supervision.exitFile) steps.push({ op: 'exit-file', path: supervision.exitFile });
+  if (supervision.exitCommand) steps.push({ op: 'exit-command', args: supervision.exitCommand });
   if (supervision.waitForHost) steps.push({ op: 'wait-go' });
   return steps;
 }

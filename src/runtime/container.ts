@@ -39,7 +39,7 @@ export interface StartOptions {
 /** A detached container's log is rotated at this size (one older file is kept). */
 export const LOG_MAX_BYTES = 1024 * 1024;
 
-/** The CLI, run by a monitor as its exit hook. */
+/** The CLI, run by the supervisor as its exit hook (`ts-nspawn cleanup NAME`). */
 const CLI = fileURLToPath(new URL('../../bin/ts-nspawn', import.meta.url));
 
 const DEFAULT_FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -128,6 +128,8 @@ async function launch(spec: Spec, options: StartOptions, detach: boolean): Promi
       forwardSignals: options.forwardSignals ?? defaultForwardedSignals(),
       waitForHost: true,
       monitor: detach ? monitorOptions(name) : undefined,
+      exitFile: containerFile(name, 'exit'),
+      exitCommand: [CLI, 'cleanup', name],
     }, { hierarchies });
     session = new ExecutorSession(plan, options.stdio, { detached: detach });
     const pid = await Promise.race([session.initPid, session.started.then(() => session!.initPid)]);
@@ -185,7 +187,5 @@ function monitorOptions(name: string): MonitorOptions {
     logPath: containerFile(name, 'log'),
     logMaxBytes: LOG_MAX_BYTES,
     attachSocket: containerFile(name, 'attach'),
-    exitFile: containerFile(name, 'exit'),
-    exitCommand: [CLI, 'cleanup', name],
   };
 }

@@ -36,7 +36,8 @@ export function readExitFile(name: string): ExitRecord | undefined {
 /** running, creating or stopped, judged from the processes, not from the record alone. */
 function observedStatus(record: ContainerRecord): ContainerRecord['status'] | 'stale' {
   if (record.status === 'stopped') return 'stopped';
-  if (record.detached && readExitFile(record.id)) return 'stopped';
+  // Written by the supervisor when PID 1 ended: final, even while the supervisor's exit hook still runs.
+  if (readExitFile(record.id)) return 'stopped';
   if (isAlive(record.supervisor)) return record.status;
   if (record.status === 'creating' && isAlive(record.owner)) return 'creating';
   return 'stale';

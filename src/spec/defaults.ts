@@ -2,7 +2,14 @@
  * What a container gets unless told otherwise. These lists are policy, so
  * they live here in TypeScript; the executor only carries them out.
  */
+import { fileURLToPath } from 'node:url';
 import type { CapabilityName, Device, Mount } from './oci.js';
+
+/**
+ * Shown to the container at /run/host (read-only), as systemd's container
+ * interface asks: `container-manager` names the runtime.
+ */
+const RUN_HOST = fileURLToPath(new URL('../../share/run-host', import.meta.url));
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -29,6 +36,7 @@ export function defaultMounts({ writableCgroups = false } = {}): Mount[] {
     },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=755'] },
+    { destination: '/run/host', type: 'bind', source: RUN_HOST, options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] },
     { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] },
   ];
 }

@@ -11,11 +11,14 @@ export interface ProcessIdentity {
   startTime: string;
 }
 
+/** The start time of a running process; undefined if there is none, or only its zombie. */
 export function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // A zombie has ended; it only waits for its parent (or an idle init) to reap it.
+    if (fields[0] === 'Z') return undefined;
     return fields[19];
   } catch {
     return undefined;

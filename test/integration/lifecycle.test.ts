@@ -170,6 +170,23 @@ describe('lifecycle', () => {
     assert.deepEqual((await listed()).filter((record) => names.includes(record.id)), []);
   });
 
+  it('rejects bad input clearly and harmlessly', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['exec', 'lc-nonexistent', 'true'], /^ts-nspawn: no container named 'lc-nonexistent': see ts-nspawn list\n$/],
+      [['stop', 'lc-nonexistent'], /no container named 'lc-nonexistent'/],
+      [['logs', 'lc-nonexistent'], /no container named 'lc-nonexistent'/],
+      [['kill', 'lc-logs', 'NOSUCHSIG'], /^ts-nspawn: unknown signal 'NOSUCHSIG'/],
+      [['stop', '--timeout', '-1', 'lc-logs'], /^ts-nspawn: invalid --timeout '-1'/],
+      [['exec', 'lc-logs', 'true'], /^ts-nspawn: container 'lc-logs' is not running \(stopped\)/],
+      [['attach', 'lc-logs'], /is not running/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(args);
+      assert.equal(result.status, 125, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trimEnd().split('\n').length, 1);
+    }
+  });
   it('recovers from a SIGKILLed monitor: the container dies and gc removes every leftover', async () => {
     await detach('lc-crash', 'sleep', '30');
     const status = await statusOf('lc-crash');
@@ -189,21 +206,4 @@ describe('lifecycle', () => {
     assert.equal((await runCli(['status', 'lc-crash'])).status, 125);
   });
 
-  it('rejects bad input clearly and harmlessly', async () => {
-    const cases: Array<[string[], RegExp]> = [
-      [['exec', 'lc-nonexistent', 'true'], /^ts-nspawn: no container named 'lc-nonexistent': see ts-nspawn list\n$/],
-      [['stop', 'lc-nonexistent'], /no container named 'lc-nonexistent'/],
-      [['logs', 'lc-nonexistent'], /no container named 'lc-nonexistent'/],
-      [['kill', 'lc-logs', 'NOSUCHSIG'], /^ts-nspawn: unknown signal 'NOSUCHSIG'/],
-      [['stop', '--timeout', '-1', 'lc-logs'], /^ts-nspawn: invalid --timeout '-1'/],
-      [['exec', 'lc-logs', 'true'], /^ts-nspawn: container 'lc-logs' is not running \(stopped\)/],
-      [['attach', 'lc-logs'], /is not running/],
-    ];
-    for (const [args, message] of cases) {
-      const result = await runCli(args);
-      assert.equal(result.status, 125, `${args.join(' ')}: ${result.stderr}`);
-      assert.match(result.stderr, message);
-      assert.equal(result.stderr.trimEnd().split('\n').length, 1);
-    }
-  });
 });

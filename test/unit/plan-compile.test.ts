@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan, Step } from '../../src/plan/steps.js';
@@ -79,6 +80,15 @@ const DEFAULT_MOUNT_STEPS: Step[] = [
     create: 'dir',
   },
   { op: 'mount', source: 'tmpfs', target: '/run', fstype: 'tmpfs', flags: ['nosuid', 'nodev'], data: 'mode=755', create: 'dir' },
+  {
+    op: 'mount',
+    source: fileURLToPath(new URL('../../share/run-host', import.meta.url)),
+    target: '/run/host',
+    fstype: '',
+    flags: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
+    data: '',
+    create: 'auto',
+  },
   { op: 'mount', source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', flags: ['nosuid', 'nodev'], data: 'mode=1777', create: 'dir' },
 ];
 
@@ -272,18 +282,18 @@ describe('compilePlan', () => {
       assert.equal(ops(plan).length, plan.length);
     });
 
-    it('mount /proc, /sys, /dev, /dev/pts, /dev/shm, /run, /tmp, then the binds', () => {
+    it('mount /proc, /sys, /dev, /dev/pts, /dev/shm, /run, /run/host, /tmp, then the binds (no cgroup tree without host hierarchies)', () => {
       const plan = compilePlan(spec({ binds: [{ source: hostDir }, { source: hostDir, destination: '/data', readOnly: true }] }));
       assert.deepEqual(
         stepsOf(plan, 'mount').map((step) => step.target),
-        ['/proc', '/sys', '/dev', '/dev/pts', '/dev/shm', '/run', '/tmp', hostDir, '/data'],
+        ['/proc', '/sys', '/dev', '/dev/pts', '/dev/shm', '/run', '/run/host', '/tmp', hostDir, '/data'],
       );
-      assert.deepEqual(stepsOf(plan, 'mount').slice(0, 7), DEFAULT_MOUNT_STEPS);
+      assert.deepEqual(stepsOf(plan, 'mount').slice(0, 8), DEFAULT_MOUNT_STEPS);
     });
 
     it('bind-mount host paths with fstype "", rbind and create auto; --bind-ro adds ro', () => {
       const mounts = stepsOf(compilePlan(spec({ binds: [{ source: hostDir }, { source: hostDir, destination: '/data', readOnly: true }] })), 'mount');
-      assert.deepEqual(mounts.slice(7), [
+      assert.deepEqual(mounts.slice(8), [
         { op: 'mount', source: hostDir, target: hostDir, fstype: '', flags: ['rbind', 'nosuid', 'nodev'], data: '', create: 'auto' },
         { op: 'mount', source: hostDir, target: '/data', fstype: '', flags: ['rbind', 'nosuid', 'nodev', 'ro'], data: '', create: 'auto' },
       ]);

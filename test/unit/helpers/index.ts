@@ -34,3 +34,21 @@ export function writeTree(root: string, files: Record<string, string>): void {
     writeFileSync(path, content);
   }
 }
+
+/**
+ * Points TS_NSPAWN_STATE_DIR (read at call time by src/state/paths.ts) at a
+ * fresh temporary directory; `remove()` restores the variable and deletes it.
+ */
+export function useTemporaryStateDir(): { path: string; remove: () => void } {
+  const dir = makeTempDir('ts-nspawn-state-');
+  const previous = process.env.TS_NSPAWN_STATE_DIR;
+  process.env.TS_NSPAWN_STATE_DIR = dir.path;
+  return {
+    path: dir.path,
+    remove: () => {
+      if (previous === undefined) delete process.env.TS_NSPAWN_STATE_DIR;
+      else process.env.TS_NSPAWN_STATE_DIR = previous;
+      dir.remove();
+    },
+  };
+}

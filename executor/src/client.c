@@ -1,0 +1,171 @@
+/*
+ * The attach client. It does no relaying itself: the monitor reads and
+ * writes our terminal through the fds we pass it, so the client only waits
+ * on the socket, and tells the monitor about window size changes (only we
+ * get SIGWINCH: the terminal is not the monitor's).
+ *
+ * We keep a copy of the terminal's mode and put it back when we leave: the
+ * monitor restores it too, but a monitor that was SIGKILLed cannot.
+ */
+#include "client.h"
+#include "console.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define CLIENT_FAILED 125
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof sun.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* One byte (SCM_RIGHTS needs some data) carrying fds 0 and 1. */
+static int send_terminal(int sock)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} ctl;
+	static const int fds[2] = { STDIN_FILENO, STDOUT_FILENO };
+	char byte = 'a';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl.buf,
+			      .msg_controllen = sizeof ctl.buf };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	memset(ctl.buf, 0, sizeof ctl.buf);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof fds);
+	memcpy(CMSG_DATA(c), fds, sizeof fds);
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/* "detached" -> 0, "exit CODE SIGNAL" -> CODE or 128+SIGNAL, else -1. */
+static int parse_reply(const char *line)
+{
+	int code, sig;
+
+	if (!strcmp(line, "detached"))
+		return 0;
+	if (sscanf(line, "exit %d %d", &code, &sig) == 2)
+		return sig ? 128 + sig : code;
+	return -1;
+}
+
+/* Reads the monitor's reply: an exit status, -1 for more to come, or
+ * -2 if the monitor went away without one. */
+static int read_reply(int sock, char *buf, size_t size, size_t *len)
+{
+	char *nl;
+	ssize_t n = recv(sock, buf + *len, size - 1 - *len, 0);
+
+	if (n < 0 && errno == EINTR)
+		return -1;
+	if (n <= 0)
+		return -2;
+	*len += (size_t)n;
+	buf[*len] = '\0';
+	nl = strchr(buf, '\n');
+	if (!nl)
+		return *len == size - 1 ? -2 : -1;
+	*nl = '\0';
+	n = parse_reply(buf);
+	return n < 0 ? -2 : (int)n;
+}
+
+static int winch_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void on_winch(int sigfd, int sock)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sigfd, &si, sizeof si) == sizeof si)
+		send(sock, "w", 1, MSG_NOSIGNAL);
+}
+
+static int wait_for_monitor(int sock, int sigfd)
+{
+	char buf[128];
+	size_t len = 0;
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
+				       { .fd = sigfd, .events = POLLIN } };
+		int r = -1;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return -2;
+		if (p[1].revents)
+			on_winch(sigfd, sock);
+		if (p[0].revents)
+			r = read_reply(sock, buf, sizeof buf, &len);
+		if (r != -1)
+			return r;
+	}
+}
+
+static int failed(const char *path, const char *what)
+{
+	fprintf(stderr, "ts-nspawn-executor: attach %s: %s\n", path, what);
+	return CLIENT_FAILED;
+}
+
+int attach_client(const char *path)
+{
+	struct ttymode mode = { .raw = false };
+	int sock, sigfd, status;
+
+	signal(SIGPIPE, SIG_IGN);
+	sock = connect_to(path);
+	if (sock < 0)
+		return failed(path, strerror(errno));
+	sigfd = winch_fd();
+	if (sigfd < 0)
+		return failed(path, strerror(errno));
+	/* Saved before the monitor makes it raw; restored whatever happens. */
+	mode.raw = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &mode.saved) == 0;
+	if (send_terminal(sock) < 0)
+		return failed(path, strerror(errno));
+	status = wait_for_monitor(sock, sigfd);
+	tty_restore(STDIN_FILENO, &mode);
+	if (status < 0)
+		return failed(path, "the container's monitor closed the connection");
+	return status;
+}
