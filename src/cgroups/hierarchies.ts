@@ -24,8 +24,12 @@ interface CgroupMount {
   controllers: string[];
 }
 
-/** The cgroup mounts in /proc/self/mountinfo. */
-function cgroupMounts(mountinfo: string): CgroupMount[] {
+/**
+ * The cgroup mounts in /proc/self/mountinfo. A v1 mount's controllers are
+ * those of its options that /proc/self/cgroup names as controllers (the
+ * other options, such as noprefix or favordynmods, are mount flags).
+ */
+function cgroupMounts(mountinfo: string, controllerNames: Set<string>): CgroupMount[] {
   const mounts: CgroupMount[] = [];
   for (const line of mountinfo.split('\n')) {
     const [before, after] = line.split(' - ');
@@ -36,7 +40,7 @@ function cgroupMounts(mountinfo: string): CgroupMount[] {
     const mountPoint = unescapeMountPath(fields[4] ?? '');
     if (fstype === 'cgroup2') mounts.push({ version: 2, mountPoint, root, controllers: [] });
     if (fstype === 'cgroup') {
-      const controllers = superOptions.split(',').filter((option) => !['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec', 'clone_children', 'xattr', 'nsdelegate'].includes(option) && !option.startsWith('release_agent='));
+      const controllers = superOptions.split(',').filter((option) => controllerNames.has(option));
       mounts.push({ version: 1, mountPoint, root, controllers });
     }
   }
@@ -55,9 +59,10 @@ function ownCgroups(procCgroup: string): Map<string, string> {
 
 export function parseHierarchies(mountinfo: string, procCgroup: string): Hierarchy[] {
   const own = ownCgroups(procCgroup);
+  const controllerNames = new Set([...own.keys()].flatMap((key) => key.split(',')).filter(Boolean));
   const seen = new Set<string>();
   const hierarchies: Hierarchy[] = [];
-  for (const mount of cgroupMounts(mountinfo)) {
+  for (const mount of cgroupMounts(mountinfo, controllerNames)) {
     const key = mount.version === 2 ? '' : mount.controllers.join(',');
     // A hierarchy mounted twice is used once; one we are not in cannot be used.
     if (seen.has(key)) continue;

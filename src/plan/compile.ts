@@ -108,6 +108,10 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
     plan.push({ op: 'pivot-root' });
     for (const path of spec.linux?.maskedPaths ?? []) plan.push({ op: 'mask', path });
     for (const path of spec.linux?.readonlyPaths ?? []) plan.push({ op: 'readonly', path });
+    // A read-only cgroup tree: its tmpfs too, once the hierarchies are mounted in it.
+    for (const mount of mounts) {
+      if (mount.type === 'cgroup' && mount.options?.includes('ro')) plan.push({ op: 'readonly', path: mount.destination });
+    }
     if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
   }
 
@@ -121,7 +125,8 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
  * namespaces (after it), with the container's root as its root.
  */
 export function compileExecPlan(spec: Spec, initPid: number, process: Process, supervision: SupervisionOptions = {}): Plan {
-  const namespaces = (spec.linux?.namespaces ?? []).filter((ns) => !ns.path).map((ns) => ns.type);
+  // Every namespace init is in, created or joined by path: exec joins them through init.
+  const namespaces = (spec.linux?.namespaces ?? []).map((ns) => ns.type);
   const plan: Step[] = [{ op: 'namespaces', types: [] }];
   if (namespaces.includes('pid')) plan.push({ op: 'join-pidns', pid: initPid });
   plan.push(...supervisorSteps(process, supervision));
@@ -142,7 +147,7 @@ function supervisorSteps(process: Process, supervision: SupervisionOptions): Ste
     if (process.terminal) steps.push({ op: 'attach-socket', path: monitor.attachSocket });
   }
   if (supervision.exitFile) steps.push({ op: 'exit-file', path: supervision.exitFile });
-  if (supervision.exitCommand) steps.push({ op: 'exit-command', args: supervision.exitCommand });
+  if (supervision.exitCommand?.length) steps.push({ op: 'exit-command', args: supervision.exitCommand });
   if (supervision.waitForHost) steps.push({ op: 'wait-go' });
   return steps;
 }

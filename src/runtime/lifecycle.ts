@@ -23,7 +23,9 @@ export const SIGRTMIN_PLUS_3 = 37;
 
 export function readExitFile(name: string): ExitRecord | undefined {
   try {
-    const [code = '', signal = ''] = readFileSync(containerFile(name, 'exit'), 'utf8').trim().split(' ');
+    const match = /^(\d+) (\d+)$/.exec(readFileSync(containerFile(name, 'exit'), 'utf8').trim());
+    if (!match) return undefined;
+    const [, code = '', signal = ''] = match;
     const exitSignal = Number(signal);
     return exitSignal
       ? { exitCode: null, signal: exitSignal, status: 128 + exitSignal }

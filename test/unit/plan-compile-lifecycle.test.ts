@@ -304,7 +304,6 @@ describe('compileExecPlan', () => {
 
   it(
     'also joins namespaces the container itself joined by path (its init is in them)',
-    { todo: 'BUG: compileExecPlan filters out namespaces with a path, so exec stays in the host namespace (runc exec joins all of init\'s)' },
     () => {
       const spec = rawSpec({ linux: { namespaces: [{ type: 'mount' }, { type: 'pid', path: '/proc/1/ns/pid' }, { type: 'network', path: '/var/run/netns/blue' }] } });
       const plan = compileExecPlan(spec, 50, EXEC_PROCESS);

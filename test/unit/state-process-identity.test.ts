@@ -85,8 +85,9 @@ describe('processStartTime', () => {
   });
 
   it('is undefined for a zombie (ended, not yet reaped)', async () => {
-    // sh reports the PID of a short background child, then becomes sleep, which never reaps it.
-    const parent = await start('/bin/sh', ['-c', 'true & echo $!; exec sleep 30']);
+    // sh reports the PID of a short background child, then becomes sleep, which never reaps it
+    // (the child must outlive the exec, or sh reaps it itself).
+    const parent = await start('/bin/sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 30']);
     let output = '';
     parent.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await until(() => output.includes('\n'), 'the zombie PID');
