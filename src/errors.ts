@@ -6,7 +6,7 @@
  * the command's: 126 not executable, 127 not found).
  */
 export class ContainerError extends Error {
-  override readonly name = 'ContainerError';
+  override readonly name: string = 'ContainerError';
 
   constructor(
     message: string,

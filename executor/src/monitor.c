@@ -20,11 +20,10 @@ void write_exit_file(const char *path, int code, int sig)
 	if (fd < 0)
 		return;
 	n = snprintf(line, sizeof line, "%d %d\n", code, sig);
-	/* Whoever reads PATH sees either nothing or the whole line, even
-	 * after a crash. */
+	/* Whoever reads PATH sees either nothing or the whole line. No
+	 * fsync: the file only outlives the container until the next boot,
+	 * and /run is empty after a boot anyway. */
 	rc = write_all(fd, line, (size_t)n);
-	if (rc == 0)
-		rc = fsync(fd);
 	if (close(fd) < 0 || rc < 0 || rename(tmp, path) < 0)
 		unlink(tmp);
 }

@@ -81,6 +81,11 @@ export function hostHierarchies(): Hierarchy[] {
   return parseHierarchies(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8'));
 }
 
+/** The host directories of the cgroups process PID is in (its paths as this process's cgroup namespace sees them). */
+export function cgroupDirectoriesOf(pid: number): string[] {
+  return parseHierarchies(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync(`/proc/${pid}/cgroup`, 'utf8')).map((h) => h.ownDirectory);
+}
+
 /** The layout, as systemd names it. */
 export function layoutOf(hierarchies: Hierarchy[]): 'unified' | 'hybrid' | 'legacy' {
   const hasV1 = hierarchies.some((h) => h.version === 1);

@@ -44,7 +44,9 @@ export interface CommandDef {
   run(flags: Flags, positionals: string[], command: string[]): Promise<number>;
 }
 
-export class UsageError extends ContainerError {}
+export class UsageError extends ContainerError {
+  override readonly name = 'UsageError';
+}
 
 const HELP: OptionDef = { key: 'help', long: 'help', short: 'h', description: 'show this help' };
 
@@ -99,7 +101,7 @@ export function parseCommand(def: CommandDef, args: string[]): Parsed {
   const positionals = result.positionals;
   const expected = def.passThrough ? { min: def.passThrough.leading, max: def.passThrough.leading } : (def.positionals ?? { min: 0, max: 0 });
   if (positionals.length < expected.min) {
-    throw new UsageError(`${def.name}: missing argument ${def.usage.split(' ').filter((word) => /^[A-Z]/.test(word))[positionals.length] ?? ''} (see ts-nspawn ${def.name} --help)`);
+    throw new UsageError(`${def.name}: missing argument ${positionalNames(def)[positionals.length] ?? ''} (see ts-nspawn ${def.name} --help)`);
   }
   if (positionals.length > expected.max) {
     throw new UsageError(`${def.name}: unexpected argument '${positionals[expected.max]}' (see ts-nspawn ${def.name} --help)`);
@@ -108,6 +110,12 @@ export function parseCommand(def: CommandDef, args: string[]): Parsed {
     throw new UsageError(`${def.name}: no command given: say what to run after the options (see ts-nspawn ${def.name} --help)`);
   }
   return { flags, positionals, command };
+}
+
+/** The positionals' names in the usage line: words that are neither optional ([...]) nor an option or its value. */
+function positionalNames(def: CommandDef): string[] {
+  const words = def.usage.split(' ');
+  return words.filter((word, index) => /^[A-Z]/.test(word) && !(words[index - 1] ?? '').startsWith('-'));
 }
 
 /**

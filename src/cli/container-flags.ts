@@ -1,77 +1,57 @@
 /**
- * The options shared by `run` and `boot` (and, in part, the sh-nspawn
- * form): their definitions, and their translation into ContainerOptions.
+ * The options shared by `run` and `boot`: their definitions, and their
+ * translation into ContainerOptions.
  */
-import type { Command } from 'commander';
 import { ContainerError } from '../errors.js';
 import type { BindMount, ContainerOptions } from '../spec/container-options.js';
+import { option, type Flags, type OptionDef } from './command-line.js';
 
-export interface ContainerFlags {
-  directory?: string;
-  machine?: string;
-  hostname?: string;
-  bind?: string[];
-  bindRo?: string[];
-  setenv?: string[];
-  chdir?: string;
-  user?: string;
-  console?: boolean;
-  pipe?: boolean;
-  hostNetwork?: boolean;
-  detach?: boolean;
-  networkBridge?: string;
-  address?: string[];
-  gateway?: string[];
-}
+export const CONTAINER_OPTIONS: OptionDef[] = [
+  option('directory', 'root directory of the container', { short: 'D', value: 'DIR' }),
+  option('machine', "machine name (default: the directory's base name, made unique)", { short: 'M', value: 'NAME' }),
+  option('hostname', 'hostname inside the container (default: the machine name)', { value: 'NAME' }),
+  option('bind', 'bind-mount a host path into the container', { value: 'SRC[:DST]', multiple: true }),
+  option('bind-ro', 'like --bind, read-only', { value: 'SRC[:DST]', multiple: true }),
+  option('setenv', 'set an environment variable', { short: 'E', value: 'NAME=VALUE', multiple: true }),
+  option('chdir', 'working directory inside the container', { value: 'DIR' }),
+  option('user', 'run as this user (a number or a name from the container)', { short: 'u', value: 'UID[:GID]' }),
+  option('detach', 'start in the background; print the machine name', { short: 'd' }),
+  option('host-network', "share the host's network namespace"),
+  option('network-bridge', 'connect the container to this host bridge through a veth pair', { value: 'BRIDGE' }),
+  option('address', "static address of the container's eth0 (IPv4 or IPv6)", { value: 'ADDR/PREFIX', multiple: true }),
+  option('gateway', 'default route via this address (one per family)', { value: 'ADDR', multiple: true }),
+];
 
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+export const CONSOLE_OPTIONS: OptionDef[] = [
+  option('console', 'give the command a PTY as console and stdio (default when stdin is a terminal)', { short: 't' }),
+  option('pipe', 'pass stdio straight through, even on a terminal', { short: 'P' }),
+];
 
-export function addContainerFlags(command: Command, { consoleFlags }: { consoleFlags: boolean }): Command {
-  command
-    .requiredOption('-D, --directory <dir>', 'root directory of the container')
-    .option('-M, --machine <name>', "machine name (default: the directory's base name)")
-    .option('--hostname <name>', 'hostname inside the container (default: the machine name)')
-    .option('--bind <src[:dst]>', 'bind-mount a host path into the container (repeatable)', collect)
-    .option('--bind-ro <src[:dst]>', 'like --bind, read-only (repeatable)', collect)
-    .option('-E, --setenv <name=value>', 'set an environment variable (repeatable)', collect)
-    .option('--chdir <dir>', 'working directory inside the container')
-    .option('-u, --user <uid[:gid]>', 'run as this user (a number or a name from the container)')
-    .option('-d, --detach', 'start in the background; print the machine name');
-  if (consoleFlags) {
-    command
-      .option('-t, --console', 'give the command a PTY as console and stdio (default when stdin is a terminal)')
-      .option('-P, --pipe', 'pass stdio straight through, even on a terminal');
-  }
-  return command
-    .option('--host-network', "share the host's network namespace")
-    .option('--network-bridge <bridge>', 'connect the container to this host bridge through a veth pair')
-    .option('--address <addr/prefix>', "static address of the container's eth0 (repeatable; IPv4 or IPv6)", collect)
-    .option('--gateway <addr>', 'default route via this address (repeatable: one per family)', collect);
-}
+const strings = (value: Flags[string]): string[] => (Array.isArray(value) ? value : []);
+const text = (value: Flags[string]): string | undefined => (typeof value === 'string' ? value : undefined);
 
-export function toContainerOptions(flags: ContainerFlags, command: string[], boot: boolean): ContainerOptions {
-  if (!flags.networkBridge && (flags.address || flags.gateway)) {
+export function toContainerOptions(flags: Flags, command: string[], boot: boolean): ContainerOptions {
+  const networkBridge = text(flags.networkBridge);
+  if (!networkBridge && (flags.address || flags.gateway)) {
     throw new ContainerError('--address and --gateway configure the veth of --network-bridge: add --network-bridge BRIDGE');
   }
   // A detached command has no terminal to inherit: it gets a console only when asked (-t).
   const interactive = !flags.detach && process.stdin.isTTY === true;
-  const console = boot || (flags.pipe ? false : (flags.console ?? interactive));
+  const console = boot || (flags.pipe ? false : flags.console === true || (flags.console === undefined && interactive));
   return {
-    directory: flags.directory ?? '',
+    directory: text(flags.directory) ?? '',
     command,
     boot,
-    machine: flags.machine,
-    hostname: flags.hostname,
-    binds: [...(flags.bind ?? []).map((spec) => parseBind(spec, false)), ...(flags.bindRo ?? []).map((spec) => parseBind(spec, true))],
-    env: flags.setenv,
-    chdir: flags.chdir,
-    user: flags.user,
+    machine: text(flags.machine),
+    hostname: text(flags.hostname),
+    binds: [...strings(flags.bind).map((spec) => parseBind(spec, false)), ...strings(flags.bindRo).map((spec) => parseBind(spec, true))],
+    env: strings(flags.setenv),
+    chdir: text(flags.chdir),
+    user: text(flags.user),
     console,
     term: process.env.TERM,
-    hostNetwork: flags.hostNetwork,
-    network: flags.networkBridge
-      ? { bridge: flags.networkBridge, addresses: flags.address ?? [], gateways: flags.gateway ?? [] }
-      : undefined,
+    hostNetwork: flags.hostNetwork === true,
+    network: networkBridge ? { bridge: networkBridge, addresses: strings(flags.address), gateways: strings(flags.gateway) } : undefined,
   };
 }
 

@@ -10,6 +10,7 @@ import type { ExitStatus } from '../runtime/executor.js';
 import { SIGRTMIN_PLUS_3 } from '../runtime/lifecycle.js';
 import { ANNOTATION } from '../spec/annotations.js';
 import type { Spec } from '../spec/oci.js';
+import { consoleHint } from './console-hint.js';
 
 export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
@@ -37,10 +38,6 @@ export async function forwardWhileRunning(start: () => Promise<Running>): Promis
   } finally {
     for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
   }
-}
-
-export function consoleHint(console: boolean, action: 'kill' | 'detach'): void {
-  if (console && process.stdin.isTTY) process.stderr.write(`Press Ctrl-] three times within 1s to ${action} container.\n`);
 }
 
 export async function runInForeground(spec: Spec): Promise<number> {

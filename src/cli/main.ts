@@ -1,72 +1,95 @@
 /**
- * The `ts-nspawn` command: argument parsing only. Every verb lives in
- * commands/ and calls the library; errors of the runtime become one line on
+ * The `ts-nspawn` command: finds the verb, parses its arguments (see
+ * command-line.ts) and runs it. Errors of the runtime become one line on
  * stderr and exit status 125 (126/127 for a command that cannot run).
  */
-import { Command, CommanderError } from 'commander';
 import { ContainerError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { registerAttachLogs } from './commands/attach-logs.js';
-import { registerBoot } from './commands/boot.js';
-import { registerBootstrap } from './commands/bootstrap.js';
-import { registerExec } from './commands/exec.js';
-import { registerList } from './commands/list.js';
-import { registerManage } from './commands/manage.js';
-import { registerRun } from './commands/run.js';
-import { addShNspawnForm } from './sh-nspawn-form.js';
+import { commandHelp, optionLines, parseCommand, UsageError, type CommandDef } from './command-line.js';
+import { attachCommand, logsCommand } from './commands/attach-logs.js';
+import { bootCommand } from './commands/boot.js';
+import { bootstrapCommand } from './commands/bootstrap.js';
+import { execCommand } from './commands/exec.js';
+import { listCommand, statusCommand } from './commands/list.js';
+import { cleanupCommand, gcCommand, killCommand, rmCommand, stopCommand } from './commands/manage.js';
+import { runCommand } from './commands/run.js';
+import { shNspawnForm } from './sh-nspawn-form.js';
 
-const USAGE_ERROR = 125;
+const COMMANDS: CommandDef[] = [
+  runCommand,
+  bootCommand,
+  execCommand,
+  listCommand,
+  statusCommand,
+  attachCommand,
+  logsCommand,
+  stopCommand,
+  killCommand,
+  rmCommand,
+  gcCommand,
+  bootstrapCommand,
+  cleanupCommand,
+];
 
-function buildProgram(exit: (status: number) => void): Command {
-  const program = new Command('ts-nspawn')
-    .description('Run a command or boot an operating system in a Linux container made from a root directory.')
-    .usage('COMMAND [OPTIONS]   or   ts-nspawn -p DIR -b BRIDGE -a ADDR/PREFIX -r GATEWAY')
-    .version(VERSION, '--version', 'print the version')
-    .helpOption('-h, --help', 'show help')
-    .enablePositionalOptions()
-    .exitOverride()
-    .configureOutput({ outputError: () => {} })
-    .showSuggestionAfterError(true);
-  registerRun(program, exit);
-  registerBoot(program, exit);
-  registerExec(program, exit);
-  registerList(program, exit);
-  registerAttachLogs(program, exit);
-  registerManage(program, exit);
-  registerBootstrap(program, exit);
-  addShNspawnForm(program, exit);
-  program.addHelpText(
-    'after',
-    `
+function mainHelp(): string {
+  const visible = COMMANDS.filter((command) => !command.hidden);
+  const width = Math.max(...visible.map((command) => command.name.length)) + 4;
+  return `Usage: ts-nspawn COMMAND [OPTIONS]
+       ts-nspawn -p DIR -b BRIDGE -a ADDR/PREFIX -r GATEWAY   (the sh-nspawn form)
+
+Run a command or boot an operating system in a Linux container made from a
+root directory.
+
+Commands:
+${visible.map((command) => `  ${command.name.padEnd(width)}${command.summary}`).join('\n')}
+
+The sh-nspawn form:
+${optionLines(shNspawnForm.options).join('\n')}
+
 Examples:
   ts-nspawn run -D /srv/tree /bin/sh -c 'echo hello from $(hostname)'
   ts-nspawn boot -D /var/lib/machines/debian --network-bridge br0 --address 10.0.0.2/24 --gateway 10.0.0.1
   ts-nspawn -p /var/lib/machines/debian -b br0 -a 10.0.0.2/24 -r 10.0.0.1
 
-Exit status: the command's (128+N if it died of signal N); 125 when ts-nspawn itself
-failed; 126 if the command cannot be executed; 127 if it was not found.`,
-  );
-  return program;
+Exit status: the command's (128+N if it died of signal N); 125 when ts-nspawn
+itself failed; 126 if the command cannot be executed; 127 if it was not found.
+Run 'ts-nspawn COMMAND --help' for a command's options.
+`;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  let status: number | undefined;
-  const program = buildProgram((code) => (status = code));
+function findCommand(args: string[]): { command: CommandDef; rest: string[] } {
+  const [first = '', ...rest] = args;
+  if (first.startsWith('-')) return { command: shNspawnForm, rest: args };
+  const command = COMMANDS.find((candidate) => candidate.name === first);
+  if (!command) throw new UsageError(`unknown command '${first}': see ts-nspawn --help`);
+  return { command, rest };
+}
+
+export async function main(args: string[]): Promise<number> {
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return status ?? 0;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return 0;
-      process.stderr.write(`ts-nspawn: ${error.message.replace(/^error: /, '')} (see ts-nspawn --help)\n`);
-      return USAGE_ERROR;
+    if (args.length === 0) throw new UsageError('no command given: use run, boot, ... or the sh-nspawn form (see ts-nspawn --help)');
+    if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
+      process.stdout.write(mainHelp());
+      return 0;
     }
+    if (args[0] === '--version') {
+      process.stdout.write(`ts-nspawn ${VERSION}\n`);
+      return 0;
+    }
+    const { command, rest } = findCommand(args);
+    const parsed = parseCommand(command, rest);
+    if (parsed.flags.help) {
+      process.stdout.write(command === shNspawnForm ? mainHelp() : commandHelp(command));
+      return 0;
+    }
+    return await command.run(parsed.flags, parsed.positionals, parsed.command);
+  } catch (error) {
     if (error instanceof ContainerError) {
       process.stderr.write(`ts-nspawn: ${error.message}\n`);
       return error.exitCode;
     }
     process.stderr.write(`ts-nspawn: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return USAGE_ERROR;
+    return 125;
   }
 }
 

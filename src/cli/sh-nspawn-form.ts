@@ -3,45 +3,36 @@
  *   ts-nspawn -p DIR -b BRIDGE -a ADDR/PREFIX -r GATEWAY
  * is `ts-nspawn boot -D DIR --network-bridge BRIDGE --address ADDR/PREFIX --gateway GATEWAY`.
  */
-import type { Command } from 'commander';
 import { ContainerError } from '../errors.js';
-import { buildSpec } from '../spec/build-spec.js';
-import type { ContainerOptions } from '../spec/container-options.js';
-import { runInForeground } from './foreground.js';
+import { option, requireFlag, type CommandDef, type Flags } from './command-line.js';
 
-interface ShNspawnFlags {
-  path?: string;
-  bridge?: string;
-  address?: string;
-  route?: string;
-}
-
-export function addShNspawnForm(program: Command, exit: (status: number) => void): void {
-  program
-    .option('-p, --path <dir>', 'sh-nspawn form: boot the OS tree at DIR')
-    .option('-b, --bridge <bridge>', 'sh-nspawn form: bridge for the veth pair')
-    .option('-a, --address <addr/prefix>', 'sh-nspawn form: address of the container')
-    .option('-r, --route <gateway>', 'sh-nspawn form: default route via this gateway')
-    .action(async (flags: ShNspawnFlags) => {
-      if (!flags.path) {
-        throw new ContainerError('no command given: use run, boot or the sh-nspawn form -p DIR -b BRIDGE -a ADDR/PREFIX -r GATEWAY');
-      }
-      exit(await runInForeground(buildSpec(shNspawnOptions(flags))));
+export const shNspawnForm: CommandDef = {
+  name: '-p',
+  summary: 'the sh-nspawn form: boot with a bridged veth',
+  usage: 'DIR -b BRIDGE -a ADDR/PREFIX -r GATEWAY',
+  description: 'Boot the OS tree at DIR with a veth on BRIDGE, as sh-nspawn did.',
+  options: [
+    option('path', 'the OS tree to boot', { short: 'p', value: 'DIR' }),
+    option('bridge', 'bridge for the veth pair', { short: 'b', value: 'BRIDGE' }),
+    option('address', 'address of the container', { short: 'a', value: 'ADDR/PREFIX' }),
+    option('route', 'default route via this gateway', { short: 'r', value: 'GATEWAY' }),
+  ],
+  async run(flags) {
+    const path = requireFlag(flags, shNspawnForm, 'path');
+    const text = (value: Flags[string]) => (typeof value === 'string' ? value : undefined);
+    const bridge = text(flags.bridge);
+    const address = text(flags.address);
+    const route = text(flags.route);
+    if ((address || route) && !bridge) throw new ContainerError('-a and -r need -b BRIDGE: the address is given to a veth on that bridge');
+    if (bridge && !address) throw new ContainerError('-b needs -a ADDR/PREFIX for the container');
+    const [{ buildSpec }, { runInForeground }] = await Promise.all([import('../spec/build-spec.js'), import('./foreground.js')]);
+    const spec = buildSpec({
+      directory: path,
+      boot: true,
+      console: true,
+      term: process.env.TERM,
+      network: bridge ? { bridge, addresses: [address ?? ''], gateways: route ? [route] : [] } : undefined,
     });
-}
-
-function shNspawnOptions(flags: ShNspawnFlags): ContainerOptions {
-  if ((flags.address || flags.route) && !flags.bridge) {
-    throw new ContainerError('-a and -r need -b BRIDGE: the address is given to a veth on that bridge');
-  }
-  if (flags.bridge && !flags.address) throw new ContainerError('-b needs -a ADDR/PREFIX for the container');
-  return {
-    directory: flags.path ?? '',
-    boot: true,
-    console: true,
-    term: process.env.TERM,
-    network: flags.bridge
-      ? { bridge: flags.bridge, addresses: [flags.address ?? ''], gateways: flags.route ? [flags.route] : [] }
-      : undefined,
-  };
-}
+    return runInForeground(spec);
+  },
+};

@@ -34,6 +34,8 @@ export interface StartOptions {
   escape?: 'kill' | 'none';
   /** Signals passed on to PID 1; defaults to INT, TERM, HUP, QUIT, USR1, USR2 unchanged. */
   forwardSignals?: SupervisionOptions['forwardSignals'];
+  /** A cgroup of the container's own; default: for a booted OS and a detached container. */
+  cgroup?: boolean;
 }
 
 /** A detached container's log is rotated at this size (one older file is kept). */
@@ -114,41 +116,49 @@ async function launch(spec: Spec, options: StartOptions, detach: boolean): Promi
   const explicitName = spec.annotations?.[ANNOTATION.machine];
   const name = await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale);
   const record = newRecord(name, spec, detach);
+  // A booted OS and a detached container get a cgroup of their own (systemd
+  // needs one to manage; a monitor's container is listed and limited by
+  // it). A foreground command stays in its caller's, like bwrap or
+  // systemd-nspawn --keep-unit: moving a process between v1 cgroups waits
+  // for an RCU grace period, a third of a whole run's time.
+  const ownCgroup = options.cgroup ?? (detach || record.boot);
   let session: ExecutorSession | undefined;
   try {
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
     const hierarchies = hostHierarchies();
-    record.cgroups = cgroupDirectories(name, hierarchies);
+    if (ownCgroup) record.cgroups = cgroupDirectories(name, hierarchies);
     writeRecord(record);
-    createCgroup(name, hierarchies);
+    if (ownCgroup) createCgroup(name, hierarchies);
 
     const network = bridgeOf(spec);
+    const waitForHost = ownCgroup || network !== undefined;
     const plan = compilePlan(spec, {
       escape: options.escape,
       forwardSignals: options.forwardSignals ?? defaultForwardedSignals(),
-      waitForHost: true,
+      waitForHost,
       monitor: detach ? monitorOptions(name) : undefined,
       exitFile: containerFile(name, 'exit'),
       exitCommand: [CLI, 'cleanup', name],
     }, { hierarchies });
     session = new ExecutorSession(plan, options.stdio, { detached: detach });
     const pid = await Promise.race([session.initPid, session.started.then(() => session!.initPid)]);
-    record.supervisor = identify(session.child.pid ?? 0);
-    record.init = identify(pid);
-    record.pid = pid;
-    writeRecord(record);
 
-    // Sync point "go": the host side of the container, while init waits.
-    joinCgroup(record.cgroups, pid);
-    if (network) {
-      await attachToBridge(pid, name, network, (hostIf) => {
-        record.hostInterfaces = hostIf ? [hostIf] : [];
-        writeRecord(record);
-      });
+    if (waitForHost) {
+      // Sync point "go": the host side of the container, while init waits.
+      if (ownCgroup) joinCgroup(record.cgroups, pid);
+      if (network) {
+        await attachToBridge(pid, name, network, (hostIf) => {
+          record.hostInterfaces = hostIf ? [hostIf] : [];
+          writeRecord(record);
+        });
+      }
+      session.go();
     }
-    session.go();
     await session.started;
     record.status = 'running';
+    record.pid = pid;
+    record.init = identify(pid);
+    record.supervisor = identify(session.child.pid ?? 0);
     record.started = new Date().toISOString();
     writeRecord(record);
     return { session, record };

@@ -6,6 +6,7 @@
  * world but not PID 1.
  */
 import { joinCgroup } from '../cgroups/container-cgroup.js';
+import { cgroupDirectoriesOf } from '../cgroups/hierarchies.js';
 import { ContainerError } from '../errors.js';
 import { compileExecPlan, type SupervisionOptions } from '../plan/compile.js';
 import type { Process, Spec } from '../spec/oci.js';
@@ -49,7 +50,8 @@ export async function startExec(name: string, options: ExecOptions): Promise<Run
   const session = new ExecutorSession(plan, options.stdio);
   try {
     const pid = await Promise.race([session.initPid, session.started.then(() => session.initPid)]);
-    joinCgroup(record.cgroups, pid);
+    // The cgroups init is in: the container's own, or its starter's.
+    joinCgroup(cgroupDirectoriesOf(record.pid), pid);
     session.go();
     await session.started;
     return { pid, exited: session.exited, kill: (signal) => session.signal(signal ?? 'SIGTERM') };

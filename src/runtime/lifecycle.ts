@@ -8,7 +8,7 @@
  * ts-nspawn killed mid-start, a host that cleared /run (then nothing is
  * left at all). Whoever looks first releases its host resources.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { cgroupPids } from '../cgroups/container-cgroup.js';
 import { ContainerError } from '../errors.js';
@@ -103,7 +103,7 @@ export async function requireRunning(name: string): Promise<ContainerRecord> {
 /** Sends a signal to PID 1, or with `all` to every process of the container. */
 export async function killContainer(name: string, signal: number, all = false): Promise<void> {
   const record = await requireRunning(name);
-  const pids = all ? cgroupPids(record.cgroups) : [record.pid];
+  const pids = all ? containerPids(record) : [record.pid];
   for (const pid of pids.length > 0 ? pids : [record.pid]) {
     try {
       process.kill(pid, signal);
@@ -151,6 +151,25 @@ export async function collectGarbage(): Promise<string[]> {
     removed.push(record.id);
   }
   return removed;
+}
+
+/** Every process of the container: its cgroup's, or without one, its PID namespace's. */
+function containerPids(record: ContainerRecord): number[] {
+  if (record.cgroups.length > 0) return cgroupPids(record.cgroups);
+  const namespace = namespaceOf(record.pid);
+  if (!namespace) return [];
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => namespaceOf(pid) === namespace);
+}
+
+function namespaceOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
 }
 
 function signalInit(record: ContainerRecord, signal: number): void {

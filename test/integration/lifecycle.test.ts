@@ -176,7 +176,7 @@ describe('lifecycle', () => {
       [['stop', 'lc-nonexistent'], /no container named 'lc-nonexistent'/],
       [['logs', 'lc-nonexistent'], /no container named 'lc-nonexistent'/],
       [['kill', 'lc-logs', 'NOSUCHSIG'], /^ts-nspawn: unknown signal 'NOSUCHSIG'/],
-      [['stop', '--timeout', '-1', 'lc-logs'], /^ts-nspawn: invalid --timeout '-1'/],
+      [['stop', '--timeout=-1', 'lc-logs'], /^ts-nspawn: invalid --timeout '-1': expected a number of 0 or more/],
       [['exec', 'lc-logs', 'true'], /^ts-nspawn: container 'lc-logs' is not running \(stopped\)/],
       [['attach', 'lc-logs'], /is not running/],
     ];

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { Command } from 'commander';
-import { addContainerFlags, toContainerOptions, type ContainerFlags } from '../../src/cli/container-flags.js';
+import { parseCommand, type CommandDef } from '../../src/cli/command-line.js';
+import { bootCommand } from '../../src/cli/commands/boot.js';
+import { runCommand } from '../../src/cli/commands/run.js';
+import { toContainerOptions } from '../../src/cli/container-flags.js';
 
 describe('toContainerOptions', () => {
   // The console default and TERM come from the process: pin them per test, restore after.
@@ -43,7 +45,7 @@ describe('toContainerOptions', () => {
       user: 'alice:staff',
       console: false,
       term: 'xterm-test',
-      hostNetwork: undefined,
+      hostNetwork: false,
       network: undefined,
     });
   });
@@ -121,22 +123,13 @@ describe('toContainerOptions', () => {
   });
 });
 
-describe('addContainerFlags', () => {
-  function parse(argv: string[], consoleFlags = true): { flags: ContainerFlags; args: string[] } {
-    const result: { flags?: ContainerFlags; args?: string[] } = {};
-    const command = new Command('run').argument('<command...>').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-    addContainerFlags(command, { consoleFlags })
-      .passThroughOptions()
-      .action((args: string[], flags: ContainerFlags) => {
-        result.args = args;
-        result.flags = flags;
-      });
-    command.parse(argv, { from: 'user' });
-    return { flags: result.flags ?? assert.fail('no action'), args: result.args ?? assert.fail('no args') };
+describe('run/boot option definitions', () => {
+  function parse(argv: string[], command: CommandDef = runCommand) {
+    return parseCommand(command, argv);
   }
 
   it('collects repeatable flags and maps them to options', () => {
-    const { flags, args } = parse([
+    const { flags, command } = parse([
       '-D', '/srv/tree',
       '--bind', '/a',
       '--bind', '/b:/c',
@@ -151,8 +144,8 @@ describe('addContainerFlags', () => {
       '-P',
       '/bin/sh', '-c', 'echo hi',
     ]);
-    assert.deepEqual(args, ['/bin/sh', '-c', 'echo hi']);
-    const options = toContainerOptions(flags, args, false);
+    assert.deepEqual(command, ['/bin/sh', '-c', 'echo hi']);
+    const options = toContainerOptions(flags, command, false);
     assert.equal(options.directory, '/srv/tree');
     assert.deepEqual(options.binds, [
       { source: '/a', readOnly: false },
@@ -165,13 +158,14 @@ describe('addContainerFlags', () => {
     assert.deepEqual(options.network, { bridge: 'br0', addresses: ['10.0.0.2/24', 'fd00::2/64'], gateways: ['10.0.0.1'] });
   });
 
-  it('requires -D', () => {
-    assert.throws(() => parse(['/bin/sh']), { code: 'commander.missingMandatoryOptionValue' });
+  it('requires -D when the command runs', async () => {
+    const { flags, positionals, command } = parse(['/bin/sh']);
+    await assert.rejects(runCommand.run(flags, positionals, command), /^UsageError: run: -D\/--directory DIR is required \(see ts-nspawn run --help\)$/);
   });
 
-  it('offers --console and --pipe only with consoleFlags', () => {
+  it('offers --console and --pipe to run, not to boot', () => {
     assert.equal(parse(['-D', '/d', '-t', '/bin/sh']).flags.console, true);
-    assert.throws(() => parse(['-D', '/d', '--console', '/bin/sh'], false), { code: 'commander.unknownOption' });
-    assert.throws(() => parse(['-D', '/d', '--pipe', '/bin/sh'], false), { code: 'commander.unknownOption' });
+    assert.throws(() => parse(['-D', '/d', '--console'], bootCommand), /boot: unknown option '--console'/);
+    assert.throws(() => parse(['-D', '/d', '--pipe'], bootCommand), /boot: unknown option '--pipe'/);
   });
 });

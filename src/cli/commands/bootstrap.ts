@@ -1,77 +1,70 @@
 /** `ts-nspawn bootstrap DIR [OPTIONS]`: a thin layer over the library's bootstrap(). */
-import type { Command } from 'commander';
-import { bootstrap } from '../../bootstrap/bootstrap.js';
 import { DEFAULT_VARIANT, VARIANTS, type BootstrapOptions, type BootstrapPhase } from '../../bootstrap/options.js';
-
-interface BootstrapFlags {
-  suite?: string;
-  include?: string[];
-  variant: string;
-  arch?: string;
-  mirror?: string;
-  rootPassword?: string;
-  autologin?: boolean;
-  force?: boolean;
-}
+import { option, type CommandDef, type Flags } from '../command-line.js';
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-export function registerBootstrap(program: Command, exit: (status: number) => void): void {
-  program
-    .command('bootstrap')
-    .summary('create a bootable Debian tree with mmdebstrap')
-    .description(
-      "Create a bootable Debian tree in DIR with mmdebstrap (or debootstrap) from the Debian mirror of the host's apt " +
-        'sources, with systemd-sysv, iproute2, iputils-ping, procps and dbus. The tree is built beside DIR and moved ' +
-        "there only when complete. Its hostname is DIR's base name, /etc/machine-id is empty (first boot), and root " +
-        'logs in on the console without a password unless --root-password is given.',
-    )
-    .argument('<dir>', 'where to create the tree (a missing or empty directory; any with --force)')
-    .option('--suite <suite>', "Debian suite (default: the host's release on Debian, else bookworm)")
-    .option('--include <pkg,...>', 'more packages to install, comma-separated; repeatable', (value: string, list: string[] | undefined) => [...(list ?? []), value])
-    .option('--variant <variant>', `package set: ${VARIANTS.join(', ')}`, DEFAULT_VARIANT)
-    .option('--arch <arch>', "Debian architecture (default: the host's)")
-    .option('--mirror <url>', "package mirror (default: the Debian mirror in the host's apt sources)")
-    .option('--root-password <password>', "set root's password (default: none, root logs in on the console without one)")
-    .option('--autologin', 'log root in automatically on the console')
-    .option('--force', 'replace DIR if it is not empty (once the new tree is complete)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  ts-nspawn bootstrap /var/lib/machines/debian
-  ts-nspawn bootstrap --suite trixie --include openssh-server,less --autologin /var/lib/machines/trixie
-  ts-nspawn boot -D /var/lib/machines/debian`,
-    )
-    .action(async (dir: string, flags: BootstrapFlags) => {
-      const display = new ProgressDisplay(process.stdout);
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      for (const signal of STOP_SIGNALS) process.on(signal, stop);
-      const started = Date.now();
-      const options: BootstrapOptions = {
-        directory: dir,
-        include: flags.include ?? [],
-        variant: flags.variant,
-        autologin: flags.autologin ?? false,
-        force: flags.force ?? false,
-        onProgress: (phase, detail) => display.update(phase, detail),
-        signal: controller.signal,
-        ...(flags.suite !== undefined ? { suite: flags.suite } : {}),
-        ...(flags.arch !== undefined ? { arch: flags.arch } : {}),
-        ...(flags.mirror !== undefined ? { mirror: flags.mirror } : {}),
-        ...(flags.rootPassword !== undefined ? { rootPassword: flags.rootPassword } : {}),
-      };
-      try {
-        await bootstrap(options);
-      } finally {
-        display.stop();
-        for (const signal of STOP_SIGNALS) process.off(signal, stop);
-      }
-      process.stdout.write(`bootstrapped ${dir} in ${formatSeconds(Date.now() - started)}\n`);
-      exit(0);
-    });
-}
+const text = (value: Flags[string]): string | undefined => (typeof value === 'string' ? value : undefined);
+
+export const bootstrapCommand: CommandDef = {
+  name: 'bootstrap',
+  summary: 'create a bootable Debian tree with mmdebstrap',
+  usage: '[OPTIONS] DIR',
+  description:
+    "Create a bootable Debian tree in DIR with mmdebstrap (or debootstrap) from the Debian mirror of the host's apt " +
+    'sources, with systemd-sysv, iproute2, iputils-ping, procps and dbus. The tree is built beside DIR and moved ' +
+    "there only when complete. Its hostname is DIR's base name, /etc/machine-id is empty (first boot), and root " +
+    'logs in on the console without a password unless --root-password is given.',
+  options: [
+    option('suite', "Debian suite (default: the host's release on Debian, else bookworm)", { value: 'SUITE' }),
+    option('include', 'more packages to install, comma-separated', { value: 'PKG,...', multiple: true }),
+    option('variant', `package set: ${VARIANTS.join(', ')} (default: ${DEFAULT_VARIANT})`, { value: 'VARIANT' }),
+    option('arch', "Debian architecture (default: the host's)", { value: 'ARCH' }),
+    option('mirror', "package mirror (default: the Debian mirror in the host's apt sources)", { value: 'URL' }),
+    option('root-password', "set root's password (default: none, root logs in on the console without one)", { value: 'PASSWORD' }),
+    option('autologin', 'log root in automatically on the console'),
+    option('force', 'replace DIR if it is not empty (once the new tree is complete)'),
+  ],
+  positionals: { min: 1, max: 1 },
+  examples: [
+    'ts-nspawn bootstrap /var/lib/machines/debian',
+    'ts-nspawn bootstrap --suite trixie --include openssh-server,less --autologin /var/lib/machines/trixie',
+    'ts-nspawn boot -D /var/lib/machines/debian',
+  ],
+  async run(flags, [dir = '']) {
+    const { bootstrap } = await import('../../bootstrap/bootstrap.js');
+    const display = new ProgressDisplay(process.stdout);
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
+    const started = Date.now();
+    const suite = text(flags.suite);
+    const arch = text(flags.arch);
+    const mirror = text(flags.mirror);
+    const rootPassword = text(flags.rootPassword);
+    const options: BootstrapOptions = {
+      directory: dir,
+      include: Array.isArray(flags.include) ? flags.include : [],
+      variant: text(flags.variant) ?? DEFAULT_VARIANT,
+      autologin: flags.autologin === true,
+      force: flags.force === true,
+      onProgress: (phase, detail) => display.update(phase, detail),
+      signal: controller.signal,
+      ...(suite !== undefined ? { suite } : {}),
+      ...(arch !== undefined ? { arch } : {}),
+      ...(mirror !== undefined ? { mirror } : {}),
+      ...(rootPassword !== undefined ? { rootPassword } : {}),
+    };
+    try {
+      await bootstrap(options);
+    } finally {
+      display.stop();
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
+    }
+    process.stdout.write(`bootstrapped ${dir} in ${formatSeconds(Date.now() - started)}\n`);
+    return 0;
+  },
+};
 
 const SPINNER = ['|', '/', '-', '\\'];
 

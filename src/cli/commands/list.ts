@@ -1,31 +1,35 @@
 /** `ts-nspawn list [--json]` and `ts-nspawn status NAME [--json]` */
-import type { Command } from 'commander';
-import { listContainers, requireContainer } from '../../runtime/lifecycle.js';
 import type { ContainerRecord } from '../../state/record.js';
+import { option, type CommandDef } from '../command-line.js';
 
-export function registerList(program: Command, exit: (status: number) => void): void {
-  program
-    .command('list')
-    .summary('list containers')
-    .description('List containers: name, state, PID, address, uptime, root directory and command.')
-    .option('--json', 'print JSON')
-    .action(async (flags: { json?: boolean }) => {
-      const records = await listContainers();
-      process.stdout.write(flags.json ? JSON.stringify(records.map(withUptime), null, 2) + '\n' : table(records));
-      exit(0);
-    });
-  program
-    .command('status')
-    .summary("one container's details")
-    .description("Show one container's state: the OCI state fields and ts-nspawn's own.")
-    .argument('<name>', 'machine name')
-    .option('--json', 'print JSON')
-    .action(async (name: string, flags: { json?: boolean }) => {
-      const record = withUptime(await requireContainer(name));
-      process.stdout.write(flags.json ? JSON.stringify(record, null, 2) + '\n' : details(record));
-      exit(0);
-    });
-}
+export const listCommand: CommandDef = {
+  name: 'list',
+  summary: 'list containers',
+  usage: '[--json]',
+  description: 'List containers: name, state, PID, address, uptime, root directory and command. Containers whose processes are gone are found and reported as stopped.',
+  options: [option('json', 'print JSON')],
+  async run(flags) {
+    const { listContainers } = await import('../../runtime/lifecycle.js');
+    const records = await listContainers();
+    process.stdout.write(flags.json ? JSON.stringify(records.map(withUptime), null, 2) + '\n' : table(records));
+    return 0;
+  },
+};
+
+export const statusCommand: CommandDef = {
+  name: 'status',
+  summary: "one container's details",
+  usage: '[--json] NAME',
+  description: "Show one container's state: the OCI state fields and ts-nspawn's own.",
+  options: [option('json', 'print JSON')],
+  positionals: { min: 1, max: 1 },
+  async run(flags, [name = '']) {
+    const { requireContainer } = await import('../../runtime/lifecycle.js');
+    const record = withUptime(await requireContainer(name));
+    process.stdout.write(flags.json ? JSON.stringify(record, null, 2) + '\n' : details(record));
+    return 0;
+  },
+};
 
 function withUptime(record: ContainerRecord): ContainerRecord & { uptimeSeconds: number | null } {
   const running = record.status === 'running' && record.started;

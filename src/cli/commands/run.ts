@@ -1,19 +1,24 @@
 /** `ts-nspawn run [OPTIONS] -D DIR [--] COMMAND [ARG...]` */
-import type { Command } from 'commander';
-import { buildSpec } from '../../spec/build-spec.js';
-import { addContainerFlags, toContainerOptions, type ContainerFlags } from '../container-flags.js';
-import { runDetached, runInForeground } from '../foreground.js';
+import { requireFlag, type CommandDef } from '../command-line.js';
+import { CONSOLE_OPTIONS, CONTAINER_OPTIONS, toContainerOptions } from '../container-flags.js';
 
-export function registerRun(program: Command, exit: (status: number) => void): void {
-  const command = program
-    .command('run')
-    .summary('run one command in a container')
-    .description('Run COMMAND as PID 1 in a container made from the root directory DIR.')
-    .argument('<command...>', 'the command and its arguments');
-  addContainerFlags(command, { consoleFlags: true })
-    .passThroughOptions()
-    .action(async (args: string[], flags: ContainerFlags) => {
-      const spec = buildSpec(toContainerOptions(flags, args, false));
-      exit(await (flags.detach ? runDetached(spec) : runInForeground(spec)));
-    });
-}
+export const runCommand: CommandDef = {
+  name: 'run',
+  summary: 'run one command in a container',
+  usage: '[OPTIONS] -D DIR [--] COMMAND [ARG...]',
+  description: 'Run COMMAND as PID 1 in a container made from the root directory DIR. Options end at COMMAND: what follows is its own.',
+  options: [...CONTAINER_OPTIONS, ...CONSOLE_OPTIONS],
+  passThrough: { leading: 0, required: true },
+  examples: [
+    "ts-nspawn run -D /srv/tree /bin/sh -c 'echo hello from $(hostname)'",
+    'ts-nspawn run -d -M web -D /srv/tree --network-bridge br0 --address 10.0.0.2/24 httpd -f',
+  ],
+  async run(flags, _, command) {
+    requireFlag(flags, runCommand, 'directory');
+    const options = toContainerOptions(flags, command, false);
+    // Loaded on use: the CLI's start-up time is part of every container's.
+    const [{ buildSpec }, { runDetached, runInForeground }] = await Promise.all([import('../../spec/build-spec.js'), import('../foreground.js')]);
+    const spec = buildSpec(options);
+    return flags.detach ? runDetached(spec) : runInForeground(spec);
+  },
+};
