@@ -1,0 +1,76 @@
+/**
+ * A real Debian tree (bootstrapped once and cached) booted with systemd as
+ * PID 1 on a real PTY: it reaches `running` with no failed unit, has its
+ * network on a bridge inside a test network namespace, reboots, and ends
+ * with status 0 after `poweroff`, leaving the host as it was.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { CLI } from '../helpers/cli.js';
+import { cachedDebianTree } from '../helpers/debian-tree.js';
+import { assertHostUnchanged, hostState, type HostState } from '../helpers/host-state.js';
+import { makeTestNetwork, netnsLinks, type TestNetwork } from '../helpers/netns.js';
+import { makeOverlay, type Overlay } from '../helpers/overlay.js';
+import { PtySession } from '../helpers/pty.js';
+
+const BOOT_TIMEOUT = 120_000;
+const PROTECTED_SYSCTLS = ['protected_fifos', 'protected_hardlinks', 'protected_regular', 'protected_symlinks'];
+
+function protectedSysctls(): string[] {
+  return PROTECTED_SYSCTLS.map((name) => readFileSync(`/proc/sys/fs/${name}`, 'utf8').trim());
+}
+
+describe('systemd boot', { timeout: 6 * BOOT_TIMEOUT }, () => {
+  let overlay: Overlay;
+  let net: TestNetwork;
+  let state: HostState;
+  let linksBefore: string[];
+  let sysctlsBefore: string[];
+  let session: PtySession | undefined;
+
+  before(async () => {
+    overlay = makeOverlay(await cachedDebianTree(), 'debian');
+    net = makeTestNetwork(['10.88.0.1/24']);
+    linksBefore = netnsLinks(net.name);
+    sysctlsBefore = protectedSysctls();
+    state = hostState();
+  });
+  after(async () => {
+    session?.close();
+    try {
+      await assertHostUnchanged(state);
+      assert.deepEqual(netnsLinks(net.name), linksBefore, 'no veth left');
+    } finally {
+      net.remove();
+      overlay.remove();
+    }
+  });
+
+  const login = async (from: number) => {
+    await session!.expect(/debian login: $/m, { timeoutMs: BOOT_TIMEOUT, from });
+    session!.send('root\r');
+    await session!.expect(/root@debian:~# $/m, { timeoutMs: 30_000, from });
+  };
+
+  it('boots to running with no failed unit, networking, reboot and a clean poweroff', async () => {
+    session = new PtySession(
+      ['nsenter', `--net=/run/netns/${net.name}`, CLI, 'boot', '-D', overlay.root,
+        '--network-bridge', net.bridge, '--address', '10.88.0.2/24', '--gateway', '10.88.0.1'],
+      { rows: 40, cols: 160 },
+    );
+    await login(0);
+    let mark = session.transcript.length;
+    session.send('echo "state=$(systemctl is-system-running --wait)"; echo "failed=$(systemctl --failed --no-legend | wc -l)"; ping -c1 -W2 10.88.0.1 >/dev/null && echo "ping=$((1+1))"\r');
+    await session.expect(/state=running\r?\n/, { timeoutMs: 60_000, from: mark });
+    await session.expect(/failed=0\r?\n/, { from: mark });
+    await session.expect('ping=2', { from: mark });
+    assert.deepEqual(protectedSysctls(), sysctlsBefore, "the container's systemd must not change the host's sysctls");
+
+    mark = session.transcript.length;
+    session.send('reboot\r');
+    await login(mark);
+    session.send('poweroff\r');
+    assert.equal(await session.exited, 0, session.transcript.slice(-2000));
+  });
+});
