@@ -6,6 +6,7 @@
  */
 import { constants } from 'node:os';
 import { defaultForwardedSignals, startContainer, startDetached } from '../runtime/container.js';
+import { bootExitStatus, isRestartRequest } from '../runtime/boot-exit.js';
 import type { ExitStatus } from '../runtime/executor.js';
 import { SIGRTMIN_PLUS_3 } from '../runtime/lifecycle.js';
 import { ANNOTATION } from '../spec/annotations.js';
@@ -48,10 +49,9 @@ export async function runInForeground(spec: Spec): Promise<number> {
     const status = await forwardWhileRunning(() =>
       startContainer(spec, { escape: console ? 'kill' : 'none', forwardSignals: boot ? bootSignals() : defaultForwardedSignals() }),
     );
-    // reboot(2) in a PID namespace ends its init with SIGHUP (restart) or SIGINT (halt, power-off).
-    if (boot && status.signal === constants.signals.SIGHUP) continue;
-    if (boot && status.signal === constants.signals.SIGINT) return 0;
-    return status.status;
+    if (!boot) return status.status;
+    if (isRestartRequest(status)) continue;
+    return bootExitStatus(status).status;
   }
 }
 

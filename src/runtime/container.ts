@@ -7,6 +7,7 @@
  */
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cgroupDirectories, createCgroup, joinCgroup } from '../cgroups/container-cgroup.js';
 import { hostHierarchies } from '../cgroups/hierarchies.js';
@@ -105,16 +106,34 @@ export async function startDetached(spec: Spec, options: Omit<StartOptions, 'std
   return { name: record.id, pid: record.pid };
 }
 
+/**
+ * Starts a detached container again under the same name, keeping its log:
+ * what a booted OS's `reboot` asks for.
+ */
+export async function restartDetached(name: string): Promise<DetachedContainer> {
+  const spec = JSON.parse(readFileSync(containerFile(name, 'config'), 'utf8')) as Spec;
+  rmSync(containerFile(name, 'exit'), { force: true });
+  const { session, record } = await launch(spec, {}, true, name);
+  session.disconnect();
+  return { name: record.id, pid: record.pid };
+}
+
 /** Starts the container and waits for PID 1 to end. */
 export async function runContainer(spec: Spec, options: StartOptions = {}): Promise<ExitStatus> {
   const container = await startContainer(spec, options);
   return container.exited;
 }
 
-async function launch(spec: Spec, options: StartOptions, detach: boolean): Promise<{ session: ExecutorSession; record: ContainerRecord }> {
+/** `sameName`: a restart in the directory of an existing record, instead of claiming a new one. */
+async function launch(
+  spec: Spec,
+  options: StartOptions,
+  detach: boolean,
+  sameName?: string,
+): Promise<{ session: ExecutorSession; record: ContainerRecord }> {
   await preflight(spec);
   const explicitName = spec.annotations?.[ANNOTATION.machine];
-  const name = await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale);
+  const name = sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
   const record = newRecord(name, spec, detach);
   // A booted OS and a detached container get a cgroup of their own (systemd
   // needs one to manage; a monitor's container is listed and limited by
@@ -166,7 +185,9 @@ async function launch(spec: Spec, options: StartOptions, detach: boolean): Promi
     session?.abort();
     await session?.exited.catch(() => {});
     await releaseHostResources(record);
-    removeDirectory(name);
+    // A failed restart keeps the record (and log) of the container, stopped.
+    if (sameName) writeRecord({ ...record, status: 'stopped', pid: 0 });
+    else removeDirectory(name);
     throw error;
   }
 }

@@ -16,6 +16,7 @@ import { containerFile } from '../state/paths.js';
 import { isAlive } from '../state/process-identity.js';
 import type { ContainerRecord, ExitRecord } from '../state/record.js';
 import { listNames, readRecord, removeDirectory, writeRecord } from '../state/store.js';
+import { bootExitStatus } from './boot-exit.js';
 import { releaseHostResources } from './host-resources.js';
 
 /** systemd's request for an orderly shutdown: glibc's SIGRTMIN (34) + 3. */
@@ -57,7 +58,9 @@ export async function reconcile(name: string): Promise<ContainerRecord | undefin
   if (status !== 'stopped' && status !== 'stale') return record;
   if (record.status === 'stopped') return record;
   await releaseHostResources(record);
-  const stopped: ContainerRecord = { ...record, status: 'stopped', pid: 0, exit: readExitFile(name) ?? record.exit };
+  const ended = readExitFile(name) ?? record.exit;
+  const exit = ended && record.boot ? bootExitStatus(ended) : ended;
+  const stopped: ContainerRecord = { ...record, status: 'stopped', pid: 0, exit };
   if (!record.detached) {
     removeDirectory(name);
     return stopped;
@@ -119,6 +122,7 @@ export async function killContainer(name: string, signal: number, all = false): 
  */
 export async function stopContainer(name: string, timeoutSeconds = 10): Promise<ContainerRecord> {
   const record = await requireRunning(name);
+  writeRecord({ ...record, stopRequested: true });
   const gentle = record.boot && initCommandName(record.pid) === 'systemd' ? SIGRTMIN_PLUS_3 : constants.signals.SIGTERM;
   signalInit(record, gentle);
   if (!(await waitForEnd(record, timeoutSeconds * 1000))) {
@@ -133,6 +137,7 @@ export async function removeContainer(name: string, force = false): Promise<void
   let record = await requireContainer(name);
   if (record.status !== 'stopped') {
     if (!force) throw new ContainerError(`container '${name}' is ${record.status}: stop it first, or use rm -f`);
+    writeRecord({ ...record, stopRequested: true });
     signalInit(record, constants.signals.SIGKILL);
     await waitForEnd(record, 10_000);
     record = (await reconcile(name)) ?? record;

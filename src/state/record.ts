@@ -42,4 +42,6 @@ export interface ContainerRecord {
   /** Cgroup directories, recorded before they are created. */
   cgroups: string[];
   exit?: ExitRecord;
+  /** Set by stop/rm: the container is meant to end, so a reboot must not start it again. */
+  stopRequested?: boolean;
 }

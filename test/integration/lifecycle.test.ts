@@ -148,6 +148,25 @@ describe('lifecycle', () => {
     assert.equal((await runCli(['stop', 'lc-boot'])).status, 0);
   });
 
+  it('starts a detached booted OS again after reboot, keeping its log; stop ends it for good', async () => {
+    const boot = await runCli(['boot', '-d', '-M', 'lc-reboot', '-D', tree.root]);
+    assert.equal(boot.status, 0, boot.stderr);
+    started.add('lc-reboot');
+    const first = (await statusOf('lc-reboot')).pid;
+    assert.equal((await runCli(['exec', '-P', 'lc-reboot', 'reboot'])).status, 0);
+    await waitFor('a new PID 1', async () => {
+      const now = await statusOf('lc-reboot');
+      return now.status === 'running' && now.pid !== first;
+    }, 20_000);
+    const log = (await runCli(['logs', 'lc-reboot'])).stdout;
+    assert.equal(log.match(/busybox init: booted/g)?.length, 2, 'one log across both boots');
+    assert.equal((await runCli(['stop', 'lc-reboot'])).status, 0);
+    const stopped = await statusOf('lc-reboot');
+    assert.equal(stopped.status, 'stopped');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal((await statusOf('lc-reboot')).status, 'stopped', 'not started again after stop');
+  });
+
   it('refuses a name that is taken, naming the running container', async () => {
     await detach('lc-dup', 'sleep', '30');
     const second = await runCli(['run', '-d', '-M', 'lc-dup', '-D', tree.root, 'sleep', '30']);

@@ -1,4 +1,5 @@
 /** `ts-nspawn stop|kill|rm|gc`, and the monitor's hidden exit hook `cleanup`. */
+import { isRestartRequest } from '../../runtime/boot-exit.js';
 import { option, type CommandDef } from '../command-line.js';
 import { parseNonNegative, parseSignal } from '../parse-values.js';
 
@@ -69,7 +70,12 @@ export const cleanupCommand: CommandDef = {
   hidden: true,
   async run(_, [name = '']) {
     const { reconcile } = await import('../../runtime/lifecycle.js');
-    await reconcile(name);
+    const record = await reconcile(name);
+    // A booted OS that rebooted: start it again, as systemd-nspawn does.
+    if (record?.boot && record.detached && !record.stopRequested && record.exit && isRestartRequest(record.exit)) {
+      const { restartDetached } = await import('../../runtime/container.js');
+      await restartDetached(name);
+    }
     return 0;
   },
 };
