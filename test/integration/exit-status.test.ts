@@ -1,26 +1,13 @@
 /** Exit statuses: the command's own, 128+N for a signal, 125/126/127 for what ts-nspawn or exec could not do. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { run, start } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
-import { assertHostUnchanged, hostState, type HostState } from '../helpers/host-state.js';
-import { makeBusyboxRoot, type TestRoot } from '../helpers/rootfs.js';
+import { useBusyboxTree } from '../helpers/suite.js';
 
 describe('exit status', () => {
-  let tree: TestRoot;
-  let state: HostState;
+  const tree = useBusyboxTree();
 
-  before(() => {
-    tree = makeBusyboxRoot();
-    state = hostState();
-  });
-  after(async () => {
-    try {
-      await assertHostUnchanged(state);
-    } finally {
-      tree.remove();
-    }
-  });
 
   it('exits with the command status', async () => {
     assert.equal((await runCli(['run', '-D', tree.root, '/bin/sh', '-c', 'exit 0'])).status, 0);

@@ -1,27 +1,15 @@
 /** What a container gets: PID 1, its own hostname, private mounts, read-only /sys, the /dev set. */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { assertHostUnchanged, hostState, type HostState } from '../helpers/host-state.js';
-import { makeBusyboxRoot, type TestRoot } from '../helpers/rootfs.js';
+import { hostState } from '../helpers/host-state.js';
+import { useBusyboxTree } from '../helpers/suite.js';
 
 describe('isolation', () => {
-  let tree: TestRoot;
-  let state: HostState;
+  const tree = useBusyboxTree('isolated');
   const sh = (script: string, ...flags: string[]) => runCli(['run', ...flags, '-D', tree.root, '/bin/sh', '-c', script]);
 
-  before(() => {
-    tree = makeBusyboxRoot('isolated');
-    state = hostState();
-  });
-  after(async () => {
-    try {
-      await assertHostUnchanged(state);
-    } finally {
-      tree.remove();
-    }
-  });
 
   it('runs the command as PID 1 and hides host processes', async () => {
     const result = await sh('echo pid=$$; ps -o pid,comm; true');

@@ -1,25 +1,13 @@
 /** Without a console, stdio passes straight through; signals sent to ts-nspawn reach PID 1. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { collect, runCli, spawnCli } from '../helpers/cli.js';
-import { assertHostUnchanged, hostState, type HostState } from '../helpers/host-state.js';
-import { makeBusyboxRoot, type TestRoot } from '../helpers/rootfs.js';
+import { assertHostUnchanged } from '../helpers/host-state.js';
+import { useBusyboxTree } from '../helpers/suite.js';
 
 describe('stdio and signals', () => {
-  let tree: TestRoot;
-  let state: HostState;
+  const tree = useBusyboxTree();
 
-  before(() => {
-    tree = makeBusyboxRoot();
-    state = hostState();
-  });
-  after(async () => {
-    try {
-      await assertHostUnchanged(state);
-    } finally {
-      tree.remove();
-    }
-  });
 
   it('pipes stdin to the command and its stdout back', async () => {
     const result = await runCli(['run', '-D', tree.root, 'cat'], { input: 'x\n' });
@@ -57,6 +45,6 @@ describe('stdio and signals', () => {
     child.kill('SIGKILL');
     await done;
     // assertHostUnchanged (after all) finds no executor left; check here already for a clear failure.
-    await assertHostUnchanged(state);
+    await assertHostUnchanged(tree.hostBefore);
   });
 });
