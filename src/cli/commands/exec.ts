@@ -24,7 +24,7 @@ export const execCommand: CommandDef = {
     }
     const [{ startExec }, { forwardWhileRunning }] = await Promise.all([import('../../runtime/exec.js'), import('../foreground.js')]);
     const console = flags.pipe ? false : flags.console === true || (flags.console === undefined && process.stdin.isTTY === true);
-    consoleHint(console, 'kill');
+    consoleHint(console, 'end-exec');
     const status = await forwardWhileRunning(() =>
       startExec(name, {
         command,
