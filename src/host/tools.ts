@@ -1,5 +1,4 @@
 /** Running the host tools ts-nspawn relies on, with errors that name the package to install. */
-import { execFile } from 'node:child_process';
 import { ContainerError } from '../errors.js';
 
 const PACKAGE_OF: Record<string, string> = {
@@ -14,6 +13,8 @@ export interface ToolResult {
 
 /** Runs `tool args`, feeding `input` on stdin; rejects with the tool's own message on failure. */
 export function runTool(tool: string, args: string[], input?: string): Promise<ToolResult> {
+  // Loaded on use: only bridged networking runs host tools.
+  const { execFile } = process.getBuiltinModule('node:child_process');
   return new Promise((resolve, reject) => {
     const child = execFile(tool, args, { encoding: 'utf8' }, (error, stdout, stderr) => {
       if (!error) return resolve({ stdout, stderr });

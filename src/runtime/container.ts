@@ -5,10 +5,10 @@
  * A foreground container's state goes with it; a detached one is left to
  * its monitor, whose exit hook (`ts-nspawn cleanup NAME`) tears it down.
  */
+import { pathOfFileUrl } from '../host/file-url.js';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { cgroupDirectories, createCgroup, joinCgroup } from '../cgroups/container-cgroup.js';
 import { hostHierarchies } from '../cgroups/hierarchies.js';
 import { attachToBridge } from '../network/bridge.js';
@@ -43,7 +43,7 @@ export interface StartOptions {
 export const LOG_MAX_BYTES = 1024 * 1024;
 
 /** The CLI, run by the supervisor as its exit hook (`ts-nspawn cleanup NAME`). */
-const CLI = fileURLToPath(new URL('../../bin/ts-nspawn', import.meta.url));
+const CLI = pathOfFileUrl(new URL('../../bin/ts-nspawn', import.meta.url));
 
 const DEFAULT_FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
@@ -68,15 +68,15 @@ export class RunningContainer {
   }
 
   get stdin(): Writable | null {
-    return this.session.child.stdin;
+    return this.session.process.stdin;
   }
 
   get stdout(): Readable | null {
-    return this.session.child.stdout;
+    return this.session.process.stdout;
   }
 
   get stderr(): Readable | null {
-    return this.session.child.stderr;
+    return this.session.process.stderr;
   }
 
   /** Sends a signal to the supervisor, which forwards it to PID 1 if it is one of the forwarded signals. */
@@ -177,7 +177,7 @@ async function launch(
     record.status = 'running';
     record.pid = pid;
     record.init = identify(pid);
-    record.supervisor = identify(session.child.pid ?? 0);
+    record.supervisor = identify(session.process.pid);
     record.started = new Date().toISOString();
     writeRecord(record);
     return { session, record };

@@ -1,10 +1,10 @@
 /** Where the C executor is: built by `npm ci` (make -C executor) into build/. */
+import { pathOfFileUrl } from '../host/file-url.js';
 import { accessSync, constants } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ContainerError } from '../errors.js';
 
 // Both src/runtime/ and dist/runtime/ sit two levels below the package root.
-const EXECUTOR = fileURLToPath(new URL('../../build/ts-nspawn-executor', import.meta.url));
+const EXECUTOR = pathOfFileUrl(new URL('../../build/ts-nspawn-executor', import.meta.url));
 
 export function executorPath(): string {
   const override = process.env.TS_NSPAWN_EXECUTOR;

@@ -3,13 +3,12 @@
  * (docs/executor.md): the plan goes out on fd 3, then `pid`, `started`,
  * `error`, `escape` and `exit` lines come back and `go`/`abort` go out.
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import type { Socket } from 'node:net';
 import { getSystemErrorMap } from 'node:util';
 import { ContainerError } from '../errors.js';
 import { encodePlan } from '../plan/encode.js';
 import { describeStep, type Plan } from '../plan/steps.js';
 import { executorPath } from './executor-path.js';
+import { spawnExecutor, type ExecutorProcess, type Stdio } from './executor-process.js';
 
 /** How the container's PID 1 ended. */
 export interface ExitStatus {
@@ -23,10 +22,11 @@ export interface ExitStatus {
   escaped: boolean;
 }
 
-export type Stdio = 'inherit' | 'pipe' | 'ignore';
+export type { Stdio } from './executor-process.js';
 
 export class ExecutorSession {
-  readonly child: ChildProcess;
+  /** The executor process (the container's supervisor). */
+  readonly process: ExecutorProcess;
   /** The container's PID 1 as the host sees it, once cloned. */
   readonly initPid: Promise<number>;
   /** Resolves once the command runs; rejects with the set-up failure. */
@@ -34,7 +34,6 @@ export class ExecutorSession {
   /** Resolves with PID 1's status; rejects with a ContainerError if set-up failed. */
   readonly exited: Promise<ExitStatus>;
 
-  private readonly control: Socket;
   private failure: ContainerError | undefined;
   private exitMessage: { code: number; signal: number } | undefined;
   private escaped = false;
@@ -48,10 +47,8 @@ export class ExecutorSession {
     stdio: Stdio = 'inherit',
     { detached = false }: { detached?: boolean } = {},
   ) {
-    const stdioOptions: StdioOptions = detached ? ['ignore', 'ignore', 'ignore', 'pipe'] : [stdio, stdio, stdio, 'pipe'];
-    this.child = spawn(executorPath(), [], { stdio: stdioOptions, detached });
-    this.control = this.child.stdio[3] as Socket;
-    this.control.write(encodePlan(plan));
+    this.process = spawnExecutor(executorPath(), { stdio, detached });
+    this.process.writeControl(encodePlan(plan));
 
     let resolvePid!: (pid: number) => void;
     let resolveStarted!: () => void;
@@ -64,7 +61,7 @@ export class ExecutorSession {
     // Callers may only await `exited`; an unobserved set-up failure is reported there.
     this.started.catch(() => {});
 
-    readLines(this.control, (line) => {
+    readLines(this.process, (line) => {
       const [kind, ...fields] = line.split(' ');
       if (kind === 'pid') resolvePid(Number(fields[0]));
       else if (kind === 'started') resolveStarted();
@@ -76,53 +73,52 @@ export class ExecutorSession {
       }
     });
 
-    this.exited = new Promise((resolve, reject) => {
-      this.child.on('error', (error) => {
-        const failure = new ContainerError(`cannot start the executor: ${error.message}`, 125, { cause: error });
-        rejectStarted(failure);
-        reject(failure);
-      });
-      this.child.on('close', (code, signalName) => {
-        if (this.failure) return reject(this.failure);
+    this.exited = this.process.ended.then(
+      ({ code, signal: signalName }) => {
+        if (this.failure) throw this.failure;
         if (!this.exitMessage) {
           const failure = new ContainerError(
             `the executor ended unexpectedly (${signalName ?? `exit status ${code}`}) before the container finished`,
           );
           rejectStarted(failure);
-          return reject(failure);
+          throw failure;
         }
         const { code: exitCode, signal } = this.exitMessage;
         resolveStarted();
-        resolve({
+        return {
           exitCode: signal ? null : exitCode,
           signal: signal || null,
           status: signal ? 128 + signal : exitCode,
           escaped: this.escaped,
-        });
-      });
-    });
+        };
+      },
+      (error: Error) => {
+        const failure = new ContainerError(`cannot start the executor: ${error.message}`, 125, { cause: error });
+        rejectStarted(failure);
+        throw failure;
+      },
+    );
   }
 
   /** Let init continue past the `wait-go` sync point. */
   go(): void {
-    this.control.write('go\n');
+    this.process.writeControl('go\n');
   }
 
   /** Leave a detached monitor running on its own. */
   disconnect(): void {
-    this.control.end();
-    this.control.unref();
-    this.child.unref();
+    this.process.closeControl();
+    this.process.unref();
   }
 
   /** Host-side set-up failed: the executor kills init and exits. */
   abort(): void {
-    if (!this.control.destroyed) this.control.write('abort\n');
+    this.process.writeControl('abort\n');
   }
 
   /** Signal the supervisor, which passes forwarded signals on to PID 1. */
   signal(signal: NodeJS.Signals | number): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    if (this.process.running()) this.process.kill(signal);
   }
 
   /** Turns `error INDEX OPCODE ERRNO DETAIL` into a one-line explanation. */
@@ -150,10 +146,9 @@ function errnoDescription(errno: number): string {
   return entry ? `${entry[1]} (${entry[0]})` : `errno ${errno}`;
 }
 
-function readLines(stream: Socket, onLine: (line: string) => void): void {
+function readLines(process: ExecutorProcess, onLine: (line: string) => void): void {
   let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
+  process.readControl((chunk) => {
     buffered += chunk;
     let newline;
     while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -161,6 +156,4 @@ function readLines(stream: Socket, onLine: (line: string) => void): void {
       buffered = buffered.slice(newline + 1);
     }
   });
-  // The executor may exit while we still write (e.g. `go` after it failed).
-  stream.on('error', () => {});
 }

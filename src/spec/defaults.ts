@@ -2,14 +2,14 @@
  * What a container gets unless told otherwise. These lists are policy, so
  * they live here in TypeScript; the executor only carries them out.
  */
-import { fileURLToPath } from 'node:url';
+import { pathOfFileUrl } from '../host/file-url.js';
 import type { CapabilityName, Device, Mount } from './oci.js';
 
 /**
  * Shown to the container at /run/host (read-only), as systemd's container
  * interface asks: `container-manager` names the runtime.
  */
-const RUN_HOST = fileURLToPath(new URL('../../share/run-host', import.meta.url));
+const RUN_HOST = pathOfFileUrl(new URL('../../share/run-host', import.meta.url));
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
