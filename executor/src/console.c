@@ -114,6 +114,10 @@ bool console_read_stdin(struct console *c)
 		return false;
 	if (n <= 0) {
 		c->stdin_eof = true;	/* stop reading, keep relaying output */
+		/* A terminal in raw mode has no end-of-file key: reading
+		 * nothing (or EIO) means it hung up -- a closed window, a
+		 * dropped ssh -- and nobody will see this console again. */
+		c->terminal_lost = c->mode.raw && (n == 0 || errno == EIO);
 		return false;
 	}
 	c->npending += (size_t)n;

@@ -39,6 +39,7 @@ struct console {
 	bool local;		/* relay our own stdin/stdout (not a monitor) */
 	struct ttymode mode;	/* our stdin's */
 	bool stdin_eof;
+	bool terminal_lost;	/* stdin was our raw terminal, and it hung up */
 	bool hup;		/* no slave open: master not polled */
 	long long hup_since;
 	char pending[4096];	/* input not yet written to the master */

@@ -214,6 +214,13 @@ static void on_stdin(struct supervisor *s)
 		ctl_send("escape");
 		s->con->escape_kill = false;	/* once is enough */
 	}
+	/* A foreground container whose user's terminal hung up would run on
+	 * unseen and unreachable: it ends with the terminal. */
+	if (s->con->terminal_lost && !s->cfg->detach && !s->reaped) {
+		kill(s->init, SIGKILL);
+		ctl_send("hangup");
+		s->con->terminal_lost = false;
+	}
 }
 
 /* Which fds to watch this round; -1 entries are ignored by poll(). */

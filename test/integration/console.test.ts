@@ -57,6 +57,17 @@ describe('console', () => {
     assert.equal(await session.exited, 137);
   });
 
+  it('ends the container when the terminal goes away', async () => {
+    const session = console(['run', '-D', tree.root, '/bin/sh']);
+    await session.expect('Press Ctrl-]');
+    session.send('echo "up-$((1+2))"\r');
+    await session.expect('up-3');
+    // Killing the terminal's owner closes the PTY master: the terminal hangs up.
+    session.close();
+    await session.exited;
+    await assertHostUnchanged(state);
+  });
+
   it('passes piped input to the console with -t', async () => {
     const { spawnSync } = await import('node:child_process');
     const result = spawnSync(CLI, ['run', '-t', '-D', tree.root, '/bin/sh', '-c', 'read line; echo "got:$line"'], { input: 'hello\n' });
