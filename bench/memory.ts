@@ -11,19 +11,10 @@ import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { track } from './cleanup.js';
 import { commandPath } from './host.js';
+import { statusKiB } from './proc.js';
 import { tsNspawnRun, type BenchContext } from './runners.js';
 
 const SAMPLE_EVERY_MS = 5;
-
-/** A field of /proc/PID/status in KiB, or undefined once the process is gone. */
-function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
-  try {
-    const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
-    return match?.[1] ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The child of `parent` whose executable ends with `suffix` (no /proc/PID/task/T/children on every kernel, so scan). */
 function childRunning(parent: number, suffix: string): number | undefined {

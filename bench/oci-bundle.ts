@@ -1,4 +1,4 @@
-/** OCI bundles for crun and runc: each runtime's own `spec` output, edited to run /bin/true on the busybox tree. */
+/** OCI bundles for crun and runc: each runtime's own `spec` output, edited to run a command (/bin/true) on the busybox tree. */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,15 +9,15 @@ interface Config {
   process?: { args?: string[]; terminal?: boolean };
 }
 
-/** Makes DIR/config.json with `RUNTIME spec`; root.path is the tree itself, not a copy. */
-export function makeBundle(runtime: string, dir: string, root: string): void {
+/** Makes DIR/config.json with `RUNTIME spec` running args (default /bin/true); root.path is the tree itself, not a copy. */
+export function makeBundle(runtime: string, dir: string, root: string, args: string[] = ['/bin/true']): void {
   mkdirSync(dir, { recursive: true });
   const made = spawnSync(runtime, ['spec'], { cwd: dir, encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`${runtime} spec failed: ${made.stderr.trim()}`);
   const path = join(dir, 'config.json');
   const config = JSON.parse(readFileSync(path, 'utf8')) as Config;
   config.root = { path: root, readonly: false };
-  config.process = { ...config.process, args: ['/bin/true'], terminal: false };
+  config.process = { ...config.process, args, terminal: false };
   writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
 }
 

@@ -62,11 +62,11 @@ const tsNspawn: Runner = {
       : 'not built (npm run build)',
   version(ctx) {
     const own = firstLine([ctx.cli, '--version']) ?? '?';
-    // The same choice bin/ts-nspawn makes: Bun with the one-file bundle, else Node.js.
+    // The same choice bin/ts-nspawn makes: Bun with the bundle (dist/bundle/main.js), else Node.js.
     const bun = bunPath(ctx.repo);
-    const onBun = bun && existsSync(join(ctx.repo, 'dist/cli/ts-nspawn.js'));
+    const onBun = bun && existsSync(join(ctx.repo, 'dist/bundle/main.js'));
     const engine = onBun ? `Bun ${firstLine([bun, '--version']) ?? '?'}` : `Node.js ${process.version} (no Bun or no bundle)`;
-    return `ts-nspawn ${own}, CLI on ${engine}`;
+    return `${own}, CLI on ${engine}`;
   },
   prepare: async (ctx) => ({ timer: localTimer, template: tsNspawnRun(ctx, ['/bin/true']) }),
 };
@@ -115,7 +115,7 @@ const bwrap: Runner = {
 const NSPAWN_STATE = '/run/systemd/nspawn';
 
 /** systemd-nspawn leaves its state directory behind (on a disk-backed /run here): remove it if it was not there before and is empty. */
-function removeNspawnStateAtCleanup(): void {
+export function removeNspawnStateAtCleanup(): void {
   if (existsSync(NSPAWN_STATE)) return;
   onCleanup(NSPAWN_STATE, () => {
     if (!existsSync(NSPAWN_STATE)) return;
