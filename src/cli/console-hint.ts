@@ -1,4 +1,7 @@
 /** The line that tells a person at a terminal how to leave a console. */
+import { isTerminal } from '../host/terminal.js';
+import { printError } from './output.js';
+
 const WHAT = {
   kill: 'kill container',
   detach: 'detach from container',
@@ -6,5 +9,5 @@ const WHAT = {
 } as const;
 
 export function consoleHint(console: boolean, action: keyof typeof WHAT): void {
-  if (console && process.stdin.isTTY) process.stderr.write(`Press Ctrl-] three times within 1s to ${WHAT[action]}.\n`);
+  if (console && isTerminal(0)) printError(`Press Ctrl-] three times within 1s to ${WHAT[action]}.\n`);
 }

@@ -2,6 +2,7 @@
  * The options shared by `run` and `boot`: their definitions, and their
  * translation into ContainerOptions.
  */
+import { isTerminal } from '../host/terminal.js';
 import { ContainerError } from '../errors.js';
 import type { BindMount, ContainerOptions } from '../spec/container-options.js';
 import { option, type Flags, type OptionDef } from './command-line.js';
@@ -30,13 +31,14 @@ export const CONSOLE_OPTIONS: OptionDef[] = [
 const strings = (value: Flags[string]): string[] => (Array.isArray(value) ? value : []);
 const text = (value: Flags[string]): string | undefined => (typeof value === 'string' ? value : undefined);
 
-export function toContainerOptions(flags: Flags, command: string[], boot: boolean): ContainerOptions {
+/** `stdinIsTerminal` decides the console default (given by tests). */
+export function toContainerOptions(flags: Flags, command: string[], boot: boolean, stdinIsTerminal = isTerminal(0)): ContainerOptions {
   const networkBridge = text(flags.networkBridge);
   if (!networkBridge && (flags.address || flags.gateway)) {
     throw new ContainerError('--address and --gateway configure the veth of --network-bridge: add --network-bridge BRIDGE');
   }
   // A detached command has no terminal to inherit: it gets a console only when asked (-t).
-  const interactive = !flags.detach && process.stdin.isTTY === true;
+  const interactive = !flags.detach && stdinIsTerminal;
   const console = boot || (flags.pipe ? false : flags.console === true || (flags.console === undefined && interactive));
   return {
     directory: text(flags.directory) ?? '',

@@ -4,6 +4,7 @@
  * container, and turns how it ended into the status to exit with. A booted
  * OS that reboots is started again, as systemd-nspawn does.
  */
+import { print, printError } from './output.js';
 import { constants } from 'node:os';
 import { defaultForwardedSignals, startContainer, startDetached } from '../runtime/container.js';
 import { bootExitStatus, isRestartRequest } from '../runtime/boot-exit.js';
@@ -34,7 +35,7 @@ export async function forwardWhileRunning(start: () => Promise<Running>): Promis
     running = await start();
     for (const signal of pending.splice(0)) running.kill(signal);
     const status = await running.exited;
-    if (status.escaped) process.stderr.write('\r\nContainer killed (Ctrl-] pressed three times).\r\n');
+    if (status.escaped) printError('\r\nContainer killed (Ctrl-] pressed three times).\r\n');
     return status;
   } finally {
     for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
@@ -59,7 +60,7 @@ export async function runInForeground(spec: Spec): Promise<number> {
 export async function runDetached(spec: Spec): Promise<number> {
   const boot = spec.annotations?.[ANNOTATION.boot] === 'true';
   const { name } = await startDetached(spec, { forwardSignals: boot ? bootSignals() : defaultForwardedSignals() });
-  process.stdout.write(`${name}\n`);
+  print(`${name}\n`);
   return 0;
 }
 

@@ -3,6 +3,7 @@
  * command-line.ts) and runs it. Errors of the runtime become one line on
  * stderr and exit status 125 (126/127 for a command that cannot run).
  */
+import { print, printError } from './output.js';
 import { ContainerError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { commandHelp, optionLines, parseCommand, UsageError, type CommandDef } from './command-line.js';
@@ -69,26 +70,26 @@ export async function main(args: string[]): Promise<number> {
   try {
     if (args.length === 0) throw new UsageError('no command given: use run, boot, ... or the sh-nspawn form (see ts-nspawn --help)');
     if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
-      process.stdout.write(mainHelp());
+      print(mainHelp());
       return 0;
     }
     if (args[0] === '--version') {
-      process.stdout.write(`ts-nspawn ${VERSION}\n`);
+      print(`ts-nspawn ${VERSION}\n`);
       return 0;
     }
     const { command, rest } = findCommand(args);
     const parsed = parseCommand(command, rest);
     if (parsed.flags.help) {
-      process.stdout.write(command === shNspawnForm ? mainHelp() : commandHelp(command));
+      print(command === shNspawnForm ? mainHelp() : commandHelp(command));
       return 0;
     }
     return await command.run(parsed.flags, parsed.positionals, parsed.command);
   } catch (error) {
     if (error instanceof ContainerError) {
-      process.stderr.write(`ts-nspawn: ${error.message}\n`);
+      printError(`ts-nspawn: ${error.message}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`ts-nspawn: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    printError(`ts-nspawn: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 125;
   }
 }

@@ -6,26 +6,18 @@ import { runCommand } from '../../src/cli/commands/run.js';
 import { toContainerOptions } from '../../src/cli/container-flags.js';
 
 describe('toContainerOptions', () => {
-  // The console default and TERM come from the process: pin them per test, restore after.
-  let savedIsTTY: boolean | undefined;
+  // TERM comes from the process: pin it per test, restore after.
   let savedTerm: string | undefined;
 
   beforeEach(() => {
-    savedIsTTY = process.stdin.isTTY;
     savedTerm = process.env.TERM;
-    setStdinTTY(false);
     process.env.TERM = 'xterm-test';
   });
 
   afterEach(() => {
-    setStdinTTY(savedIsTTY);
     if (savedTerm === undefined) delete process.env.TERM;
     else process.env.TERM = savedTerm;
   });
-
-  function setStdinTTY(value: boolean | undefined): void {
-    Object.defineProperty(process.stdin, 'isTTY', { value, configurable: true, writable: true });
-  }
 
   it('maps the plain flags through', () => {
     const options = toContainerOptions(
@@ -69,27 +61,21 @@ describe('toContainerOptions', () => {
     assert.deepEqual(toContainerOptions({ bind: ['/src:'] }, ['/x'], false).binds, [{ source: '/src', destination: '', readOnly: false }]);
   });
 
-  it('defaults the console to whether stdin is a terminal', () => {
-    setStdinTTY(true);
-    assert.equal(toContainerOptions({ directory: '/d' }, ['/x'], false).console, true);
-    setStdinTTY(false);
-    assert.equal(toContainerOptions({ directory: '/d' }, ['/x'], false).console, false);
-    setStdinTTY(undefined);
-    assert.equal(toContainerOptions({ directory: '/d' }, ['/x'], false).console, false);
+  it('defaults the console to whether stdin is a terminal, but not for a detached command', () => {
+    assert.equal(toContainerOptions({ directory: '/d' }, ['/x'], false, true).console, true);
+    assert.equal(toContainerOptions({ directory: '/d' }, ['/x'], false, false).console, false);
+    assert.equal(toContainerOptions({ directory: '/d', detach: true }, ['/x'], false, true).console, false);
   });
 
   it('lets --console and --pipe override the terminal default, --pipe winning', () => {
-    setStdinTTY(false);
-    assert.equal(toContainerOptions({ console: true }, ['/x'], false).console, true);
-    setStdinTTY(true);
-    assert.equal(toContainerOptions({ pipe: true }, ['/x'], false).console, false);
-    assert.equal(toContainerOptions({ console: false }, ['/x'], false).console, false);
-    assert.equal(toContainerOptions({ console: true, pipe: true }, ['/x'], false).console, false);
+    assert.equal(toContainerOptions({ console: true }, ['/x'], false, false).console, true);
+    assert.equal(toContainerOptions({ pipe: true }, ['/x'], false, true).console, false);
+    assert.equal(toContainerOptions({ console: false }, ['/x'], false, true).console, false);
+    assert.equal(toContainerOptions({ console: true, pipe: true }, ['/x'], false, true).console, false);
   });
 
   it('forces a console for boot, even with --pipe', () => {
-    setStdinTTY(false);
-    const options = toContainerOptions({ directory: '/d', pipe: true, console: false }, ['--unit=x'], true);
+    const options = toContainerOptions({ directory: '/d', pipe: true, console: false }, ['--unit=x'], true, false);
     assert.equal(options.console, true);
     assert.equal(options.boot, true);
     assert.deepEqual(options.command, ['--unit=x']);

@@ -1,4 +1,5 @@
 /** `ts-nspawn attach NAME` and `ts-nspawn logs NAME [-f] [-n LINES]` */
+import { print } from '../output.js';
 import { option, type CommandDef } from '../command-line.js';
 import { consoleHint } from '../console-hint.js';
 import { parseNonNegative } from '../parse-values.js';
@@ -31,8 +32,8 @@ export const logsCommand: CommandDef = {
     const lines = typeof flags.lines === 'string' ? Math.floor(parseNonNegative(flags.lines, '--lines')) : undefined;
     const { followLog, readLog } = await import('../../runtime/logs.js');
     const { text, offset } = await readLog(name, lines);
-    process.stdout.write(text);
-    if (flags.follow) await followLog(name, offset, (chunk) => process.stdout.write(chunk));
+    print(text);
+    if (flags.follow) await followLog(name, offset, print);
     return 0;
   },
 };

@@ -1,4 +1,5 @@
 /** `ts-nspawn exec [OPTIONS] NAME [--] CMD [ARG...]` */
+import { isTerminal } from '../../host/terminal.js';
 import { ContainerError } from '../../errors.js';
 import { option, type CommandDef } from '../command-line.js';
 import { consoleHint } from '../console-hint.js';
@@ -23,7 +24,7 @@ export const execCommand: CommandDef = {
       throw new ContainerError(`invalid --chdir '${chdir}': it must be an absolute path inside the container`);
     }
     const [{ startExec }, { forwardWhileRunning }] = await Promise.all([import('../../runtime/exec.js'), import('../foreground.js')]);
-    const console = flags.pipe ? false : flags.console === true || (flags.console === undefined && process.stdin.isTTY === true);
+    const console = flags.pipe ? false : flags.console === true || (flags.console === undefined && isTerminal(0));
     consoleHint(console, 'end-exec');
     const status = await forwardWhileRunning(() =>
       startExec(name, {

@@ -1,4 +1,5 @@
 /** `ts-nspawn list [--json]` and `ts-nspawn status NAME [--json]` */
+import { print } from '../output.js';
 import type { ContainerRecord } from '../../state/record.js';
 import { option, type CommandDef } from '../command-line.js';
 
@@ -11,7 +12,7 @@ export const listCommand: CommandDef = {
   async run(flags) {
     const { listContainers } = await import('../../runtime/lifecycle.js');
     const records = await listContainers();
-    process.stdout.write(flags.json ? JSON.stringify(records.map(withUptime), null, 2) + '\n' : table(records));
+    print(flags.json ? JSON.stringify(records.map(withUptime), null, 2) + '\n' : table(records));
     return 0;
   },
 };
@@ -26,7 +27,7 @@ export const statusCommand: CommandDef = {
   async run(flags, [name = '']) {
     const { requireContainer } = await import('../../runtime/lifecycle.js');
     const record = withUptime(await requireContainer(name));
-    process.stdout.write(flags.json ? JSON.stringify(record, null, 2) + '\n' : details(record));
+    print(flags.json ? JSON.stringify(record, null, 2) + '\n' : details(record));
     return 0;
   },
 };

@@ -1,4 +1,5 @@
 /** `ts-nspawn stop|kill|rm|gc`, and the monitor's hidden exit hook `cleanup`. */
+import { print } from '../output.js';
 import { isRestartRequest } from '../../runtime/boot-exit.js';
 import { option, type CommandDef } from '../command-line.js';
 import { parseNonNegative, parseSignal } from '../parse-values.js';
@@ -54,7 +55,7 @@ export const gcCommand: CommandDef = {
   options: [],
   async run() {
     const { collectGarbage } = await import('../../runtime/lifecycle.js');
-    for (const name of await collectGarbage()) process.stdout.write(`removed ${name}\n`);
+    for (const name of await collectGarbage()) print(`removed ${name}\n`);
     return 0;
   },
 };
