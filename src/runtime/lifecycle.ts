@@ -8,11 +8,11 @@
  * ts-nspawn killed mid-start, a host that cleared /run (then nothing is
  * left at all). Whoever looks first releases its host resources.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { cgroupPids } from '../cgroups/container-cgroup.js';
 import { ContainerError } from '../errors.js';
-import { containerFile } from '../state/paths.js';
+import { containerDirectory, containerFile } from '../state/paths.js';
 import { isAlive } from '../state/process-identity.js';
 import type { ContainerRecord, ExitRecord } from '../state/record.js';
 import { listNames, readRecord, removeDirectory, writeRecord } from '../state/store.js';
@@ -73,8 +73,10 @@ export async function reconcile(name: string): Promise<ContainerRecord | undefin
 export async function reclaimIfStale(name: string): Promise<boolean> {
   const record = readRecord(name);
   if (!record) {
-    // A directory without state: a start that died before writing any, or one just begun.
-    return false;
+    // A directory without state: a start just begun, or one that died before writing any.
+    if (!abandoned(name)) return false;
+    removeDirectory(name);
+    return true;
   }
   const status = observedStatus(record);
   if (status !== 'stale' || record.detached) return false;
@@ -146,9 +148,26 @@ export async function removeContainer(name: string, force = false): Promise<void
   removeDirectory(name);
 }
 
+/** A claimed name whose start never wrote a record, long enough ago that it never will. */
+function abandoned(name: string): boolean {
+  try {
+    return Date.now() - statSync(containerDirectory(name)).mtimeMs > ABANDONED_AFTER_MS;
+  } catch {
+    return false;
+  }
+}
+
+const ABANDONED_AFTER_MS = 60_000;
+
 /** Removes every container that is not running, releasing what it left. */
 export async function collectGarbage(): Promise<string[]> {
   const removed: string[] = [];
+  for (const name of listNames()) {
+    if (!readRecord(name) && abandoned(name)) {
+      removeDirectory(name);
+      removed.push(name);
+    }
+  }
   for (const record of await listContainers()) {
     if (record.status !== 'stopped') continue;
     await releaseHostResources(record);

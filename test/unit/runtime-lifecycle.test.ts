@@ -47,3 +47,18 @@ describe('SIGRTMIN_PLUS_3', () => {
     assert.equal(SIGRTMIN_PLUS_3, 37);
   });
 });
+
+describe('collectGarbage and abandoned claims', () => {
+  it('removes a claimed directory that never got a record, once it is old, and keeps a fresh one', async () => {
+    const { collectGarbage } = await import('../../src/runtime/lifecycle.js');
+    const { containerDirectory } = await import('../../src/state/paths.js');
+    const { mkdirSync, utimesSync, existsSync } = await import('node:fs');
+    mkdirSync(containerDirectory('gc-old'), { recursive: true });
+    mkdirSync(containerDirectory('gc-fresh'), { recursive: true });
+    const longAgo = new Date(Date.now() - 120_000);
+    utimesSync(containerDirectory('gc-old'), longAgo, longAgo);
+    assert.deepEqual(await collectGarbage(), ['gc-old']);
+    assert.equal(existsSync(containerDirectory('gc-old')), false);
+    assert.equal(existsSync(containerDirectory('gc-fresh')), true);
+  });
+});
