@@ -1,9 +1,10 @@
 #!/bin/sh
-# Bundles the CLI with the Bun that scripts/find-bun.sh found, into
-# dist/bundle/: an entry (main.js) with the argument parsing, and chunks
-# each verb loads on use. Loading a few files instead of a module graph
-# halves the CLI's start-up time. Without a working Bun the launcher runs
-# the unbundled dist/cli/main.js on Node.js instead.
+# Bundles the CLI for Bun, with the Bun that scripts/find-bun.sh found, into
+# dist/bundle/main.js plus its precompiled bytecode (main.js.jsc): one file
+# whose modules are evaluated only when a verb needs them, and no parsing
+# at start-up. Together they take ~9 ms off every container start. Without
+# a working Bun the launcher runs the unbundled dist/cli/main.js on Node.js
+# instead.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 bun=
@@ -11,7 +12,7 @@ bun=
 rm -rf "$root/dist/bundle"
 [ -n "$bun" ] || exit 0
 # dist/bundle/ sits two levels below the package root like dist/cli/, so
-# paths relative to the modules (build/, share/) hold. --target=node keeps
-# the bundle runnable by Node.js too.
-"$bun" build "$root/src/cli/main.ts" --target=node --splitting --minify-syntax --minify-whitespace \
+# paths relative to the modules (build/, share/) hold. Bytecode needs the
+# CommonJS format; the bundle is for Bun only (Node.js runs dist/cli/).
+"$bun" build "$root/src/cli/main.ts" --target=bun --format=cjs --bytecode --minify-syntax --minify-whitespace \
   --outdir="$root/dist/bundle" >/dev/null
