@@ -115,8 +115,9 @@ function removeTree(directory: string): void {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || attempt >= 50) return;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      if (code !== 'EBUSY' || attempt >= 500) return;
+      // Busy for a moment after its last process exited: retry soon (up to 0.5 s).
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   }
 }
