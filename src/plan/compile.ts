@@ -108,9 +108,10 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
     plan.push({ op: 'pivot-root' });
     for (const path of spec.linux?.maskedPaths ?? []) plan.push({ op: 'mask', path });
     for (const path of spec.linux?.readonlyPaths ?? []) plan.push({ op: 'readonly', path });
-    // A read-only cgroup tree: its tmpfs too, once the hierarchies are mounted in it.
+    // A read-only v1 cgroup tree: its tmpfs too, once the hierarchies are mounted in it.
+    const v1 = (host.hierarchies ?? []).some((hierarchy) => hierarchy.version === 1);
     for (const mount of mounts) {
-      if (mount.type === 'cgroup' && mount.options?.includes('ro')) plan.push({ op: 'readonly', path: mount.destination });
+      if (v1 && mount.type === 'cgroup' && mount.options?.includes('ro')) plan.push({ op: 'readonly', path: mount.destination });
     }
     if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
   }

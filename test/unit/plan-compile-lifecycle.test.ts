@@ -202,6 +202,13 @@ describe('compilePlan with host cgroup hierarchies', () => {
     ]);
   });
 
+  it('makes the tmpfs of a read-only v1 tree read-only after pivot-root; a read-only cgroup2 needs nothing more', () => {
+    const readonly = (plan: Plan) => stepsOf(plan, 'readonly').map((step) => step.path);
+    assert.ok(readonly(compilePlan(spec(), {}, { hierarchies: HYBRID })).includes('/sys/fs/cgroup'));
+    assert.ok(!readonly(compilePlan(spec({ boot: true }), {}, { hierarchies: HYBRID })).includes('/sys/fs/cgroup'));
+    assert.ok(!readonly(compilePlan(spec(), {}, { hierarchies: UNIFIED })).includes('/sys/fs/cgroup'));
+  });
+
   it('mounts nothing for the cgroup mount without host facts or with no hierarchies', () => {
     assert.deepEqual(between(compilePlan(spec())), []);
     assert.deepEqual(between(compilePlan(spec(), {}, { hierarchies: [] })), []);

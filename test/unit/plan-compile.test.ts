@@ -146,7 +146,6 @@ describe('compilePlan', () => {
       { op: 'readonly', path: '/proc/irq' },
       { op: 'readonly', path: '/proc/sys' },
       { op: 'readonly', path: '/proc/sysrq-trigger' },
-      { op: 'readonly', path: '/sys/fs/cgroup' },
       { op: 'chdir', path: '/' },
       {
         op: 'credentials',
