@@ -1,5 +1,7 @@
 /* The supervisor steps: they only fill in struct config. */
 #include "config.h"
+
+#include <fcntl.h>
 #include "plan.h"
 #include "util.h"
 
@@ -185,6 +187,23 @@ int parse_pid(const char *s, pid_t *pid)
 }
 
 /* The setns(2) itself happens just before the clone (main.c). */
+/*
+ * cgroup v2: init is created directly inside this cgroup (clone3 with
+ * CLONE_INTO_CGROUP), so no process is ever moved between cgroups -- a
+ * move waits for an RCU grace period in the kernel.
+ */
+int sup_clone_into_cgroup(struct config *cfg, const struct step *st)
+{
+	const char *path = st->args[0].str;
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail(errno, path);
+	cfg->cgroup_fd = fd;
+	cfg->cgroup_index = st->index;
+	return 0;
+}
+
 int sup_join_pidns(struct config *cfg, const struct step *st)
 {
 	if (parse_pid(st->args[0].str, &cfg->join_pidns) < 0)

@@ -33,6 +33,8 @@ struct config {
 	char **exit_argv;	/* NULL without `exit-command` */
 	pid_t join_pidns;	/* 0 without `join-pidns` */
 	int join_pidns_index;
+	int cgroup_fd;		/* -1 without `clone-into-cgroup` */
+	int cgroup_index;
 };
 
 /* "mount,pid,..." -> CLONE_NEW* flags; also used by init's `unshare`. */
@@ -52,6 +54,7 @@ int sup_attach_socket(struct config *cfg, const struct step *st);
 int sup_exit_file(struct config *cfg, const struct step *st);
 int sup_exit_command(struct config *cfg, const struct step *st);
 int sup_join_pidns(struct config *cfg, const struct step *st);
+int sup_clone_into_cgroup(struct config *cfg, const struct step *st);
 
 /* A PID argument: decimal, > 0. */
 int parse_pid(const char *s, pid_t *pid);

@@ -44,11 +44,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* struct clone_args, version 0; spelled out to avoid <linux/sched.h>. */
-struct clone_args_v0 {
+/* struct clone_args up to version 2 (with `cgroup`); spelled out to avoid <linux/sched.h>. */
+struct clone_args_v2 {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
 	uint64_t stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
 };
+
+#define CLONE_ARGS_SIZE_VER0 64
+#define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
 
 /*
  * Fork-like clone into new namespaces (no new stack: the child continues
@@ -56,12 +60,20 @@ struct clone_args_v0 {
  * avoids anything that relies on glibc's idea of its own thread (raise(3),
  * abort(3)). clone(2) is the fallback where seccomp hides clone3.
  */
-static pid_t clone_init(unsigned long flags)
+static pid_t clone_init(unsigned long flags, int cgroup_fd)
 {
-	struct clone_args_v0 args = { .flags = flags, .exit_signal = SIGCHLD };
-	long pid = syscall(SYS_clone3, &args, sizeof args);
+	struct clone_args_v2 args = { .flags = flags, .exit_signal = SIGCHLD };
+	size_t size = CLONE_ARGS_SIZE_VER0;
+	long pid;
 
-	if (pid < 0 && errno == ENOSYS)
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP_FLAG;
+		args.cgroup = (uint64_t)cgroup_fd;
+		size = sizeof args;
+	}
+	pid = syscall(SYS_clone3, &args, size);
+	/* Only a plain clone has a fallback: clone(2) cannot pick a cgroup. */
+	if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
 		pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 	return (pid_t)pid;
 }
@@ -118,7 +130,7 @@ static void set_up(struct config *cfg, struct console *con,
 
 static int run_plan(void)
 {
-	static struct config cfg = { .ns_index = -1, .console_index = -1 };
+	static struct config cfg = { .ns_index = -1, .console_index = -1, .cgroup_fd = -1 };
 	static struct plan plan;
 	static struct console con;
 	static struct logfile log;
@@ -146,11 +158,17 @@ static int run_plan(void)
 	if (cfg.attach_path)
 		out.att = &att;
 
-	sup.init = clone_init(cfg.ns_flags);
+	sup.init = clone_init(cfg.ns_flags, cfg.cgroup_fd);
 	if (sup.init < 0) {
+		int err = errno;
+
 		attach_close(&att);
-		die(cfg.ns_index, "namespaces", errno, "clone");
+		if (cfg.cgroup_fd >= 0)
+			die(cfg.cgroup_index, "clone-into-cgroup", err, "clone3");
+		die(cfg.ns_index, "namespaces", err, "clone");
 	}
+	if (cfg.cgroup_fd >= 0)
+		close(cfg.cgroup_fd);
 	/* Init's parent is outside its PID namespace: getppid() says 0. */
 	own_pidns = (cfg.ns_flags & CLONE_NEWPID) || cfg.join_pidns;
 	if (sup.init == 0)

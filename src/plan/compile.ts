@@ -18,6 +18,8 @@ export interface SupervisionOptions {
   forwardSignals?: ReadonlyArray<readonly [from: number, to: number]>;
   /** Hold init after the clone until the caller has done host-side set-up (cgroup, network). */
   waitForHost?: boolean;
+  /** cgroup v2: create init directly in this cgroup directory instead of moving it there. */
+  cloneIntoCgroup?: string;
   /** Where the supervisor records PID 1's end, for whoever looks later. */
   exitFile?: string;
   /**
@@ -149,6 +151,7 @@ function supervisorSteps(process: Process, supervision: SupervisionOptions): Ste
   }
   if (supervision.exitFile) steps.push({ op: 'exit-file', path: supervision.exitFile });
   if (supervision.exitCommand?.length) steps.push({ op: 'exit-command', args: supervision.exitCommand });
+  if (supervision.cloneIntoCgroup) steps.push({ op: 'clone-into-cgroup', path: supervision.cloneIntoCgroup });
   if (supervision.waitForHost) steps.push({ op: 'wait-go' });
   return steps;
 }

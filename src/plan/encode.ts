@@ -73,6 +73,7 @@ function stepTokens(step: Step): string[] {
       return [step.op, step.path, String(step.maxBytes)];
     case 'attach-socket':
     case 'exit-file':
+    case 'clone-into-cgroup':
       return [step.op, step.path];
     case 'join-pidns':
       return [step.op, String(step.pid)];

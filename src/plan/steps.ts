@@ -20,6 +20,7 @@ export type Step =
   | { op: 'exit-file'; path: string }
   | { op: 'exit-command'; args: string[] }
   | { op: 'join-pidns'; pid: number }
+  | { op: 'clone-into-cgroup'; path: string }
   // Init steps (in the container, in order).
   | { op: 'setsid' }
   | { op: 'join'; pid: number; types: string[] }

@@ -10,7 +10,7 @@ import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { readFileSync, rmSync } from 'node:fs';
 import { cgroupDirectories, createCgroup, joinCgroup } from '../cgroups/container-cgroup.js';
-import { hostHierarchies } from '../cgroups/hierarchies.js';
+import { hostHierarchies, layoutOf } from '../cgroups/hierarchies.js';
 import { attachToBridge } from '../network/bridge.js';
 import { compilePlan, type MonitorOptions, type SupervisionOptions } from '../plan/compile.js';
 import { ANNOTATION } from '../spec/annotations.js';
@@ -137,24 +137,29 @@ async function launch(
   const record = newRecord(name, spec, detach);
   // A booted OS and a detached container get a cgroup of their own (systemd
   // needs one to manage; a monitor's container is listed and limited by
-  // it). A foreground command stays in its caller's, like bwrap or
-  // systemd-nspawn --keep-unit: moving a process between v1 cgroups waits
-  // for an RCU grace period, a third of a whole run's time.
-  const ownCgroup = options.cgroup ?? (detach || record.boot);
+  // it). So does every container on a cgroup v2 host, where init is cloned
+  // straight into it. On v1 a foreground command stays in its caller's,
+  // like bwrap or systemd-nspawn --keep-unit: moving a process into a v1
+  // cgroup waits for an RCU grace period, half of a whole run's time.
+  const hierarchies = hostHierarchies();
+  const unified = layoutOf(hierarchies) === 'unified';
+  const ownCgroup = options.cgroup ?? (detach || record.boot || unified);
   let session: ExecutorSession | undefined;
   try {
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
-    const hierarchies = hostHierarchies();
     if (ownCgroup) record.cgroups = cgroupDirectories(name, hierarchies);
     writeRecord(record);
     if (ownCgroup) createCgroup(name, hierarchies);
 
     const network = bridgeOf(spec);
-    const waitForHost = ownCgroup || network !== undefined;
+    const cloneIntoCgroup = ownCgroup && unified ? record.cgroups[0] : undefined;
+    const joinFromHost = ownCgroup && !cloneIntoCgroup;
+    const waitForHost = joinFromHost || network !== undefined;
     const plan = compilePlan(spec, {
       escape: options.escape,
       forwardSignals: options.forwardSignals ?? defaultForwardedSignals(),
       waitForHost,
+      cloneIntoCgroup,
       monitor: detach ? monitorOptions(name) : undefined,
       exitFile: containerFile(name, 'exit'),
       exitCommand: [CLI, 'cleanup', name],
@@ -164,7 +169,7 @@ async function launch(
 
     if (waitForHost) {
       // Sync point "go": the host side of the container, while init waits.
-      if (ownCgroup) joinCgroup(record.cgroups, pid);
+      if (joinFromHost) joinCgroup(record.cgroups, pid);
       if (network) {
         await attachToBridge(pid, name, network, (hostIf) => {
           record.hostInterfaces = hostIf ? [hostIf] : [];

@@ -6,7 +6,7 @@
  * world but not PID 1.
  */
 import { joinCgroup } from '../cgroups/container-cgroup.js';
-import { cgroupDirectoriesOf } from '../cgroups/hierarchies.js';
+import { cgroupDirectoriesOf, hostHierarchies, layoutOf } from '../cgroups/hierarchies.js';
 import { ContainerError } from '../errors.js';
 import { compileExecPlan, type SupervisionOptions } from '../plan/compile.js';
 import type { Process, Spec } from '../spec/oci.js';
@@ -42,17 +42,23 @@ export async function startExec(name: string, options: ExecOptions): Promise<Run
   const record = await requireRunning(name);
   const spec = JSON.parse(readFileSync(containerFile(name, 'config'), 'utf8')) as Spec;
   const process = execProcess(spec, record.bundle, options);
+  // The cgroups init is in (the container's own, or its starter's): on
+  // cgroup v2 the new process is cloned into it, on v1 moved there at `go`.
+  const cgroups = cgroupDirectoriesOf(record.pid);
+  const unified = layoutOf(hostHierarchies()) === 'unified';
   const plan = compileExecPlan(spec, record.pid, process, {
     escape: options.escape,
     forwardSignals: options.forwardSignals,
-    waitForHost: true,
+    waitForHost: !unified,
+    cloneIntoCgroup: unified ? cgroups[0] : undefined,
   });
   const session = new ExecutorSession(plan, options.stdio);
   try {
     const pid = await Promise.race([session.initPid, session.started.then(() => session.initPid)]);
-    // The cgroups init is in: the container's own, or its starter's.
-    joinCgroup(cgroupDirectoriesOf(record.pid), pid);
-    session.go();
+    if (!unified) {
+      joinCgroup(cgroups, pid);
+      session.go();
+    }
     await session.started;
     return { pid, exited: session.exited, kill: (signal) => session.signal(signal ?? 'SIGTERM') };
   } catch (error) {

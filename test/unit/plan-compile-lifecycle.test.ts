@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Hierarchy } from '../../src/cgroups/hierarchies.js';
 import { compileExecPlan, compilePlan, type MonitorOptions, type SupervisionOptions } from '../../src/plan/compile.js';
 import type { Plan, Step } from '../../src/plan/steps.js';
+import { encodePlan } from '../../src/plan/encode.js';
 import { buildSpec } from '../../src/spec/build-spec.js';
 import type { ContainerOptions } from '../../src/spec/container-options.js';
 import type { Process, Spec } from '../../src/spec/oci.js';
@@ -318,4 +319,16 @@ describe('compileExecPlan', () => {
       assert.deepEqual(stepsOf(plan, 'join'), [{ op: 'join', pid: 50, types: ['mount', 'net'] }]);
     },
   );
+});
+
+describe('clone-into-cgroup', () => {
+  it('is a supervisor step before wait-go, encoded with its directory', () => {
+    const spec = rawSpec({ linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }] } });
+    const plan = compilePlan(spec, { cloneIntoCgroup: '/sys/fs/cgroup/ts-nspawn/x', waitForHost: true });
+    const ops = plan.map((step) => step.op);
+    assert.ok(ops.indexOf('clone-into-cgroup') < ops.indexOf('wait-go'));
+    assert.ok(ops.indexOf('clone-into-cgroup') < ops.indexOf('propagation'));
+    assert.equal(encodePlan([{ op: 'clone-into-cgroup', path: '/sys/fs/cgroup/a b' }]).toString(), 'TSNPLAN/1\0clone-into-cgroup\0/sys/fs/cgroup/a b\0end\0');
+    assert.ok(!compilePlan(spec).some((step) => step.op === 'clone-into-cgroup'));
+  });
 });
