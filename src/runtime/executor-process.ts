@@ -50,12 +50,37 @@ export function spawnExecutor(path: string, options: SpawnOptions): ExecutorProc
   return new NodeExecutor(path, options);
 }
 
-class NodeExecutor implements ExecutorProcess {
-  private readonly child: ChildProcess;
+/** What both kinds of child process offer alike (Node's ChildProcess, Bun's Subprocess). */
+interface ChildHandle {
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  kill(signal?: NodeJS.Signals | number): unknown;
+  unref(): void;
+}
+
+abstract class ChildExecutor {
+  protected abstract readonly child: ChildHandle;
+
+  running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  kill(signal: NodeJS.Signals | number): void {
+    this.child.kill(signal);
+  }
+
+  unref(): void {
+    this.child.unref();
+  }
+}
+
+class NodeExecutor extends ChildExecutor implements ExecutorProcess {
+  protected readonly child: ChildProcess;
   private readonly control: Socket;
   readonly ended: Promise<ProcessEnd>;
 
   constructor(path: string, { stdio, detached }: SpawnOptions) {
+    super();
     const stdioOptions: StdioOptions = detached ? ['ignore', 'ignore', 'ignore', 'pipe'] : [stdio, stdio, stdio, 'pipe'];
     // Loaded here, not at start-up: the Bun path never needs it.
     const { spawn } = process.getBuiltinModule('node:child_process');
@@ -96,17 +121,6 @@ class NodeExecutor implements ExecutorProcess {
     this.control.unref();
   }
 
-  running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  kill(signal: NodeJS.Signals | number): void {
-    this.child.kill(signal);
-  }
-
-  unref(): void {
-    this.child.unref();
-  }
 }
 
 /** The parts of Bun's API used here (Bun's types are not a dependency). */
@@ -125,8 +139,8 @@ interface BunSubprocess {
   unref(): void;
 }
 
-class BunExecutor implements ExecutorProcess {
-  private readonly child: BunSubprocess;
+class BunExecutor extends ChildExecutor implements ExecutorProcess {
+  protected readonly child: BunSubprocess;
   private readonly controlFd: number;
   private controlOpen = true;
   private drained: Promise<void> = Promise.resolve();
@@ -140,6 +154,7 @@ class BunExecutor implements ExecutorProcess {
     path: string,
     stdio: Stdio,
   ) {
+    super();
     this.child = bun.spawn([path], { stdio: [stdio, stdio, stdio, 'pipe'] });
     this.controlFd = this.child.stdio[3] ?? -1;
     this.ended = this.child.exited.then(async () => {
@@ -190,15 +205,4 @@ class BunExecutor implements ExecutorProcess {
     }
   }
 
-  running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  kill(signal: NodeJS.Signals | number): void {
-    this.child.kill(signal);
-  }
-
-  unref(): void {
-    this.child.unref();
-  }
 }
