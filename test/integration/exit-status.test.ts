@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { run, start } from '../../src/index.js';
-import { runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { collect, runCli } from '../helpers/cli.js';
 import { useBusyboxTree } from '../helpers/suite.js';
 
 describe('exit status', () => {
@@ -38,6 +40,12 @@ describe('exit status', () => {
     process.kill(container.pid, 'SIGKILL');
     const status = await container.exited;
     assert.deepEqual({ exitCode: status.exitCode, signal: status.signal, status: status.status }, { exitCode: null, signal: 9, status: 137 });
+  });
+
+  it('runs on Node.js too, as the launcher does where Bun cannot run', async () => {
+    const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const result = await collect(spawn(process.execPath, [main, 'run', '-D', tree.root, '/bin/sh', '-c', 'echo on-node; exit 3']));
+    assert.deepEqual([result.status, result.stdout, result.stderr], [3, 'on-node\n', '']);
   });
 
   it('runs through the library and returns the status', async () => {
