@@ -5,7 +5,8 @@
  * with status 0 after `poweroff`, leaving the host as it was.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI } from '../helpers/cli.js';
 import { cachedDebianTree } from '../helpers/debian-tree.js';
@@ -31,6 +32,10 @@ describe('systemd boot', { timeout: 6 * BOOT_TIMEOUT }, () => {
 
   before(async () => {
     overlay = makeOverlay(await cachedDebianTree(), 'debian');
+    // systemd-networkd running must not undo the address ts-nspawn gave eth0.
+    const wants = join(overlay.root, 'etc/systemd/system/multi-user.target.wants');
+    mkdirSync(wants, { recursive: true });
+    symlinkSync('/lib/systemd/system/systemd-networkd.service', join(wants, 'systemd-networkd.service'));
     net = makeTestNetwork(['10.88.0.1/24']);
     linksBefore = netnsLinks(net.name);
     sysctlsBefore = protectedSysctls();
@@ -61,9 +66,10 @@ describe('systemd boot', { timeout: 6 * BOOT_TIMEOUT }, () => {
     );
     await login(0);
     let mark = session.transcript.length;
-    session.send('echo "state=$(systemctl is-system-running --wait)"; echo "failed=$(systemctl --failed --no-legend | wc -l)"; ping -c1 -W2 10.88.0.1 >/dev/null && echo "ping=$((1+1))"\r');
+    session.send('echo "state=$(systemctl is-system-running --wait)"; echo "failed=$(systemctl --failed --no-legend | wc -l)"; echo "networkd=$(systemctl is-active systemd-networkd)"; ping -c1 -W2 10.88.0.1 >/dev/null && echo "ping=$((1+1))"\r');
     await session.expect(/state=running\r?\n/, { timeoutMs: 60_000, from: mark });
     await session.expect(/failed=0\r?\n/, { from: mark });
+    await session.expect(/networkd=active\r?\n/, { from: mark });
     await session.expect('ping=2', { from: mark });
     assert.deepEqual(protectedSysctls(), sysctlsBefore, "the container's systemd must not change the host's sysctls");
 
