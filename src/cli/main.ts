@@ -7,13 +7,19 @@ import { print, printError } from './output.js';
 import { ContainerError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { commandHelp, optionLines, parseCommand, UsageError, type CommandDef } from './command-line.js';
-import { attachCommand, logsCommand } from './commands/attach-logs.js';
+import { attachCommand } from './commands/attach.js';
 import { bootCommand } from './commands/boot.js';
 import { bootstrapCommand } from './commands/bootstrap.js';
+import { cleanupCommand } from './commands/cleanup.js';
 import { execCommand } from './commands/exec.js';
-import { listCommand, statusCommand } from './commands/list.js';
-import { cleanupCommand, gcCommand, killCommand, rmCommand, stopCommand } from './commands/manage.js';
+import { gcCommand } from './commands/gc.js';
+import { killCommand } from './commands/kill.js';
+import { listCommand } from './commands/list.js';
+import { logsCommand } from './commands/logs.js';
+import { rmCommand } from './commands/rm.js';
 import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
+import { stopCommand } from './commands/stop.js';
 import { shNspawnForm } from './sh-nspawn-form.js';
 
 const COMMANDS: CommandDef[] = [

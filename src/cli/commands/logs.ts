@@ -1,22 +1,7 @@
-/** `ts-nspawn attach NAME` and `ts-nspawn logs NAME [-f] [-n LINES]` */
-import { print } from '../output.js';
+/** `ts-nspawn logs [-f] [-n LINES] NAME` */
 import { option, type CommandDef } from '../command-line.js';
-import { consoleHint } from '../console-hint.js';
+import { print } from '../output.js';
 import { parseNonNegative } from '../parse-values.js';
-
-export const attachCommand: CommandDef = {
-  name: 'attach',
-  summary: 'the console of a detached container',
-  usage: 'NAME',
-  description: 'Connect this terminal to the console of a detached container. Ctrl-] three times within 1s detaches; the container goes on.',
-  options: [],
-  positionals: { min: 1, max: 1 },
-  async run(_, [name = '']) {
-    const { attachConsole } = await import('../../runtime/attach.js');
-    consoleHint(true, 'detach');
-    return attachConsole(name);
-  },
-};
 
 export const logsCommand: CommandDef = {
   name: 'logs',

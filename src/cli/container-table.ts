@@ -1,0 +1,49 @@
+/** How container records are shown: the `list` table and `status` details. */
+import type { ContainerRecord } from '../state/record.js';
+
+export type ShownRecord = ContainerRecord & { uptimeSeconds: number | null };
+
+export function withUptime(record: ContainerRecord): ShownRecord {
+  const running = record.status === 'running' && record.started;
+  return { ...record, uptimeSeconds: running ? Math.round((Date.now() - Date.parse(record.started!)) / 1000) : null };
+}
+
+function formatUptime(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+  return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
+}
+
+export function table(records: ContainerRecord[]): string {
+  const rows = [
+    ['NAME', 'STATE', 'PID', 'ADDRESS', 'UPTIME', 'ROOT', 'COMMAND'],
+    ...records.map(withUptime).map((record) => [
+      record.id,
+      record.status === 'stopped' && record.exit ? `stopped (${record.exit.status})` : record.status,
+      record.pid ? String(record.pid) : '-',
+      record.addresses.join(',') || '-',
+      formatUptime(record.uptimeSeconds),
+      record.bundle,
+      record.command.join(' '),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n') + '\n';
+}
+
+export function details(record: ShownRecord): string {
+  const lines: Array<[string, string]> = [
+    ['Name', record.id],
+    ['State', record.status + (record.exit ? ` (exit status ${record.exit.status})` : '')],
+    ['PID', record.pid ? String(record.pid) : '-'],
+    ['Root', record.bundle],
+    ['Command', record.command.join(' ')],
+    ['Mode', `${record.boot ? 'boot' : 'run'}${record.detached ? ', detached' : ''}${record.console ? ', console' : ''}`],
+    ['Addresses', record.addresses.join(', ') || '-'],
+    ['Host veth', record.hostInterfaces.join(', ') || '-'],
+    ['Created', record.created],
+    ['Uptime', formatUptime(record.uptimeSeconds)],
+  ];
+  return lines.map(([key, value]) => `${key.padStart(10)}: ${value}`).join('\n') + '\n';
+}
