@@ -21,9 +21,9 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 
-major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$major" -lt 20 ]; then
-  echo "install-deps: Node.js $(node --version) is too old: ts-nspawn needs Node.js 20 or newer" >&2
+# process.getBuiltinModule arrived in Node.js 20.16.
+if ! node -e 'process.exit(typeof process.getBuiltinModule === "function" ? 0 : 1)'; then
+  echo "install-deps: Node.js $(node --version) is too old: ts-nspawn needs Node.js 20.16 or newer" >&2
   exit 1
 fi
 
