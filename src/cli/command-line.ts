@@ -114,7 +114,7 @@ export function parseCommand(def: CommandDef, args: string[]): Parsed {
 
 /** The positionals' names in the usage line: words that are neither optional ([...]) nor an option or its value. */
 function positionalNames(def: CommandDef): string[] {
-  const words = def.usage.split(' ');
+  const words = def.usage.replace(/\[[^\]]*\]/g, ' ').split(/\s+/);
   return words.filter((word, index) => /^[A-Z]/.test(word) && !(words[index - 1] ?? '').startsWith('-'));
 }
 

@@ -58,6 +58,11 @@ describe('parseCommand', () => {
     assert.throws(() => parseCommand(execLike, []), { message: 'exec: missing argument NAME (see ts-nspawn exec --help)' });
   });
 
+  it('names the missing argument, skipping optional parts and option values in the usage', () => {
+    const logsLike: CommandDef = { ...listLike, name: 'logs', usage: '[-f] [-n LINES] NAME', positionals: { min: 1, max: 1 } };
+    assert.throws(() => parseCommand(logsLike, []), { message: 'logs: missing argument NAME (see ts-nspawn logs --help)' });
+  });
+
   it('counts plain positionals', () => {
     assert.deepEqual(parseCommand(listLike, ['web', 'HUP', '--all']).positionals, ['web', 'HUP']);
     assert.throws(() => parseCommand(listLike, []), { message: 'kill: missing argument NAME (see ts-nspawn kill --help)' });
