@@ -101,13 +101,13 @@ export function parseCommand(def: CommandDef, args: string[]): Parsed {
   const positionals = result.positionals;
   const expected = def.passThrough ? { min: def.passThrough.leading, max: def.passThrough.leading } : (def.positionals ?? { min: 0, max: 0 });
   if (positionals.length < expected.min) {
-    throw new UsageError(`${def.name}: missing argument ${positionalNames(def)[positionals.length] ?? ''} (see ts-nspawn ${def.name} --help)`);
+    throw usage(def, `missing argument ${positionalNames(def)[positionals.length] ?? ''}`);
   }
   if (positionals.length > expected.max) {
-    throw new UsageError(`${def.name}: unexpected argument '${positionals[expected.max]}' (see ts-nspawn ${def.name} --help)`);
+    throw usage(def, `unexpected argument '${positionals[expected.max]}'`);
   }
   if (def.passThrough?.required && command.length === 0) {
-    throw new UsageError(`${def.name}: no command given: say what to run after the options (see ts-nspawn ${def.name} --help)`);
+    throw usage(def, 'no command given: say what to run after the options');
   }
   return { flags, positionals, command };
 }
@@ -133,18 +133,22 @@ function passThroughStart(def: CommandDef, args: string[]): number {
   return args.length;
 }
 
+/** A usage error, naming the verb (none for the sh-nspawn form) and where its help is. */
+function usage(def: CommandDef, what: string): UsageError {
+  return def.name ? new UsageError(`${def.name}: ${what} (see ts-nspawn ${def.name} --help)`) : new UsageError(`${what} (see ts-nspawn --help)`);
+}
+
 function usageError(def: CommandDef, error: Error & { code?: string }): UsageError {
-  const see = `(see ts-nspawn ${def.name} --help)`;
   const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return new UsageError(`${def.name}: unknown option '${quoted}' ${see}`);
+      return usage(def, `unknown option '${quoted}'`);
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return new UsageError(`${def.name}: option ${quoted.replace(' <value>', '')} needs a value ${see}`);
+      return usage(def, `option ${quoted.replace(' <value>', '')} needs a value`);
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return new UsageError(`${def.name}: unexpected argument '${quoted}' ${see}`);
+      return usage(def, `unexpected argument '${quoted}'`);
     default:
-      return new UsageError(`${def.name}: ${error.message} ${see}`);
+      return usage(def, error.message);
   }
 }
 
@@ -153,7 +157,7 @@ export function requireFlag(flags: Flags, def: CommandDef, key: string): string 
   if (typeof value === 'string' && value !== '') return value;
   const opt = def.options.find((candidate) => candidate.key === key);
   const name = opt ? `${opt.short ? `-${opt.short}/` : ''}--${opt.long}` : key;
-  throw new UsageError(`${def.name}: ${name} ${opt?.value ?? ''} is required (see ts-nspawn ${def.name} --help)`.replace('  ', ' '));
+  throw usage(def, `${name}${opt?.value ? ` ${opt.value}` : ''} is required`);
 }
 
 export function commandHelp(def: CommandDef): string {

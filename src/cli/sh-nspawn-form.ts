@@ -7,7 +7,8 @@ import { ContainerError } from '../errors.js';
 import { option, requireFlag, type CommandDef, type Flags } from './command-line.js';
 
 export const shNspawnForm: CommandDef = {
-  name: '-p',
+  // No verb: the form is recognised by its options (main.ts).
+  name: '',
   summary: 'the sh-nspawn form: boot with a bridged veth',
   usage: 'DIR -b BRIDGE -a ADDR/PREFIX -r GATEWAY',
   description: 'Boot the OS tree at DIR with a veth on BRIDGE, as sh-nspawn did.',
