@@ -6,15 +6,13 @@
  */
 import { print, printError } from './output.js';
 import { constants } from 'node:os';
-import { defaultForwardedSignals, startContainer, startDetached } from '../runtime/container.js';
+import { defaultForwardedSignals, FORWARDED_SIGNALS, startContainer, startDetached } from '../runtime/container.js';
 import { bootExitStatus, isRestartRequest } from '../runtime/boot-exit.js';
 import type { ExitStatus } from '../runtime/executor.js';
 import { SIGRTMIN_PLUS_3 } from '../runtime/lifecycle.js';
 import { ANNOTATION } from '../spec/annotations.js';
 import type { Spec } from '../spec/oci.js';
 import { consoleHint } from './console-hint.js';
-
-export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 interface Running {
   kill(signal: NodeJS.Signals): void;

@@ -45,10 +45,11 @@ export const LOG_MAX_BYTES = 1024 * 1024;
 /** The CLI, run by the supervisor as its exit hook (`ts-nspawn cleanup NAME`). */
 const CLI = pathOfFileUrl(new URL('../../bin/ts-nspawn', import.meta.url));
 
-const DEFAULT_FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+/** The signals passed on to PID 1 by default. */
+export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 export function defaultForwardedSignals(): Array<[number, number]> {
-  return DEFAULT_FORWARDED.map((name) => [constants.signals[name], constants.signals[name]]);
+  return FORWARDED_SIGNALS.map((name) => [constants.signals[name], constants.signals[name]]);
 }
 
 /** A foreground container whose command is running. */

@@ -8,7 +8,7 @@
  * ts-nspawn killed mid-start, a host that cleared /run (then nothing is
  * left at all). Whoever looks first releases its host resources.
  */
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { cgroupPids } from '../cgroups/container-cgroup.js';
 import { ContainerError } from '../errors.js';
@@ -78,11 +78,9 @@ export async function reclaimIfStale(name: string): Promise<boolean> {
     removeDirectory(name);
     return true;
   }
-  const status = observedStatus(record);
-  if (status !== 'stale' || record.detached) return false;
-  await releaseHostResources(record);
-  removeDirectory(name);
-  return true;
+  // A foreground container found ended is released and forgotten by reconcile.
+  await reconcile(name);
+  return !existsSync(containerDirectory(name));
 }
 
 /** Every container with a record; foreground ones found ended are gone, not listed. */
@@ -208,7 +206,8 @@ function signalInit(record: ContainerRecord, signal: number): void {
 /** Waits until PID 1 is gone; false on time-out. */
 async function waitForEnd(record: ContainerRecord, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(record.init) && zombieFree(record.pid)) {
+  // isAlive counts a zombie as gone: PID 1 has ended even before it is reaped.
+  while (isAlive(record.init)) {
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -217,16 +216,6 @@ async function waitForEnd(record: ContainerRecord, timeoutMs: number): Promise<b
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return true;
-}
-
-/** True unless the process is a zombie (dead, waiting to be reaped). */
-function zombieFree(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 function initCommandName(pid: number): string {
