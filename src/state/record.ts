@@ -5,7 +5,7 @@
  */
 import type { ProcessIdentity } from './process-identity.js';
 
-export type ContainerStatus = 'creating' | 'running' | 'stopped';
+export type ContainerStatus = 'creating' | 'created' | 'running' | 'stopped';
 
 export interface ExitRecord {
   exitCode: number | null;
