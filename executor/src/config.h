@@ -55,6 +55,8 @@ int sup_exit_file(struct config *cfg, const struct step *st);
 int sup_exit_command(struct config *cfg, const struct step *st);
 int sup_join_pidns(struct config *cfg, const struct step *st);
 int sup_clone_into_cgroup(struct config *cfg, const struct step *st);
+/* device-filter.c */
+int sup_device_filter(struct config *cfg, const struct step *st);
 
 /* A PID argument: decimal, > 0. */
 int parse_pid(const char *s, pid_t *pid);

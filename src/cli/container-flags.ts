@@ -4,7 +4,7 @@
  */
 import { isTerminal } from '../host/terminal.js';
 import { ContainerError } from '../errors.js';
-import type { BindMount, ContainerOptions } from '../spec/container-options.js';
+import type { BindMount, ContainerOptions, DeviceOption } from '../spec/container-options.js';
 import { option, type Flags, type OptionDef } from './command-line.js';
 
 export const CONTAINER_OPTIONS: OptionDef[] = [
@@ -21,6 +21,10 @@ export const CONTAINER_OPTIONS: OptionDef[] = [
   option('network-bridge', 'connect the container to this host bridge through a veth pair', { value: 'BRIDGE' }),
   option('address', "static address of the container's eth0 (IPv4 or IPv6)", { value: 'ADDR/PREFIX', multiple: true }),
   option('gateway', 'default route via this address (one per family)', { value: 'ADDR', multiple: true }),
+  option('device', 'give the container this host device node (and only it may be opened besides the defaults)', { value: 'HOST[:CONTAINER][:rwm]', multiple: true }),
+  option('pids-limit', 'most processes at once (default 2048, booted: 16384; 0 or -1: unlimited)', { value: 'N' }),
+  option('memory', 'memory limit (bytes, or with k, m, g; -1: unlimited)', { value: 'SIZE' }),
+  option('cgroup-parent', 'the cgroup containers go below, relative to the hierarchy roots (default ts-nspawn)', { value: 'PATH' }),
 ];
 
 export const CONSOLE_OPTIONS: OptionDef[] = [
@@ -54,7 +58,33 @@ export function toContainerOptions(flags: Flags, command: string[], boot: boolea
     term: process.env.TERM,
     hostNetwork: flags.hostNetwork === true,
     network: networkBridge ? { bridge: networkBridge, addresses: strings(flags.address), gateways: strings(flags.gateway) } : undefined,
+    devices: strings(flags.device).map(parseDevice),
+    pidsLimit: flags.pidsLimit === undefined ? undefined : parseInteger(text(flags.pidsLimit) ?? '', '--pids-limit'),
+    memory: flags.memory === undefined ? undefined : parseSize(text(flags.memory) ?? '', '--memory'),
+    cgroupParent: text(flags.cgroupParent),
   };
+}
+
+/** --device HOST[:CONTAINER][:rwm], as podman: a second part without a leading / is the permissions. */
+function parseDevice(spec: string): DeviceOption {
+  const [source = '', second, third] = spec.split(':');
+  if (second === undefined) return { source };
+  if (third !== undefined) return { source, destination: second, access: third };
+  return second.startsWith('/') ? { source, destination: second } : { source, access: second };
+}
+
+function parseInteger(value: string, flag: string): number {
+  if (!/^-?\d+$/.test(value)) throw new ContainerError(`invalid ${flag} '${value}': expected a whole number`);
+  return Number(value);
+}
+
+/** 64m, 1g, 512k or plain bytes (binary units, as podman); -1 for unlimited. */
+function parseSize(value: string, flag: string): number {
+  if (value === '-1') return -1;
+  const match = /^(\d+)([kmg]?)b?$/i.exec(value);
+  if (!match) throw new ContainerError(`invalid ${flag} '${value}': expected a size such as 512m or 2g`);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(match[1]) * unit;
 }
 
 /** --bind SRC[:DST] */

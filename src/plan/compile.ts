@@ -20,6 +20,8 @@ export interface SupervisionOptions {
   waitForHost?: boolean;
   /** cgroup v2: create init directly in this cgroup directory instead of moving it there. */
   cloneIntoCgroup?: string;
+  /** cgroup v2: the device policy as an eBPF program on this cgroup (rules: deviceFilterTokens). */
+  deviceFilter?: { path: string; rules: string[] };
   /** Where the supervisor records PID 1's end, for whoever looks later. */
   exitFile?: string;
   /**
@@ -151,6 +153,7 @@ function supervisorSteps(process: Process, supervision: SupervisionOptions): Ste
   }
   if (supervision.exitFile) steps.push({ op: 'exit-file', path: supervision.exitFile });
   if (supervision.exitCommand?.length) steps.push({ op: 'exit-command', args: supervision.exitCommand });
+  if (supervision.deviceFilter) steps.push({ op: 'device-filter', ...supervision.deviceFilter });
   if (supervision.cloneIntoCgroup) steps.push({ op: 'clone-into-cgroup', path: supervision.cloneIntoCgroup });
   if (supervision.waitForHost) steps.push({ op: 'wait-go' });
   return steps;

@@ -75,6 +75,8 @@ function stepTokens(step: Step): string[] {
     case 'exit-file':
     case 'clone-into-cgroup':
       return [step.op, step.path];
+    case 'device-filter':
+      return [step.op, step.path, ...list(step.rules)];
     case 'join-pidns':
       return [step.op, String(step.pid)];
     case 'join':

@@ -21,6 +21,7 @@ export type Step =
   | { op: 'exit-command'; args: string[] }
   | { op: 'join-pidns'; pid: number }
   | { op: 'clone-into-cgroup'; path: string }
+  | { op: 'device-filter'; path: string; rules: string[] }
   // Init steps (in the container, in order).
   | { op: 'setsid' }
   | { op: 'join'; pid: number; types: string[] }

@@ -9,8 +9,9 @@ import { pathOfFileUrl } from '../host/file-url.js';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { readFileSync, rmSync } from 'node:fs';
-import { cgroupDirectories, createCgroup, joinCgroup } from '../cgroups/container-cgroup.js';
-import { hostHierarchies, layoutOf } from '../cgroups/hierarchies.js';
+import { deviceFilterTokens } from '../cgroups/device-rules.js';
+import { hostHierarchies } from '../cgroups/hierarchies.js';
+import { cgroupManager, containerCgroupPath, setUpContainerCgroup } from '../cgroups/manager.js';
 import { attachToBridge } from '../network/bridge.js';
 import { compilePlan, type MonitorOptions, type SupervisionOptions } from '../plan/compile.js';
 import { ANNOTATION } from '../spec/annotations.js';
@@ -35,8 +36,6 @@ export interface StartOptions {
   escape?: 'kill' | 'none';
   /** Signals passed on to PID 1; defaults to INT, TERM, HUP, QUIT, USR1, USR2 unchanged. */
   forwardSignals?: SupervisionOptions['forwardSignals'];
-  /** A cgroup of the container's own; default: for a booted OS and a detached container. */
-  cgroup?: boolean;
 }
 
 /** A detached container's log is rotated at this size (one older file is kept). */
@@ -136,31 +135,29 @@ async function launch(
   const explicitName = spec.annotations?.[ANNOTATION.machine];
   const name = sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
   const record = newRecord(name, spec, detach);
-  // A booted OS and a detached container get a cgroup of their own (systemd
-  // needs one to manage; a monitor's container is listed and limited by
-  // it). So does every container on a cgroup v2 host, where init is cloned
-  // straight into it. On v1 a foreground command stays in its caller's,
-  // like bwrap or systemd-nspawn --keep-unit: moving a process into a v1
-  // cgroup waits for an RCU grace period, half of a whole run's time.
+  // Every container gets a cgroup of its own, for its limits, its device
+  // policy and its stats. On cgroup v2 init is cloned straight into it; on
+  // v1 it is moved there at `go` (which waits for an RCU grace period).
   const hierarchies = hostHierarchies();
-  const unified = layoutOf(hierarchies) === 'unified';
-  const ownCgroup = options.cgroup ?? (detach || record.boot || unified);
+  const cgroups = cgroupManager(hierarchies);
   let session: ExecutorSession | undefined;
   try {
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
-    if (ownCgroup) record.cgroups = cgroupDirectories(name, hierarchies);
+    record.cgroups = cgroups.directories(containerCgroupPath(spec, name));
     writeRecord(record);
-    if (ownCgroup) createCgroup(name, hierarchies);
+    setUpContainerCgroup(cgroups, containerCgroupPath(spec, name), spec);
 
     const network = bridgeOf(spec);
-    const cloneIntoCgroup = ownCgroup && unified ? record.cgroups[0] : undefined;
-    const joinFromHost = ownCgroup && !cloneIntoCgroup;
+    const cloneIntoCgroup = cgroups.unifiedDirectory(record.cgroups);
+    const devices = spec.linux?.resources?.devices;
+    const joinFromHost = !cloneIntoCgroup;
     const waitForHost = joinFromHost || network !== undefined;
     const plan = compilePlan(spec, {
       escape: options.escape,
       forwardSignals: options.forwardSignals ?? defaultForwardedSignals(),
       waitForHost,
       cloneIntoCgroup,
+      deviceFilter: cloneIntoCgroup && devices ? { path: cloneIntoCgroup, rules: deviceFilterTokens(devices) } : undefined,
       monitor: detach ? monitorOptions(name) : undefined,
       exitFile: containerFile(name, 'exit'),
       exitCommand: [CLI, 'cleanup', name],
@@ -170,7 +167,7 @@ async function launch(
 
     if (waitForHost) {
       // Sync point "go": the host side of the container, while init waits.
-      if (joinFromHost) joinCgroup(record.cgroups, pid);
+      if (joinFromHost) cgroups.join(record.cgroups, pid);
       if (network) {
         await attachToBridge(pid, name, network, (hostIf) => {
           record.hostInterfaces = hostIf ? [hostIf] : [];

@@ -5,8 +5,7 @@
  * sees the container's root, processes and network, as a child of PID 1's
  * world but not PID 1.
  */
-import { joinCgroup } from '../cgroups/container-cgroup.js';
-import { cgroupDirectoriesOf, hostHierarchies, layoutOf } from '../cgroups/hierarchies.js';
+import { cgroupManager } from '../cgroups/manager.js';
 import { ContainerError } from '../errors.js';
 import { compileExecPlan, type SupervisionOptions } from '../plan/compile.js';
 import type { Process, Spec } from '../spec/oci.js';
@@ -44,19 +43,20 @@ export async function startExec(name: string, options: ExecOptions): Promise<Run
   const process = execProcess(spec, record.bundle, options);
   // The cgroups init is in (the container's own, or its starter's): on
   // cgroup v2 the new process is cloned into it, on v1 moved there at `go`.
-  const cgroups = cgroupDirectoriesOf(record.pid);
-  const unified = layoutOf(hostHierarchies()) === 'unified';
+  const manager = cgroupManager();
+  const cgroups = manager.directoriesOf(record.pid);
+  const cloneIntoCgroup = manager.unifiedDirectory(cgroups);
   const plan = compileExecPlan(spec, record.pid, process, {
     escape: options.escape,
     forwardSignals: options.forwardSignals,
-    waitForHost: !unified,
-    cloneIntoCgroup: unified ? cgroups[0] : undefined,
+    waitForHost: !cloneIntoCgroup,
+    cloneIntoCgroup,
   });
   const session = new ExecutorSession(plan, options.stdio);
   try {
     const pid = await Promise.race([session.initPid, session.started.then(() => session.initPid)]);
-    if (!unified) {
-      joinCgroup(cgroups, pid);
+    if (!cloneIntoCgroup) {
+      manager.join(cgroups, pid);
       session.go();
     }
     await session.started;

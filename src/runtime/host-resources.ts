@@ -4,11 +4,19 @@
  * (the foreground run, the monitor's exit hook, or a later list/gc), so
  * release is idempotent.
  */
-import { removeCgroup } from '../cgroups/container-cgroup.js';
+import { basename, dirname } from 'node:path';
+import { cgroupManager, DEFAULT_CGROUP_PARENT } from '../cgroups/manager.js';
 import { removeVeth } from '../network/bridge.js';
 import type { ContainerRecord } from '../state/record.js';
 
 export async function releaseHostResources(record: Pick<ContainerRecord, 'hostInterfaces' | 'cgroups'>): Promise<void> {
   await Promise.all(record.hostInterfaces.map(removeVeth));
-  removeCgroup(record.cgroups);
+  if (record.cgroups.length === 0) return;
+  const cgroups = cgroupManager();
+  // PID 1's end kills its PID namespace; anything else left (a process that
+  // joined from outside) would keep the cgroup busy.
+  if (cgroups.pids(record.cgroups).length > 0) cgroups.killAll(record.cgroups);
+  // The default parent is ours: removed once empty. A --cgroup-parent is the user's.
+  const ownParent = record.cgroups.every((directory) => basename(dirname(directory)) === DEFAULT_CGROUP_PARENT);
+  cgroups.remove(record.cgroups, ownParent);
 }

@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
-import { cgroupPids } from '../cgroups/container-cgroup.js';
+import { cgroupManager } from '../cgroups/manager.js';
 import { ContainerError } from '../errors.js';
 import { containerDirectory, containerFile } from '../state/paths.js';
 import { isAlive } from '../state/process-identity.js';
@@ -177,7 +177,7 @@ export async function collectGarbage(): Promise<string[]> {
 
 /** Every process of the container: its cgroup's, or without one, its PID namespace's. */
 function containerPids(record: ContainerRecord): number[] {
-  if (record.cgroups.length > 0) return cgroupPids(record.cgroups);
+  if (record.cgroups.length > 0) return cgroupManager().pids(record.cgroups);
   const namespace = namespaceOf(record.pid);
   if (!namespace) return [];
   return readdirSync('/proc')

@@ -10,6 +10,8 @@ export const ANNOTATION = {
   addresses: 'org.ts-nspawn.network.addresses',
   /** Comma-separated default gateways (at most one per address family). */
   gateways: 'org.ts-nspawn.network.gateways',
+  /** The cgroup containers go below, relative to the hierarchy roots (`--cgroup-parent`). */
+  cgroupParent: 'org.ts-nspawn.cgroup-parent',
 } as const;
 
 export function splitList(value: string | undefined): string[] {

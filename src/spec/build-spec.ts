@@ -19,6 +19,7 @@ import {
 } from './defaults.js';
 import type { CapabilityName, Mount, Namespace, Spec } from './oci.js';
 import { OCI_VERSION } from './oci.js';
+import { buildResources, deviceNode } from './resources.js';
 import { resolveUser } from './user.js';
 
 export const INIT_PATH = '/sbin/init';
@@ -47,6 +48,8 @@ export function buildSpec(options: ContainerOptions): Spec {
   const annotations: Record<string, string> = options.machine ? { [ANNOTATION.machine]: machine } : {};
   if (options.boot) annotations[ANNOTATION.boot] = 'true';
   if (options.network) Object.assign(annotations, networkAnnotations(options.network));
+  if (options.cgroupParent !== undefined) annotations[ANNOTATION.cgroupParent] = checkCgroupParent(options.cgroupParent);
+  const devices = (options.devices ?? []).map(deviceNode);
 
   return {
     ociVersion: OCI_VERSION,
@@ -74,6 +77,8 @@ export function buildSpec(options: ContainerOptions): Spec {
       maskedPaths: [...DEFAULT_MASKED_PATHS],
       readonlyPaths: [...DEFAULT_READONLY_PATHS],
       rootfsPropagation: 'private',
+      ...(devices.length > 0 ? { devices } : {}),
+      resources: buildResources(options, devices),
     },
   };
 }
@@ -94,6 +99,15 @@ function checkHostname(name: string, what: string): void {
   if (name.length > 64 || !name.split('.').every((label) => HOSTNAME_LABEL.test(label))) {
     throw new ContainerError(`invalid ${what} '${name}': use up to 64 letters, digits, inner dashes and dots`);
   }
+}
+
+/** A cgroup path relative to the hierarchy roots: no `..`, nothing a path could escape with. */
+function checkCgroupParent(parent: string): string {
+  const parts = parent.split('/').filter(Boolean);
+  if (parts.length === 0 || parts.some((part) => part === '.' || part === '..' || /[\0\n]/.test(part))) {
+    throw new ContainerError(`invalid --cgroup-parent '${parent}': give a cgroup path such as ts-nspawn or machine.slice/mine`);
+  }
+  return parts.join('/');
 }
 
 function namespaces(privateNetwork: boolean): Namespace[] {

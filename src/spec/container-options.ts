@@ -21,6 +21,15 @@ export interface BridgeNetwork {
   gateways?: string[];
 }
 
+/** A host device node given to the container (`--device HOST[:CONTAINER][:rwm]`). */
+export interface DeviceOption {
+  source: string;
+  /** Path in the container's /dev; defaults to `source`. */
+  destination?: string;
+  /** Subset of `rwm`; default `rwm`. */
+  access?: string;
+}
+
 export interface ContainerOptions {
   /** The container's root directory. */
   directory: string;
@@ -47,4 +56,12 @@ export interface ContainerOptions {
   hostNetwork?: boolean;
   /** Attach the container to a host bridge with static addresses. */
   network?: BridgeNetwork;
+  /** Most processes at once; 0 or -1: unlimited. Default 2048 (a booted OS: 16384). */
+  pidsLimit?: number;
+  /** Memory limit in bytes; -1: unlimited. */
+  memory?: number;
+  /** Host device nodes the container gets and may open. */
+  devices?: DeviceOption[];
+  /** The cgroup containers go below, relative to the hierarchy roots; default `ts-nspawn`. */
+  cgroupParent?: string;
 }

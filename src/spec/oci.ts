@@ -90,6 +90,30 @@ export interface Linux {
   rootfsPropagation?: 'private' | 'rprivate' | 'slave' | 'rslave' | 'shared' | 'rshared';
   cgroupsPath?: string;
   sysctl?: Record<string, string>;
+  resources?: LinuxResources;
+}
+
+/** One rule of the device policy; rules apply in order, the last match wins. */
+export interface LinuxDeviceCgroup {
+  allow: boolean;
+  /** `a` (all), `c` or `b`; default `a`. */
+  type?: 'a' | 'c' | 'b';
+  /** Unset or null: any. */
+  major?: number | null;
+  minor?: number | null;
+  /** Any of `r`, `w`, `m`; default `rwm`. */
+  access?: string;
+}
+
+/** linux.resources: what the cgroup manager applies. */
+export interface LinuxResources {
+  devices?: LinuxDeviceCgroup[];
+  /** limit 0 or below: unlimited. */
+  pids?: { limit: number };
+  /** Bytes; -1: unlimited. */
+  memory?: { limit?: number; swap?: number };
+  /** quota/period in microseconds (quota -1: unlimited); shares as on cgroup v1. */
+  cpu?: { quota?: number; period?: number; shares?: number };
 }
 
 export const OCI_VERSION = '1.2.0';

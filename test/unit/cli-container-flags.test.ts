@@ -39,7 +39,28 @@ describe('toContainerOptions', () => {
       term: 'xterm-test',
       hostNetwork: false,
       network: undefined,
+      devices: [],
+      pidsLimit: undefined,
+      memory: undefined,
+      cgroupParent: undefined,
     });
+  });
+
+  it('parses --device as podman, --pids-limit, --memory sizes and --cgroup-parent', () => {
+    const options = toContainerOptions(
+      { directory: '/d', device: ['/dev/a', '/dev/b:/dev/c', '/dev/d:rw', '/dev/e:/dev/f:r'], pidsLimit: '-1', memory: '64m', cgroupParent: 'p/q' },
+      ['/bin/true'],
+      false,
+    );
+    assert.deepEqual(options.devices, [
+      { source: '/dev/a' },
+      { source: '/dev/b', destination: '/dev/c' },
+      { source: '/dev/d', access: 'rw' },
+      { source: '/dev/e', destination: '/dev/f', access: 'r' },
+    ]);
+    assert.deepEqual([options.pidsLimit, options.memory, options.cgroupParent], [-1, 64 * 1024 * 1024, 'p/q']);
+    assert.throws(() => toContainerOptions({ directory: '/d', pidsLimit: 'many' }, ['/bin/true'], false), /invalid --pids-limit 'many'/);
+    assert.throws(() => toContainerOptions({ directory: '/d', memory: '1t' }, ['/bin/true'], false), /invalid --memory '1t'/);
   });
 
   it('parses --bind SRC and SRC:DST, in order, then --bind-ro as read-only', () => {

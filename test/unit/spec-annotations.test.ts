@@ -10,6 +10,7 @@ describe('ANNOTATION', () => {
       bridge: 'org.ts-nspawn.network.bridge',
       addresses: 'org.ts-nspawn.network.addresses',
       gateways: 'org.ts-nspawn.network.gateways',
+      cgroupParent: 'org.ts-nspawn.cgroup-parent',
     });
   });
 });

@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { devicePolicy } from '../../src/cgroups/device-rules.js';
 import { ANNOTATION } from '../../src/spec/annotations.js';
+import { DEFAULT_BOOT_PIDS_LIMIT, DEFAULT_PIDS_LIMIT } from '../../src/spec/resources.js';
 import { buildSpec, INIT_PATH, machineNameFrom } from '../../src/spec/build-spec.js';
 import type { ContainerOptions } from '../../src/spec/container-options.js';
 import {
   DEFAULT_CAPABILITIES,
+  DEFAULT_DEVICES,
   DEFAULT_MASKED_PATHS,
   DEFAULT_PATH,
   DEFAULT_READONLY_PATHS,
@@ -64,7 +67,24 @@ describe('buildSpec', () => {
         maskedPaths: DEFAULT_MASKED_PATHS,
         readonlyPaths: DEFAULT_READONLY_PATHS,
         rootfsPropagation: 'private',
+        resources: { pids: { limit: DEFAULT_PIDS_LIMIT }, devices: devicePolicy(DEFAULT_DEVICES) },
       });
+    });
+
+    it('records the pids limit (0 and -1: unlimited), a memory limit, the cgroup parent and --device nodes', () => {
+      assert.equal(build({ boot: true }).linux?.resources?.pids?.limit, DEFAULT_BOOT_PIDS_LIMIT);
+      assert.equal(build({ pidsLimit: 64 }).linux?.resources?.pids?.limit, 64);
+      assert.equal(build({ pidsLimit: 0 }).linux?.resources?.pids?.limit, -1);
+      assert.equal(build({ pidsLimit: -1 }).linux?.resources?.pids?.limit, -1);
+      assert.throws(() => build({ pidsLimit: -2 }), /invalid pids limit -2/);
+      assert.deepEqual(build({ memory: 64 << 20 }).linux?.resources?.memory, { limit: 64 << 20 });
+      assert.equal(build({ cgroupParent: '/a/b/' }).annotations?.[ANNOTATION.cgroupParent], 'a/b');
+      assert.throws(() => build({ cgroupParent: '../x' }), /invalid --cgroup-parent/);
+      const spec = build({ devices: [{ source: '/dev/null', destination: '/dev/mynull', access: 'rw' }] });
+      assert.deepEqual(spec.linux?.devices, [{ type: 'c', path: '/dev/mynull', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 }]);
+      assert.deepEqual(spec.linux?.resources?.devices?.at(-1), { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' });
+      assert.throws(() => build({ devices: [{ source: '/etc/passwd', destination: '/dev/passwd' }] }), /not a device node/);
+      assert.throws(() => build({ devices: [{ source: '/dev/null', destination: '/tmp/x' }] }), /below \/dev/);
     });
 
     it('resolves a relative directory to an absolute root path', () => {

@@ -1,0 +1,111 @@
+/**
+ * File I/O on cgroupfs, shared by the v1 and v2 backends: control files are
+ * written with one write(2) each, and a cgroup is removed deepest first.
+ */
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * One write to a cgroup control file. Not writeFileSync: its truncation
+ * (O_TRUNC, or Bun's ftruncate) costs cgroupfs ten times the write itself.
+ */
+export function writeControlFile(path: string, text: string): void {
+  const fd = openSync(path, constants.O_WRONLY);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A control file's text, or undefined when the file does not exist (controller absent, older kernel). */
+export function readControlFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A control file holding one number; undefined when absent. */
+export function readNumber(path: string): number | undefined {
+  const text = readControlFile(path)?.trim();
+  return text === undefined || text === '' || text === 'max' ? undefined : Number(text);
+}
+
+/** `KEY VALUE` lines (cpu.stat, memory.stat) as a map. */
+export function readKeyed(path: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of (readControlFile(path) ?? '').split('\n')) {
+    const [key, value] = line.split(' ');
+    if (key && value !== undefined) values.set(key, Number(value));
+  }
+  return values;
+}
+
+/** The first of the directories that holds FILE: the hierarchy where its controller lives. */
+export function directoryWith(directories: readonly string[], file: string): string | undefined {
+  return directories.find((directory) => existsSync(join(directory, file)));
+}
+
+/**
+ * mkdir -p that survives another container removing a shared, empty parent
+ * between the parent's and the child's mkdir.
+ */
+export function makeDirectory(directory: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mkdirSync(directory, { recursive: true });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw error;
+    }
+  }
+}
+
+/** Every PID in the cgroup and its sub-cgroups (systemd inside makes some). */
+export function pidsBelow(directory: string): number[] {
+  const pids = (readControlFile(join(directory, 'cgroup.procs')) ?? '').split('\n').filter(Boolean).map(Number);
+  for (const child of subdirectories(directory)) pids.push(...pidsBelow(join(directory, child)));
+  return pids;
+}
+
+/**
+ * Removes a cgroup and its sub-cgroups, deepest first. A cgroup whose last
+ * process is still exiting is busy for a moment: retried up to 0.5 s.
+ */
+export function removeTree(directory: string): void {
+  for (const child of subdirectories(directory)) removeTree(join(directory, child));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmdirSync(directory);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EBUSY' || attempt >= 500) return;
+      sleepMs(1);
+    }
+  }
+}
+
+/** rmdir that only succeeds on an empty cgroup (a parent other containers may still use). */
+export function removeIfEmpty(directory: string): void {
+  try {
+    rmdirSync(directory);
+  } catch {
+    // still in use, or gone
+  }
+}
+
+export function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function subdirectories(directory: string): string[] {
+  // cgroupfs lists control files as regular files; sub-cgroups are directories.
+  try {
+    return readdirSync(directory, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The cgroup manager: one interface in front of the cgroup layouts, chosen
+ * once from the host's hierarchies. A container's cgroup is a path relative
+ * to the hierarchy roots (`ts-nspawn/NAME` by default); the manager turns
+ * it into host directories, one per hierarchy, which the record keeps so
+ * that any later command finds them again. Callers never ask which layout
+ * the host has, except for what only the executor can do on cgroup v2
+ * (clone straight into the cgroup, attach the eBPF device program).
+ */
+import { join } from 'node:path';
+import { ANNOTATION } from '../spec/annotations.js';
+import type { LinuxResources, Spec } from '../spec/oci.js';
+import { hostHierarchies, layoutOf, type Hierarchy } from './hierarchies.js';
+import { V1Manager } from './v1.js';
+import { V2Manager } from './v2.js';
+
+/** Containers go below this top-level cgroup unless told otherwise (not below the caller's own). */
+export const DEFAULT_CGROUP_PARENT = 'ts-nspawn';
+
+/** The same numbers on every layout; undefined where the host cannot tell. */
+export interface CgroupStats {
+  /** CPU time of all processes, microseconds. */
+  cpuUsageUsec?: number;
+  memoryCurrentBytes?: number;
+  /** The high-water mark (cgroup v2 needs Linux 5.19). */
+  memoryPeakBytes?: number;
+  pids: number;
+  ioReadBytes?: number;
+  ioWriteBytes?: number;
+}
+
+export interface CgroupManager {
+  readonly layout: 'unified' | 'hybrid' | 'legacy';
+  /** The host directories of the cgroup at PATH (relative to the hierarchy roots). */
+  directories(path: string): string[];
+  /** The directories of the cgroups process PID is in now (on v1 they can differ per hierarchy). */
+  directoriesOf(pid: number): string[];
+  /** Makes the cgroup at PATH in every hierarchy, with its controllers enabled (v2: up the path); returns its directories. */
+  create(path: string): string[];
+  /** cgroup v2: the directory the executor clones init into and attaches the device program to; v1: none. */
+  unifiedDirectory(directories: string[]): string | undefined;
+  /** Moves process PID (and its threads) into the cgroup. */
+  join(directories: string[], pid: number): void;
+  /** Writes the limits; returns the fields the host cannot apply (their controller is missing). */
+  setLimits(directories: string[], resources: LinuxResources): string[];
+  stats(directories: string[]): CgroupStats;
+  /** Every PID in the cgroup, sub-cgroups included. */
+  pids(directories: string[]): number[];
+  /** SIGKILLs every process in the cgroup, none escaping by forking meanwhile. */
+  killAll(directories: string[]): void;
+  freeze(directories: string[]): void;
+  thaw(directories: string[]): void;
+  /** Removes the cgroup (and sub-cgroups); a shared parent only when `emptyParent` and nobody uses it. */
+  remove(directories: string[], emptyParent?: boolean): void;
+}
+
+export function cgroupManager(hierarchies: Hierarchy[] = hostHierarchies()): CgroupManager {
+  const layout = layoutOf(hierarchies);
+  return layout === 'unified' ? new V2Manager(hierarchies) : new V1Manager(hierarchies, layout);
+}
+
+/**
+ * Where a container's cgroup goes: the spec's `linux.cgroupsPath` if it has
+ * one (an OCI bundle's choice), else PARENT/NAME, the parent being
+ * `--cgroup-parent` or the default top-level one.
+ */
+export function containerCgroupPath(spec: Spec, name: string): string {
+  const explicit = spec.linux?.cgroupsPath;
+  if (explicit) return explicit.replace(/^\/+/, '');
+  const parent = spec.annotations?.[ANNOTATION.cgroupParent] ?? DEFAULT_CGROUP_PARENT;
+  return join(parent.replace(/^\/+/, ''), name);
+}
+
+/**
+ * Makes the container's cgroup and applies the spec's limits to it (the
+ * device rules too on v1; on v2 they go to the executor as `deviceFilter`).
+ * A limit whose controller the host lacks is not dropped silently: it is
+ * named in a warning on stderr.
+ */
+export function setUpContainerCgroup(manager: CgroupManager, path: string, spec: Spec): string[] {
+  const directories = manager.create(path);
+  try {
+    const unsupported = manager.setLimits(directories, spec.linux?.resources ?? {});
+    for (const field of unsupported) {
+      process.stderr.write(`ts-nspawn: warning: linux.resources.${field} not applied: this host has no ${field} controller in the container's cgroup hierarchy\n`);
+    }
+  } catch (error) {
+    manager.remove(directories);
+    throw error;
+  }
+  return directories;
+}

@@ -1,0 +1,176 @@
+/**
+ * cgroup v2: one unified hierarchy. Controllers must be enabled in every
+ * ancestor's cgroup.subtree_control, and a cgroup that holds processes
+ * cannot enable them for its children, hence the top-level parent. Device
+ * rules are an eBPF program here, attached by the executor (bpf(2) is C's
+ * job), so setLimits leaves them out.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ContainerError } from '../errors.js';
+import type { LinuxResources } from '../spec/oci.js';
+import { makeDirectory, pidsBelow, readControlFile, readKeyed, readNumber, removeIfEmpty, removeTree, sleepMs, writeControlFile } from './files.js';
+import type { Hierarchy } from './hierarchies.js';
+import type { CgroupManager, CgroupStats } from './manager.js';
+
+/** The controllers limits are written to, enabled down to the container where the host has them. */
+const CONTROLLERS = ['cpu', 'cpuset', 'io', 'memory', 'pids'];
+
+export class V2Manager implements CgroupManager {
+  readonly layout = 'unified';
+  private readonly mountPoint: string;
+
+  constructor(hierarchies: Hierarchy[]) {
+    this.mountPoint = hierarchies[0]!.mountPoint;
+  }
+
+  directories(path: string): string[] {
+    return [join(this.mountPoint, path)];
+  }
+
+  directoriesOf(pid: number): string[] {
+    const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((entry) => entry.startsWith('0::'));
+    if (!line) throw new ContainerError(`process ${pid} is in no cgroup v2`);
+    return [join(this.mountPoint, line.slice(3))];
+  }
+
+  create(path: string): string[] {
+    const directory = join(this.mountPoint, path);
+    try {
+      // Enable the controllers in every ancestor (not in the container's own: its processes forbid it).
+      let level = this.mountPoint;
+      for (const part of path.split('/').filter(Boolean)) {
+        enableControllers(level);
+        level = join(level, part);
+        makeDirectory(level);
+      }
+    } catch (error) {
+      removeTree(directory);
+      throw new ContainerError(`cannot create the container's cgroup ${path}: ${(error as Error).message}`);
+    }
+    return [directory];
+  }
+
+  unifiedDirectory(directories: string[]): string | undefined {
+    return directories[0];
+  }
+
+  join(directories: string[], pid: number): void {
+    try {
+      writeControlFile(join(directories[0]!, 'cgroup.procs'), `${pid}\n`);
+    } catch (error) {
+      throw new ContainerError(`cannot move process ${pid} into the cgroup ${directories[0]}: ${(error as Error).message}`);
+    }
+  }
+
+  setLimits(directories: string[], resources: LinuxResources): string[] {
+    const directory = directories[0]!;
+    const unsupported: string[] = [];
+    const write = (field: string, file: string, value: string | number) => {
+      const path = join(directory, file);
+      if (readControlFile(path) === undefined) return void unsupported.push(field);
+      try {
+        writeControlFile(path, String(value));
+      } catch (error) {
+        throw new ContainerError(`cannot set the cgroup limit ${path} to '${value}': ${(error as Error).message}`);
+      }
+    };
+    if (resources.pids) write('pids', 'pids.max', resources.pids.limit > 0 ? resources.pids.limit : 'max');
+    const memory = resources.memory;
+    if (memory?.limit !== undefined) write('memory', 'memory.max', memory.limit > 0 ? memory.limit : 'max');
+    const cpu = resources.cpu;
+    if (cpu?.quota !== undefined || cpu?.period !== undefined) {
+      const quota = cpu.quota === undefined || cpu.quota <= 0 ? 'max' : cpu.quota;
+      write('cpu', 'cpu.max', `${quota} ${cpu.period ?? 100000}`);
+    }
+    if (cpu?.shares !== undefined) write('cpu', 'cpu.weight', sharesToWeight(cpu.shares));
+    return [...new Set(unsupported)];
+  }
+
+  stats(directories: string[]): CgroupStats {
+    const directory = directories[0]!;
+    const io = ioBytes(readControlFile(join(directory, 'io.stat')));
+    return {
+      cpuUsageUsec: readKeyed(join(directory, 'cpu.stat')).get('usage_usec'),
+      memoryCurrentBytes: readNumber(join(directory, 'memory.current')),
+      memoryPeakBytes: readNumber(join(directory, 'memory.peak')),
+      pids: readNumber(join(directory, 'pids.current')) ?? this.pids(directories).length,
+      ioReadBytes: io?.read,
+      ioWriteBytes: io?.write,
+    };
+  }
+
+  pids(directories: string[]): number[] {
+    return directories[0] ? pidsBelow(directories[0]) : [];
+  }
+
+  killAll(directories: string[]): void {
+    const directory = directories[0]!;
+    // cgroup.kill (Linux 5.14) kills the whole subtree atomically.
+    if (readControlFile(join(directory, 'cgroup.kill')) !== undefined) {
+      writeControlFile(join(directory, 'cgroup.kill'), '1');
+      return;
+    }
+    this.freeze(directories);
+    try {
+      for (const pid of this.pids(directories)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    } finally {
+      this.thaw(directories);
+    }
+  }
+
+  freeze(directories: string[]): void {
+    const directory = directories[0]!;
+    writeControlFile(join(directory, 'cgroup.freeze'), '1');
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      if (/^frozen 1$/m.test(readControlFile(join(directory, 'cgroup.events')) ?? '')) return;
+      sleepMs(1);
+    }
+  }
+
+  thaw(directories: string[]): void {
+    writeControlFile(join(directories[0]!, 'cgroup.freeze'), '0');
+  }
+
+  remove(directories: string[], emptyParent = false): void {
+    for (const directory of directories) {
+      removeTree(directory);
+      if (emptyParent) removeIfEmpty(dirname(directory));
+    }
+  }
+}
+
+/** Adds the wanted controllers the cgroup has but does not yet pass on to its children. */
+function enableControllers(directory: string): void {
+  const available = (readControlFile(join(directory, 'cgroup.controllers')) ?? '').split(/\s+/);
+  const enabled = (readControlFile(join(directory, 'cgroup.subtree_control')) ?? '').split(/\s+/);
+  const missing = CONTROLLERS.filter((name) => available.includes(name) && !enabled.includes(name));
+  if (missing.length === 0) return;
+  try {
+    writeControlFile(join(directory, 'cgroup.subtree_control'), missing.map((name) => `+${name}`).join(' '));
+  } catch (error) {
+    throw new Error(`cannot enable the ${missing.join(', ')} controllers in ${directory} (does it hold processes? choose another --cgroup-parent): ${(error as Error).message}`);
+  }
+}
+
+/** cpu.shares (2..262144, default 1024) to cpu.weight (1..10000, default 100), as runc and crun map it. */
+export function sharesToWeight(shares: number): number {
+  return Math.round(1 + ((Math.min(Math.max(shares, 2), 262144) - 2) * 9999) / 262142);
+}
+
+/** io.stat lines "MAJ:MIN rbytes=N wbytes=N rios=N ...". */
+function ioBytes(text: string | undefined): { read: number; write: number } | undefined {
+  if (text === undefined) return undefined;
+  const totals = { read: 0, write: 0 };
+  for (const match of text.matchAll(/\b([rw])bytes=(\d+)/g)) {
+    if (match[1] === 'r') totals.read += Number(match[2]);
+    else totals.write += Number(match[2]);
+  }
+  return totals;
+}
