@@ -8,9 +8,11 @@ import { join } from 'node:path';
 /**
  * One write to a cgroup control file. Not writeFileSync: its truncation
  * (O_TRUNC, or Bun's ftruncate) costs cgroupfs ten times the write itself.
+ * O_APPEND: cgroupfs ignores the offset, and a plain file (the unit tests'
+ * fake hierarchy) then keeps every write, in order.
  */
 export function writeControlFile(path: string, text: string): void {
-  const fd = openSync(path, constants.O_WRONLY);
+  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);
   try {
     writeSync(fd, text);
   } finally {

@@ -1,0 +1,215 @@
+/**
+ * The cgroup manager against fake hierarchies: plain directories in a temp
+ * dir, with the control files a kernel would show made up front. What is
+ * checked is what the manager writes where, on each layout.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { devicePolicy } from '../../src/cgroups/device-rules.js';
+import type { Hierarchy } from '../../src/cgroups/hierarchies.js';
+import { cgroupManager, containerCgroupPath } from '../../src/cgroups/manager.js';
+import { sharesToWeight } from '../../src/cgroups/v2.js';
+import { ANNOTATION } from '../../src/spec/annotations.js';
+import type { Spec } from '../../src/spec/oci.js';
+
+const base = mkdtempSync(join(tmpdir(), 'tsn-cgroups-'));
+after(() => rmSync(base, { recursive: true, force: true }));
+
+/** Makes DIRECTORY with these control files (empty unless given). */
+function files(directory: string, entries: Record<string, string>): void {
+  mkdirSync(directory, { recursive: true });
+  for (const [name, text] of Object.entries(entries)) writeFileSync(join(directory, name), text);
+}
+
+const read = (path: string) => readFileSync(path, 'utf8');
+
+function v1Host(name: string): Hierarchy[] {
+  const root = join(base, name);
+  const hierarchy = (controllers: string[], mount = controllers.join(',')): Hierarchy => ({
+    version: 1,
+    mountPoint: join(root, mount),
+    controllers,
+    ownDirectory: join(root, mount),
+  });
+  return [
+    hierarchy(['cpu']),
+    hierarchy(['cpuacct']),
+    hierarchy(['cpuset']),
+    hierarchy(['memory']),
+    hierarchy(['devices']),
+    hierarchy(['freezer']),
+    hierarchy(['pids']),
+    hierarchy(['name=systemd'], 'systemd'),
+    { version: 2, mountPoint: join(root, 'unified'), controllers: [], ownDirectory: join(root, 'unified') },
+  ];
+}
+
+describe('cgroup manager, v1 and hybrid', () => {
+  const hierarchies = v1Host('hybrid');
+  const manager = cgroupManager(hierarchies);
+  const dir = (mount: string) => join(base, 'hybrid', mount, 'ts-nspawn/c1');
+  files(join(base, 'hybrid/cpuset'), { 'cpuset.cpus': '0-1\n', 'cpuset.mems': '0\n' });
+  // What the kernel would show in the new cgroups (mkdir on a real cgroupfs makes them).
+  files(join(base, 'hybrid/cpuset/ts-nspawn'), { 'cpuset.cpus': '', 'cpuset.mems': '' });
+  files(dir('cpuset'), { 'cpuset.cpus': '', 'cpuset.mems': '' });
+  files(dir('pids'), { 'pids.max': '', 'pids.current': '3\n', 'cgroup.procs': '' });
+  files(dir('memory'), { 'memory.limit_in_bytes': '', 'memory.usage_in_bytes': '4096\n', 'memory.max_usage_in_bytes': '8192\n', 'cgroup.procs': '' });
+  files(dir('cpu'), { 'cpu.cfs_quota_us': '', 'cpu.cfs_period_us': '', 'cgroup.procs': '' });
+  files(dir('cpuacct'), { 'cpuacct.usage': '5000000\n', 'cgroup.procs': '11\n12\n' });
+  files(dir('devices'), { 'devices.allow': '', 'devices.deny': '' });
+  files(dir('freezer'), { 'freezer.state': '' });
+
+  it('is the v1 backend, with one directory per hierarchy below the top-level parent', () => {
+    assert.equal(manager.layout, 'hybrid');
+    assert.deepEqual(manager.directories('ts-nspawn/c1'), hierarchies.map((h) => join(h.mountPoint, 'ts-nspawn/c1')));
+    assert.equal(manager.unifiedDirectory(manager.directories('ts-nspawn/c1')), undefined);
+  });
+
+  it('creates the cgroup in every hierarchy, giving new cpusets their parent CPUs and memory nodes', () => {
+    const directories = manager.create('ts-nspawn/c1');
+    assert.equal(directories.length, hierarchies.length);
+    assert.equal(read(join(dir('cpuset'), 'cpuset.cpus')), '0-1\n');
+    assert.equal(read(join(dir('cpuset'), 'cpuset.mems')), '0\n');
+  });
+
+  it('writes each limit where its controller lives, and the device rules as devices.deny/allow lines', () => {
+    const directories = manager.directories('ts-nspawn/c1');
+    const unsupported = manager.setLimits(directories, {
+      pids: { limit: 64 },
+      memory: { limit: 64 << 20 },
+      cpu: { quota: 50000, period: 100000 },
+      devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, { allow: true, type: 'c', major: 136, access: 'rw' }],
+    });
+    assert.deepEqual(unsupported, []);
+    assert.equal(read(join(dir('pids'), 'pids.max')), '64');
+    assert.equal(read(join(dir('memory'), 'memory.limit_in_bytes')), String(64 << 20));
+    assert.equal(read(join(dir('cpu'), 'cpu.cfs_period_us')), '100000');
+    assert.equal(read(join(dir('cpu'), 'cpu.cfs_quota_us')), '50000');
+    assert.equal(read(join(dir('devices'), 'devices.deny')), 'a *:* rwm');
+    assert.equal(read(join(dir('devices'), 'devices.allow')), 'c 1:3 rwmc 136:* rw');
+  });
+
+  it('names the limits whose controller the host lacks instead of dropping them', () => {
+    assert.deepEqual(manager.setLimits([dir('systemd')], { pids: { limit: 10 }, memory: { limit: 1 } }), ['pids', 'memory']);
+  });
+
+  it('reads the stats in the same units as on v2', () => {
+    assert.deepEqual(manager.stats(manager.directories('ts-nspawn/c1')), {
+      cpuUsageUsec: 5000,
+      memoryCurrentBytes: 4096,
+      memoryPeakBytes: 8192,
+      pids: 3,
+      ioReadBytes: undefined,
+      ioWriteBytes: undefined,
+    });
+  });
+
+  it('joins a process in every hierarchy, and lists the PIDs', () => {
+    const directories = manager.directories('ts-nspawn/c1').filter((d) => d.includes('/pids/') || d.includes('/cpuacct/'));
+    manager.join(directories, 4242);
+    assert.equal(read(join(dir('pids'), 'cgroup.procs')), '4242\n');
+    assert.deepEqual(manager.pids([dir('cpuacct')]), [11, 12, 4242]);
+  });
+
+  it('freezes and thaws through the freezer', () => {
+    writeFileSync(join(dir('freezer'), 'freezer.state'), '');
+    // The fake file reads back FROZEN as soon as it was written, as a quick kernel would.
+    manager.freeze([dir('freezer')]);
+    manager.thaw([dir('freezer')]);
+    assert.equal(read(join(dir('freezer'), 'freezer.state')), 'FROZENTHAWED');
+  });
+});
+
+describe('cgroup manager, v2', () => {
+  const root = join(base, 'unified');
+  const manager = cgroupManager([{ version: 2, mountPoint: root, controllers: [], ownDirectory: root }]);
+  const dir = join(root, 'ts-nspawn/c2');
+  files(root, { 'cgroup.controllers': 'cpuset cpu io memory hugetlb pids\n', 'cgroup.subtree_control': 'memory\n' });
+  files(join(root, 'ts-nspawn'), { 'cgroup.controllers': 'cpuset cpu io memory pids\n', 'cgroup.subtree_control': '' });
+  files(dir, {
+    'pids.max': '',
+    'memory.max': '',
+    'cpu.max': '',
+    'cpu.weight': '',
+    'cgroup.procs': '',
+    'cgroup.kill': '',
+    'cpu.stat': 'usage_usec 1234\nuser_usec 1000\n',
+    'memory.current': '4096\n',
+    'memory.peak': '8192\n',
+    'pids.current': '2\n',
+    'io.stat': '8:0 rbytes=100 wbytes=200 rios=1 wios=2\n8:16 rbytes=1 wbytes=2 rios=1 wios=1\n',
+  });
+
+  it('is the v2 backend: one directory, which init is cloned into', () => {
+    assert.equal(manager.layout, 'unified');
+    assert.deepEqual(manager.directories('ts-nspawn/c2'), [dir]);
+    assert.equal(manager.unifiedDirectory([dir]), dir);
+  });
+
+  it('enables the controllers it needs in every ancestor, not in the container itself', () => {
+    manager.create('ts-nspawn/c2');
+    // Appended after what was there: only the missing ones, hugetlb not among them.
+    assert.equal(read(join(root, 'cgroup.subtree_control')), 'memory\n+cpu +cpuset +io +pids');
+    assert.equal(read(join(root, 'ts-nspawn/cgroup.subtree_control')), '+cpu +cpuset +io +memory +pids');
+  });
+
+  it('writes pids.max, memory.max, cpu.max and cpu.weight; device rules are left to the executor', () => {
+    const unsupported = manager.setLimits([dir], {
+      pids: { limit: -1 },
+      memory: { limit: 1 << 30 },
+      cpu: { quota: 50000, period: 100000, shares: 1024 },
+      devices: [{ allow: false, access: 'rwm' }],
+    });
+    assert.deepEqual(unsupported, []);
+    assert.equal(read(join(dir, 'pids.max')), 'max');
+    assert.equal(read(join(dir, 'memory.max')), String(1 << 30));
+    assert.equal(read(join(dir, 'cpu.max')), '50000 100000');
+    assert.equal(read(join(dir, 'cpu.weight')), String(sharesToWeight(1024)));
+    assert.equal(sharesToWeight(2), 1);
+    assert.equal(sharesToWeight(262144), 10000);
+  });
+
+  it('reads the stats: cpu.stat, memory.current and peak, pids.current, io.stat summed over devices', () => {
+    assert.deepEqual(manager.stats([dir]), { cpuUsageUsec: 1234, memoryCurrentBytes: 4096, memoryPeakBytes: 8192, pids: 2, ioReadBytes: 101, ioWriteBytes: 202 });
+  });
+
+  it('kills everything at once through cgroup.kill', () => {
+    manager.killAll([dir]);
+    assert.equal(read(join(dir, 'cgroup.kill')), '1');
+  });
+
+  it('removes the container cgroup, and the default parent once empty', () => {
+    const empty = join(root, 'ts-nspawn/empty');
+    mkdirSync(join(empty, 'sub'), { recursive: true });
+    manager.remove([empty], true);
+    assert.throws(() => read(join(empty, 'x')), /ENOENT/);
+  });
+});
+
+describe('containerCgroupPath', () => {
+  const spec = (linux: Spec['linux'], annotations: Record<string, string> = {}) => ({ ociVersion: '1.2.0', root: { path: '/' }, linux, annotations }) as Spec;
+  it('is ts-nspawn/NAME by default, PARENT/NAME with --cgroup-parent, and the spec cgroupsPath when given', () => {
+    assert.equal(containerCgroupPath(spec({}), 'box'), 'ts-nspawn/box');
+    assert.equal(containerCgroupPath(spec({}, { [ANNOTATION.cgroupParent]: 'tests/a' }), 'box'), 'tests/a/box');
+    assert.equal(containerCgroupPath(spec({ cgroupsPath: '/runc/ctr' }), 'box'), 'runc/ctr');
+  });
+});
+
+describe('device policy rules', () => {
+  it('denies all, allows mknod of any node, then exactly the given nodes, the console, ptmx and PTY slaves', () => {
+    const rules = devicePolicy([{ type: 'c', path: '/dev/null', major: 1, minor: 3 }, { type: 'p', path: '/dev/fifo' }]);
+    assert.deepEqual(rules.slice(0, 5), [
+      { allow: false, access: 'rwm' },
+      { allow: true, type: 'c', access: 'm' },
+      { allow: true, type: 'b', access: 'm' },
+      { allow: true, type: 'c', major: 5, minor: 1, access: 'rwm' },
+      { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' },
+    ]);
+    assert.deepEqual(rules.slice(5, 13).map((rule) => rule.major), [136, 137, 138, 139, 140, 141, 142, 143]);
+    assert.deepEqual(rules.at(-1), { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' });
+    assert.equal(rules.length, 14, 'a FIFO needs no device rule');
+  });
+});
