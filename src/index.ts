@@ -31,9 +31,10 @@ export function startInBackground(options: Omit<RunOptions, 'stdio'>): Promise<D
 }
 
 export { buildSpec, machineNameFrom } from './spec/build-spec.js';
-export type { BindMount, BridgeNetwork, ContainerOptions } from './spec/container-options.js';
+export type { BindMount, BridgeNetwork, ContainerOptions, DeviceOption } from './spec/container-options.js';
 export type * from './spec/oci.js';
 export { runContainer, startContainer, startDetached, RunningContainer } from './runtime/container.js';
+export { containerStats, type CgroupStats } from './runtime/stats.js';
 export type { DetachedContainer, StartOptions, Stdio, ExitStatus } from './runtime/container.js';
 export {
   listContainers,

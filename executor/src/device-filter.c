@@ -133,6 +133,12 @@ static size_t emit_rule(struct bpf_insn *p, const struct rule *r)
 	return n;
 }
 
+static bool matches_all(const struct rule *r)
+{
+	return r->type == 'a' && r->major < 0 && r->minor < 0 &&
+	       r->access == (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD);
+}
+
 static size_t emit_program(struct bpf_insn *p, const struct rule *rules, size_t nrules)
 {
 	size_t n = 0;
@@ -143,8 +149,16 @@ static size_t emit_program(struct bpf_insn *p, const struct rule *rules, size_t 
 	p[n++] = INSN(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16);
 	p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_1, 4, 0);
 	p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, 8, 0);
-	for (size_t i = nrules; i-- > 0;)
+	for (size_t i = nrules; i-- > 0;) {
 		n += emit_rule(p + n, &rules[i]);
+		/*
+		 * A rule matching everything (`a *:* rwm`, usually the first)
+		 * ends the program: what it shadows would be unreachable code,
+		 * which the verifier refuses.
+		 */
+		if (matches_all(&rules[i]))
+			return n;
+	}
 	p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
 	p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	return n;

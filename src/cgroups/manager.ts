@@ -25,6 +25,8 @@ export interface CgroupStats {
   /** The high-water mark (cgroup v2 needs Linux 5.19). */
   memoryPeakBytes?: number;
   pids: number;
+  /** How often a fork was refused because the pids limit was reached. */
+  pidsLimitHits?: number;
   ioReadBytes?: number;
   ioWriteBytes?: number;
 }

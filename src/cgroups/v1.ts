@@ -14,6 +14,7 @@ import {
   makeDirectory,
   pidsBelow,
   readControlFile,
+  readKeyed,
   readNumber,
   removeIfEmpty,
   removeTree,
@@ -100,6 +101,7 @@ export class V1Manager implements CgroupManager {
       memoryCurrentBytes: readNumber(at('memory.usage_in_bytes')),
       memoryPeakBytes: readNumber(at('memory.max_usage_in_bytes')),
       pids: readNumber(at('pids.current')) ?? this.pids(directories).length,
+      pidsLimitHits: readKeyed(at('pids.events')).get('max'),
       ioReadBytes: io?.read,
       ioWriteBytes: io?.write,
     };

@@ -95,6 +95,7 @@ export class V2Manager implements CgroupManager {
       memoryCurrentBytes: readNumber(join(directory, 'memory.current')),
       memoryPeakBytes: readNumber(join(directory, 'memory.peak')),
       pids: readNumber(join(directory, 'pids.current')) ?? this.pids(directories).length,
+      pidsLimitHits: readKeyed(join(directory, 'pids.events')).get('max'),
       ioReadBytes: io?.read,
       ioWriteBytes: io?.write,
     };

@@ -9,13 +9,16 @@ import { cgroupManager, DEFAULT_CGROUP_PARENT } from '../cgroups/manager.js';
 import { removeVeth } from '../network/bridge.js';
 import type { ContainerRecord } from '../state/record.js';
 
-export async function releaseHostResources(record: Pick<ContainerRecord, 'hostInterfaces' | 'cgroups'>): Promise<void> {
+export async function releaseHostResources(record: Pick<ContainerRecord, 'id' | 'hostInterfaces' | 'cgroups'>): Promise<void> {
   await Promise.all(record.hostInterfaces.map(removeVeth));
   if (record.cgroups.length === 0) return;
   const cgroups = cgroupManager();
   // PID 1's end kills its PID namespace; anything else left (a process that
   // joined from outside) would keep the cgroup busy.
   if (cgroups.pids(record.cgroups).length > 0) cgroups.killAll(record.cgroups);
+  // A fork bomb (or a busy server) held back by the pids limit is worth a line.
+  const refused = cgroups.stats(record.cgroups).pidsLimitHits;
+  if (refused) process.stderr.write(`ts-nspawn: ${record.id} reached its pids limit: ${refused} fork(s) refused\n`);
   // The default parent is ours: removed once empty. A --cgroup-parent is the user's.
   const ownParent = record.cgroups.every((directory) => basename(dirname(directory)) === DEFAULT_CGROUP_PARENT);
   cgroups.remove(record.cgroups, ownParent);

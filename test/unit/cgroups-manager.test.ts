@@ -55,7 +55,7 @@ describe('cgroup manager, v1 and hybrid', () => {
   // What the kernel would show in the new cgroups (mkdir on a real cgroupfs makes them).
   files(join(base, 'hybrid/cpuset/ts-nspawn'), { 'cpuset.cpus': '', 'cpuset.mems': '' });
   files(dir('cpuset'), { 'cpuset.cpus': '', 'cpuset.mems': '' });
-  files(dir('pids'), { 'pids.max': '', 'pids.current': '3\n', 'cgroup.procs': '' });
+  files(dir('pids'), { 'pids.max': '', 'pids.current': '3\n', 'pids.events': 'max 5\n', 'cgroup.procs': '' });
   files(dir('memory'), { 'memory.limit_in_bytes': '', 'memory.usage_in_bytes': '4096\n', 'memory.max_usage_in_bytes': '8192\n', 'cgroup.procs': '' });
   files(dir('cpu'), { 'cpu.cfs_quota_us': '', 'cpu.cfs_period_us': '', 'cgroup.procs': '' });
   files(dir('cpuacct'), { 'cpuacct.usage': '5000000\n', 'cgroup.procs': '11\n12\n' });
@@ -102,6 +102,7 @@ describe('cgroup manager, v1 and hybrid', () => {
       memoryCurrentBytes: 4096,
       memoryPeakBytes: 8192,
       pids: 3,
+      pidsLimitHits: 5,
       ioReadBytes: undefined,
       ioWriteBytes: undefined,
     });
@@ -173,7 +174,7 @@ describe('cgroup manager, v2', () => {
   });
 
   it('reads the stats: cpu.stat, memory.current and peak, pids.current, io.stat summed over devices', () => {
-    assert.deepEqual(manager.stats([dir]), { cpuUsageUsec: 1234, memoryCurrentBytes: 4096, memoryPeakBytes: 8192, pids: 2, ioReadBytes: 101, ioWriteBytes: 202 });
+    assert.deepEqual(manager.stats([dir]), { cpuUsageUsec: 1234, memoryCurrentBytes: 4096, memoryPeakBytes: 8192, pids: 2, pidsLimitHits: undefined, ioReadBytes: 101, ioWriteBytes: 202 });
   });
 
   it('kills everything at once through cgroup.kill', () => {
