@@ -41,6 +41,11 @@ export interface CgroupManager {
   create(path: string): string[];
   /** cgroup v2: the directory the executor clones init into and attaches the device program to; v1: none. */
   unifiedDirectory(directories: string[]): string | undefined;
+  /**
+   * Starts in the background what join() would wait for, so that it has
+   * passed when join() comes 10-20 ms later (v1: an RCU grace period).
+   */
+  prepareJoin(): void;
   /** Moves process PID (and its threads) into the cgroup. */
   join(directories: string[], pid: number): void;
   /** Writes the limits; returns the fields the host cannot apply (their controller is missing). */

@@ -55,6 +55,9 @@ export class V2Manager implements CgroupManager {
     return directories[0];
   }
 
+  /** Nothing to prepare: on v2 init (and an exec) is cloned straight into its cgroup, never moved. */
+  prepareJoin(): void {}
+
   join(directories: string[], pid: number): void {
     try {
       writeControlFile(join(directories[0]!, 'cgroup.procs'), `${pid}\n`);

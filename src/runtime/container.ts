@@ -145,6 +145,8 @@ async function launch(
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
     record.cgroups = cgroups.directories(containerCgroupPath(spec, name));
     writeRecord(record);
+    // v1: the grace period the move at `go` waits for runs meanwhile (see prepareJoin).
+    cgroups.prepareJoin();
     setUpContainerCgroup(cgroups, containerCgroupPath(spec, name), spec);
 
     const network = bridgeOf(spec);
@@ -163,6 +165,8 @@ async function launch(
       exitCommand: [CLI, 'cleanup', name],
     }, { hierarchies });
     session = new ExecutorSession(plan, options.stdio, { detached: detach });
+    // Again: the fast window lasts a grace period or two, and a loaded host starts the executor slower.
+    cgroups.prepareJoin();
     const pid = await Promise.race([session.initPid, session.started.then(() => session!.initPid)]);
 
     if (waitForHost) {

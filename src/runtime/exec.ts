@@ -46,6 +46,7 @@ export async function startExec(name: string, options: ExecOptions): Promise<Run
   const manager = cgroupManager();
   const cgroups = manager.directoriesOf(record.pid);
   const cloneIntoCgroup = manager.unifiedDirectory(cgroups);
+  if (!cloneIntoCgroup) manager.prepareJoin();
   const plan = compileExecPlan(spec, record.pid, process, {
     escape: options.escape,
     forwardSignals: options.forwardSignals,
