@@ -37,6 +37,8 @@ static const struct opdef opdefs[] = {
 	{ "join-pidns", 1, 0, sup_join_pidns, NULL, NULL },
 	{ "clone-into-cgroup", 1, 0, sup_clone_into_cgroup, NULL, NULL },
 	{ "device-filter", 2, LIST(1), sup_device_filter, NULL, NULL },
+	{ "hand-off", 0, 0, sup_hand_off, NULL, NULL },
+	{ "console-socket", 1, 0, sup_console_socket, NULL, NULL },
 	/* init steps: run in order by init after the clone */
 	{ "setsid", 0, 0, NULL, step_setsid, NULL },
 	{ "join", 2, 0, NULL, step_join, prepare_join },
@@ -56,6 +58,7 @@ static const struct opdef opdefs[] = {
 	{ "no-new-privileges", 0, 0, NULL, step_no_new_privileges, NULL },
 	{ "credentials", 8, LIST(2), NULL, step_credentials, NULL },
 	{ "env", 1, LIST(0), NULL, step_env, NULL },
+	{ "wait-start", 1, 0, NULL, step_wait_start, prepare_wait_start },
 	{ "exec", 1, LIST(0), NULL, step_exec, NULL },
 };
 

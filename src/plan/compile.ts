@@ -32,6 +32,10 @@ export interface SupervisionOptions {
   exitCommand?: string[];
   /** Run detached, the executor staying on as the container's monitor. */
   monitor?: MonitorOptions;
+  /** Create only: init waits on this FIFO (made by the executor) just before its command, until `start`. */
+  startBarrier?: string;
+  /** ts-runc: the executor leaves once init is created or runs; a console's PTY master goes to this socket. */
+  handOff?: { consoleSocket?: string };
 }
 
 export interface MonitorOptions {
@@ -120,7 +124,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
     if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
   }
 
-  plan.push(...processSteps(process));
+  plan.push(...processSteps(process, supervision.startBarrier));
   return plan;
 }
 
@@ -144,7 +148,9 @@ export function compileExecPlan(spec: Spec, initPid: number, process: Process, s
 
 function supervisorSteps(process: Process, supervision: SupervisionOptions): Step[] {
   const steps: Step[] = [];
-  if (process.terminal) steps.push({ op: 'console' }, { op: 'escape', mode: supervision.escape ?? 'none' });
+  if (supervision.handOff) steps.push({ op: 'hand-off' });
+  if (process.terminal && supervision.handOff) steps.push({ op: 'console-socket', path: supervision.handOff.consoleSocket ?? '' });
+  else if (process.terminal) steps.push({ op: 'console' }, { op: 'escape', mode: supervision.escape ?? 'none' });
   for (const [from, to] of supervision.forwardSignals ?? []) steps.push({ op: 'forward-signal', from, to });
   const monitor = supervision.monitor;
   if (monitor) {
@@ -159,10 +165,17 @@ function supervisorSteps(process: Process, supervision: SupervisionOptions): Ste
   return steps;
 }
 
-/** The last steps, common to a container's PID 1 and to exec: who runs what, where. */
-function processSteps(process: Process): Step[] {
+/**
+ * The last steps, common to a container's PID 1 and to exec: who runs what,
+ * where. A start barrier comes before the change of credentials, while init
+ * may still open the root-owned FIFO, and after `env`, which it needs to
+ * look the command up.
+ */
+function processSteps(process: Process, startBarrier?: string): Step[] {
   const steps: Step[] = [{ op: 'chdir', path: process.cwd }];
   if (process.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
+  steps.push({ op: 'env', vars: process.env ?? [] });
+  if (startBarrier) steps.push({ op: 'wait-start', path: startBarrier });
   const caps = process.capabilities ?? {};
   steps.push({
     op: 'credentials',
@@ -175,7 +188,6 @@ function processSteps(process: Process): Step[] {
     inheritable: capabilityMask(caps.inheritable),
     ambient: capabilityMask(caps.ambient),
   });
-  steps.push({ op: 'env', vars: process.env ?? [] });
   steps.push({ op: 'exec', args: process.args });
   return steps;
 }

@@ -74,6 +74,8 @@ function stepTokens(step: Step): string[] {
     case 'attach-socket':
     case 'exit-file':
     case 'clone-into-cgroup':
+    case 'wait-start':
+    case 'console-socket':
       return [step.op, step.path];
     case 'device-filter':
       return [step.op, step.path, ...list(step.rules)];
@@ -88,6 +90,7 @@ function stepTokens(step: Step): string[] {
     case 'loopback-up':
     case 'pivot-root':
     case 'no-new-privileges':
+    case 'hand-off':
       return [step.op];
   }
 }

@@ -22,6 +22,8 @@ export type Step =
   | { op: 'join-pidns'; pid: number }
   | { op: 'clone-into-cgroup'; path: string }
   | { op: 'device-filter'; path: string; rules: string[] }
+  | { op: 'hand-off' }
+  | { op: 'console-socket'; path: string }
   // Init steps (in the container, in order).
   | { op: 'setsid' }
   | { op: 'join'; pid: number; types: string[] }
@@ -51,6 +53,7 @@ export type Step =
       ambient: string;
     }
   | { op: 'env'; vars: string[] }
+  | { op: 'wait-start'; path: string }
   | { op: 'exec'; args: string[] };
 
 export type Plan = Step[];
@@ -82,6 +85,8 @@ export function describeStep(step: Step): string {
       return `creating namespaces (${step.types.join(', ')})`;
     case 'exec':
       return `running ${step.args[0]}`;
+    case 'wait-start':
+      return `waiting to be started (${step.path})`;
     case 'join':
     case 'join-pidns':
       return `joining the namespaces of the container (PID ${step.pid})`;

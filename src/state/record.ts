@@ -34,6 +34,11 @@ export interface ContainerRecord {
   init?: ProcessIdentity;
   /** The supervising executor (the monitor of a detached container). */
   supervisor?: ProcessIdentity;
+  /**
+   * ts-runc: the executor left once init was created, handing it to the
+   * engine that called us (its subreaper reaps it), as runc does.
+   */
+  handedOff?: boolean;
   /** The ts-nspawn process running a foreground container. */
   owner?: ProcessIdentity;
   addresses: string[];
@@ -42,6 +47,8 @@ export interface ContainerRecord {
   /** Cgroup directories, recorded before they are created. */
   cgroups: string[];
   exit?: ExitRecord;
+  /** The last phase that failed (start, restart), and why: shown by list and status. */
+  error?: { phase: string; message: string };
   /** Set by stop/rm: the container is meant to end, so a reboot must not start it again. */
   stopRequested?: boolean;
 }

@@ -1,0 +1,227 @@
+/**
+ * The phases of bringing a container up, each callable on its own:
+ *
+ *   claim    preflight, a name and state directory, the record (status
+ *            `creating`) and the spec on disk, the container's cgroup;
+ *   spawn    the plan compiled, the executor started, the host side done
+ *            (cgroup join on v1, network) while init waits at `go`, then
+ *            init released: it runs to its command (`run`) or stops at the
+ *            create/start barrier just before it (`create`);
+ *   rollback whatever a failed phase left, so nothing stays on the host.
+ *
+ * `start` of a created container is in start.ts. Every front door (run,
+ * run -d, create, a reboot) is a sequence of these phases.
+ */
+import { pathOfFileUrl } from '../host/file-url.js';
+import { deviceFilterTokens } from '../cgroups/device-rules.js';
+import { hostHierarchies, type Hierarchy } from '../cgroups/hierarchies.js';
+import { cgroupManager, containerCgroupPath, setUpContainerCgroup } from '../cgroups/manager.js';
+import type { SignalMap } from '../host/signals.js';
+import { plainForwarding } from '../host/signals.js';
+import { attachToBridge } from '../network/bridge.js';
+import { compilePlan, type MonitorOptions } from '../plan/compile.js';
+import { ANNOTATION } from '../spec/annotations.js';
+import { machineNameFrom } from '../spec/build-spec.js';
+import type { Spec } from '../spec/oci.js';
+import { containerFile } from '../state/paths.js';
+import { identify } from '../state/process-identity.js';
+import type { ContainerRecord } from '../state/record.js';
+import { claimName, removeDirectory, writeAtomically, writeRecord } from '../state/store.js';
+import { bootForwarding } from './boot-policy.js';
+import { ExecutorSession, type Stdio } from './executor.js';
+import { releaseHostResources } from './host-resources.js';
+import { reclaimIfStale } from './lifecycle.js';
+import { bridgeOf } from './network-settings.js';
+import { preflight } from './preflight.js';
+
+/** A detached container's log is rotated at this size (one older file is kept). */
+export const LOG_MAX_BYTES = 1024 * 1024;
+
+/** The CLI, run by the supervisor as its exit hook (`ts-nspawn cleanup NAME`). */
+const CLI = pathOfFileUrl(new URL('../../bin/ts-nspawn', import.meta.url));
+
+/**
+ * How the container is run: in the foreground of the caller, detached
+ * under its monitor and started at once, or detached and only created
+ * (held at the create/start barrier until `start`).
+ */
+export type LaunchMode = 'foreground' | 'detached' | 'created';
+
+export interface LaunchOptions {
+  stdio?: Stdio;
+  /**
+   * ts-runc: once init is created (or runs), the executor leaves and init
+   * goes to the engine that called us, whose subreaper reaps it; its stdio
+   * is ours (the engine's pipes) unless a console socket gets a PTY.
+   */
+  handOff?: { consoleSocket?: string };
+  /** Console escape (Ctrl-] x3 kills the container); only with a console. */
+  escape?: 'kill' | 'none';
+  /** Signals passed on to PID 1; default: the boot policy for a booted OS, else each unchanged. */
+  forwardSignals?: SignalMap;
+}
+
+/** What the claim phase made, for the later phases and for rollback. */
+export interface Claimed {
+  spec: Spec;
+  mode: LaunchMode;
+  record: ContainerRecord;
+  hierarchies: Hierarchy[];
+  /** A restart in the directory of an existing record (its log kept). */
+  restart: boolean;
+}
+
+export interface Launched extends Claimed {
+  session: ExecutorSession;
+}
+
+export function isBoot(spec: Spec): boolean {
+  return spec.annotations?.[ANNOTATION.boot] === 'true';
+}
+
+export interface ClaimOptions {
+  /** A restart under the name (and in the directory) of an existing record. */
+  sameName?: string;
+  /** The name to claim, instead of the spec's machine name (ts-runc's container ID). */
+  name?: string;
+  /** The OCI state's `bundle` (ts-runc); default: the root directory. */
+  bundle?: string;
+}
+
+/** Phase 1: the name, the record and the cgroup. */
+export async function claim(spec: Spec, mode: LaunchMode, options: ClaimOptions = {}): Promise<Claimed> {
+  await preflight(spec);
+  const explicitName = options.name ?? spec.annotations?.[ANNOTATION.machine];
+  const name = options.sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
+  const record = newRecord(name, spec, mode !== 'foreground');
+  if (options.bundle) record.bundle = options.bundle;
+  const claimed: Claimed = { spec, mode, record, hierarchies: hostHierarchies(), restart: options.sameName !== undefined };
+  try {
+    writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
+    // Every container gets a cgroup of its own, for its limits, its device
+    // policy and its stats. On cgroup v2 init is cloned straight into it; on
+    // v1 it is moved there at `go`.
+    const cgroups = cgroupManager(claimed.hierarchies);
+    const path = containerCgroupPath(spec, name);
+    record.cgroups = cgroups.directories(path);
+    writeRecord(record);
+    // v1: the grace period that move waits for runs meanwhile (see prepareJoin).
+    cgroups.prepareJoin();
+    setUpContainerCgroup(cgroups, path, spec);
+  } catch (error) {
+    await rollback(claimed, undefined, error);
+  }
+  return claimed;
+}
+
+/** Phase 2: the executor started and init released, up to its command or the barrier. */
+export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Promise<Launched> {
+  const { spec, mode, record } = claimed;
+  const name = record.id;
+  const network = bridgeOf(spec);
+  const cgroups = cgroupManager(claimed.hierarchies);
+  const cloneIntoCgroup = cgroups.unifiedDirectory(record.cgroups);
+  const devices = spec.linux?.resources?.devices;
+  const joinFromHost = !cloneIntoCgroup;
+  const waitForHost = joinFromHost || network !== undefined;
+  let session: ExecutorSession | undefined;
+  try {
+    const plan = compilePlan(spec, {
+      escape: options.escape,
+      forwardSignals: options.forwardSignals ?? (record.boot ? bootForwarding() : plainForwarding()),
+      waitForHost,
+      cloneIntoCgroup,
+      deviceFilter: cloneIntoCgroup && devices ? { path: cloneIntoCgroup, rules: deviceFilterTokens(devices) } : undefined,
+      // Handed off, nobody of ours stays: no monitor, no exit file or hook (the engine reaps, then deletes).
+      monitor: mode === 'foreground' || options.handOff ? undefined : monitorOptions(name),
+      startBarrier: mode === 'created' ? containerFile(name, 'start') : undefined,
+      handOff: options.handOff,
+      exitFile: options.handOff ? undefined : containerFile(name, 'exit'),
+      exitCommand: options.handOff ? undefined : [CLI, 'cleanup', name],
+    }, { hierarchies: claimed.hierarchies });
+    // Handed off, the executor keeps our stdio for init (the engine's pipes) and leaves by itself.
+    session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, { detached: mode !== 'foreground' && !options.handOff });
+    // Again: the fast window lasts a grace period or two, and a loaded host starts the executor slower.
+    cgroups.prepareJoin();
+    const ready = mode === 'created' ? session.created : session.started;
+    const pid = await Promise.race([session.initPid, ready.then(() => session!.initPid)]);
+    if (waitForHost) {
+      // Sync point "go": the host side of the container, while init waits.
+      if (joinFromHost) cgroups.join(record.cgroups, pid);
+      if (network) {
+        await attachToBridge(pid, name, network, (hostIf) => {
+          record.hostInterfaces = hostIf ? [hostIf] : [];
+          writeRecord(record);
+        });
+      }
+      session.go();
+    }
+    await ready;
+    record.status = mode === 'created' ? 'created' : 'running';
+    record.pid = pid;
+    record.init = identify(pid);
+    if (options.handOff) record.handedOff = true;
+    else record.supervisor = identify(session.process.pid);
+    if (mode !== 'created') record.started = new Date().toISOString();
+    writeRecord(record);
+    // The executor leaves by itself once handed off: its end is no failure.
+    if (options.handOff) session.exited.catch(() => {});
+    else if (mode !== 'foreground') session.disconnect();
+    return { ...claimed, session };
+  } catch (error) {
+    return rollback(claimed, session, error);
+  }
+}
+
+/**
+ * Undoes a failed phase: init killed, host resources released, the state
+ * directory removed -- except for a restart, whose record (and log) stays,
+ * stopped, saying what failed.
+ */
+async function rollback(claimed: Claimed, session: ExecutorSession | undefined, error: unknown): Promise<never> {
+  session?.abort();
+  await session?.exited.catch(() => {});
+  await releaseHostResources(claimed.record);
+  if (claimed.restart) {
+    const message = error instanceof Error ? error.message : String(error);
+    writeRecord({ ...claimed.record, status: 'stopped', pid: 0, error: { phase: 'restart', message } });
+  } else {
+    removeDirectory(claimed.record.id);
+  }
+  throw error;
+}
+
+/** The host side of a foreground container, released when it has ended. */
+export async function teardown(launched: Claimed): Promise<void> {
+  await releaseHostResources(launched.record);
+  removeDirectory(launched.record.id);
+}
+
+function newRecord(name: string, spec: Spec, detached: boolean): ContainerRecord {
+  const annotations = spec.annotations ?? {};
+  return {
+    ociVersion: spec.ociVersion,
+    id: name,
+    status: 'creating',
+    pid: 0,
+    bundle: spec.root.path,
+    annotations,
+    created: new Date().toISOString(),
+    command: spec.process?.args ?? [],
+    console: spec.process?.terminal === true,
+    detached,
+    boot: isBoot(spec),
+    owner: identify(process.pid),
+    addresses: bridgeOf(spec)?.addresses ?? [],
+    hostInterfaces: [],
+    cgroups: [],
+  };
+}
+
+function monitorOptions(name: string): MonitorOptions {
+  return {
+    logPath: containerFile(name, 'log'),
+    logMaxBytes: LOG_MAX_BYTES,
+    attachSocket: containerFile(name, 'attach'),
+  };
+}
