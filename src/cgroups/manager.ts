@@ -68,11 +68,14 @@ export function cgroupManager(hierarchies: Hierarchy[] = hostHierarchies()): Cgr
 
 /**
  * Where a container's cgroup goes: the spec's `linux.cgroupsPath` if it has
- * one (an OCI bundle's choice), else PARENT/NAME, the parent being
- * `--cgroup-parent` or the default top-level one.
+ * one (an OCI bundle's choice; engines using systemd write it as
+ * `SLICE:PREFIX:NAME`, meaning SLICE/PREFIX-NAME.scope), else PARENT/NAME,
+ * the parent being `--cgroup-parent` or the default top-level one.
  */
 export function containerCgroupPath(spec: Spec, name: string): string {
   const explicit = spec.linux?.cgroupsPath;
+  const systemd = explicit && /^([^:/]*):([^:/]*):([^:/]+)$/.exec(explicit);
+  if (systemd) return join(systemd[1] || 'system.slice', `${systemd[2] ? `${systemd[2]}-` : ''}${systemd[3]}.scope`);
   if (explicit) return explicit.replace(/^\/+/, '');
   const parent = spec.annotations?.[ANNOTATION.cgroupParent] ?? DEFAULT_CGROUP_PARENT;
   return join(parent.replace(/^\/+/, ''), name);

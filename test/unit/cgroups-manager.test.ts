@@ -196,6 +196,8 @@ describe('containerCgroupPath', () => {
     assert.equal(containerCgroupPath(spec({}), 'box'), 'ts-nspawn/box');
     assert.equal(containerCgroupPath(spec({}, { [ANNOTATION.cgroupParent]: 'tests/a' }), 'box'), 'tests/a/box');
     assert.equal(containerCgroupPath(spec({ cgroupsPath: '/runc/ctr' }), 'box'), 'runc/ctr');
+    // The systemd cgroup driver's form, as podman and containerd write it.
+    assert.equal(containerCgroupPath(spec({ cgroupsPath: 'machine.slice:libpod:abc' }), 'box'), 'machine.slice/libpod-abc.scope');
   });
 });
 
