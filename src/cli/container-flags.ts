@@ -6,6 +6,7 @@ import { isTerminal } from '../host/terminal.js';
 import { ContainerError } from '../errors.js';
 import type { BindMount, ContainerOptions, DeviceOption } from '../spec/container-options.js';
 import { option, type Flags, type OptionDef } from './command-line.js';
+import { parseNonNegative } from './parse-values.js';
 
 export const CONTAINER_OPTIONS: OptionDef[] = [
   option('directory', 'root directory of the container', { short: 'D', value: 'DIR' }),
@@ -24,6 +25,7 @@ export const CONTAINER_OPTIONS: OptionDef[] = [
   option('device', 'give the container this host device node (and only it may be opened besides the defaults)', { value: 'HOST[:CONTAINER][:rwm]', multiple: true }),
   option('pids-limit', 'most processes at once (default 2048, booted: 16384; 0 or -1: unlimited)', { value: 'N' }),
   option('memory', 'memory limit (bytes, or with k, m, g; -1: unlimited)', { value: 'SIZE' }),
+  option('cpus', 'CPU time limit, in CPUs (0.5: half of one)', { value: 'N' }),
   option('cgroup-parent', 'the cgroup containers go below, relative to the hierarchy roots (default ts-nspawn)', { value: 'PATH' }),
 ];
 
@@ -61,6 +63,7 @@ export function toContainerOptions(flags: Flags, command: string[], boot: boolea
     devices: strings(flags.device).map(parseDevice),
     pidsLimit: flags.pidsLimit === undefined ? undefined : parseInteger(text(flags.pidsLimit) ?? '', '--pids-limit'),
     memory: flags.memory === undefined ? undefined : parseSize(text(flags.memory) ?? '', '--memory'),
+    cpus: flags.cpus === undefined ? undefined : parseNonNegative(text(flags.cpus) ?? '', '--cpus'),
     cgroupParent: text(flags.cgroupParent),
   };
 }

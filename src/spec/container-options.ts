@@ -60,6 +60,8 @@ export interface ContainerOptions {
   pidsLimit?: number;
   /** Memory limit in bytes; -1: unlimited. */
   memory?: number;
+  /** CPU time as a number of CPUs (0.5: half of one), enforced as a quota per 100 ms period. */
+  cpus?: number;
   /** Host device nodes the container gets and may open. */
   devices?: DeviceOption[];
   /** The cgroup containers go below, relative to the hierarchy roots; default `ts-nspawn`. */

@@ -28,8 +28,15 @@ export function buildResources(options: ContainerOptions, devices: Device[]): Li
     if (!Number.isInteger(options.memory) || options.memory < -1) throw new ContainerError(`invalid memory limit ${options.memory}: give bytes, or -1 for unlimited`);
     resources.memory = { limit: options.memory };
   }
+  if (options.cpus !== undefined) {
+    if (!(options.cpus > 0)) throw new ContainerError(`invalid CPU limit ${options.cpus}: give a number of CPUs above 0, such as 0.5 or 2`);
+    resources.cpu = { quota: Math.round(options.cpus * CPU_PERIOD_US), period: CPU_PERIOD_US };
+  }
   return resources;
 }
+
+/** The period --cpus is a quota of, as docker and podman use. */
+const CPU_PERIOD_US = 100_000;
 
 /** A host device node for the container: its number and mode as on the host. */
 export function deviceNode(option: DeviceOption): Device {

@@ -53,6 +53,15 @@ describe('cgroups', () => {
     assert.equal((await read('--pids-limit', '0')).stdout, 'max\n');
   });
 
+  it('applies --memory and --cpus (v1 or v2 files, whichever the host has)', async () => {
+    const result = await sh(
+      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max; ' +
+        'echo $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max)',
+      '--memory', '64m', '--cpus', '0.5',
+    );
+    assert.equal(result.stdout, `${64 * 1024 * 1024}\n50000 100000\n`);
+  });
+
   it('holds a fork bomb at the pids limit, reports it and leaves nothing behind', async () => {
     // Each loop forks a sleeper in the background; timeout ends it all.
     const bomb = 'timeout -s KILL 3 sh -c "while :; do sleep 30 & done" 2>/dev/null; cat /sys/fs/cgroup/pids/pids.peak 2>/dev/null || cat /sys/fs/cgroup/pids.peak';

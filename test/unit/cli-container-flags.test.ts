@@ -42,13 +42,14 @@ describe('toContainerOptions', () => {
       devices: [],
       pidsLimit: undefined,
       memory: undefined,
+      cpus: undefined,
       cgroupParent: undefined,
     });
   });
 
   it('parses --device as podman, --pids-limit, --memory sizes and --cgroup-parent', () => {
     const options = toContainerOptions(
-      { directory: '/d', device: ['/dev/a', '/dev/b:/dev/c', '/dev/d:rw', '/dev/e:/dev/f:r'], pidsLimit: '-1', memory: '64m', cgroupParent: 'p/q' },
+      { directory: '/d', device: ['/dev/a', '/dev/b:/dev/c', '/dev/d:rw', '/dev/e:/dev/f:r'], pidsLimit: '-1', memory: '64m', cpus: '0.5', cgroupParent: 'p/q' },
       ['/bin/true'],
       false,
     );
@@ -58,7 +59,7 @@ describe('toContainerOptions', () => {
       { source: '/dev/d', access: 'rw' },
       { source: '/dev/e', destination: '/dev/f', access: 'r' },
     ]);
-    assert.deepEqual([options.pidsLimit, options.memory, options.cgroupParent], [-1, 64 * 1024 * 1024, 'p/q']);
+    assert.deepEqual([options.pidsLimit, options.memory, options.cpus, options.cgroupParent], [-1, 64 * 1024 * 1024, 0.5, 'p/q']);
     assert.throws(() => toContainerOptions({ directory: '/d', pidsLimit: 'many' }, ['/bin/true'], false), /invalid --pids-limit 'many'/);
     assert.throws(() => toContainerOptions({ directory: '/d', memory: '1t' }, ['/bin/true'], false), /invalid --memory '1t'/);
   });

@@ -78,6 +78,8 @@ describe('buildSpec', () => {
       assert.equal(build({ pidsLimit: -1 }).linux?.resources?.pids?.limit, -1);
       assert.throws(() => build({ pidsLimit: -2 }), /invalid pids limit -2/);
       assert.deepEqual(build({ memory: 64 << 20 }).linux?.resources?.memory, { limit: 64 << 20 });
+      assert.deepEqual(build({ cpus: 0.5 }).linux?.resources?.cpu, { quota: 50000, period: 100000 });
+      assert.throws(() => build({ cpus: 0 }), /invalid CPU limit 0/);
       assert.equal(build({ cgroupParent: '/a/b/' }).annotations?.[ANNOTATION.cgroupParent], 'a/b');
       assert.throws(() => build({ cgroupParent: '../x' }), /invalid --cgroup-parent/);
       const spec = build({ devices: [{ source: '/dev/null', destination: '/dev/mynull', access: 'rw' }] });
