@@ -93,7 +93,7 @@ export class V1Manager implements CgroupManager {
   setLimits(directories: string[], resources: LinuxResources): string[] {
     const unsupported: string[] = [];
     const write = (field: string, file: string, value: string | number) => {
-      const directory = directoryWith(directories, file);
+      const directory = this.directoryFor(directories, file);
       if (!directory) return void unsupported.push(field);
       writeLimit(join(directory, file), String(value));
     };
@@ -111,7 +111,7 @@ export class V1Manager implements CgroupManager {
 
   stats(directories: string[]): CgroupStats {
     const at = (file: string) => {
-      const directory = directoryWith(directories, file);
+      const directory = this.directoryFor(directories, file);
       return directory ? join(directory, file) : '';
     };
     const usageNs = readNumber(at('cpuacct.usage'));
@@ -153,7 +153,7 @@ export class V1Manager implements CgroupManager {
   }
 
   thaw(directories: string[]): void {
-    const directory = directoryWith(directories, 'freezer.state');
+    const directory = this.directoryFor(directories, 'freezer.state');
     if (directory) writeControlFile(join(directory, 'freezer.state'), 'THAWED');
   }
 
@@ -164,8 +164,21 @@ export class V1Manager implements CgroupManager {
     }
   }
 
+  /**
+   * The directory of the hierarchy whose controller owns FILE (`pids.max`:
+   * pids), found from the mount points without a system call; directories
+   * recorded under another view of the hierarchies are probed instead.
+   */
+  private directoryFor(directories: string[], file: string): string | undefined {
+    const controller = file.slice(0, file.indexOf('.'));
+    const hierarchy = this.hierarchies.find((h) => h.controllers.includes(controller));
+    if (!hierarchy) return undefined;
+    const directory = directories.find((d) => d.startsWith(`${hierarchy.mountPoint}/`));
+    return directory ?? directoryWith(directories, file);
+  }
+
   private freezeIfPossible(directories: string[]): boolean {
-    const directory = directoryWith(directories, 'freezer.state');
+    const directory = this.directoryFor(directories, 'freezer.state');
     if (!directory) return false;
     const state = join(directory, 'freezer.state');
     writeControlFile(state, 'FROZEN');
