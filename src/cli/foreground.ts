@@ -10,7 +10,7 @@ import { defaultForwardedSignals, FORWARDED_SIGNALS, startContainer, startDetach
 import { bootExitStatus, isRestartRequest } from '../runtime/boot-exit.js';
 import type { ExitStatus } from '../runtime/executor.js';
 import { SIGRTMIN_PLUS_3 } from '../runtime/lifecycle.js';
-import { ANNOTATION } from '../spec/annotations.js';
+import { settingsOf } from '../spec/settings.js';
 import type { Spec } from '../spec/oci.js';
 import { consoleHint } from './console-hint.js';
 
@@ -41,7 +41,7 @@ export async function forwardWhileRunning(start: () => Promise<Running>): Promis
 }
 
 export async function runInForeground(spec: Spec): Promise<number> {
-  const boot = spec.annotations?.[ANNOTATION.boot] === 'true';
+  const boot = settingsOf(spec).boot;
   const console = spec.process?.terminal === true;
   for (;;) {
     consoleHint(console, 'kill');
@@ -56,7 +56,7 @@ export async function runInForeground(spec: Spec): Promise<number> {
 
 /** Starts the container in the background and prints its name. */
 export async function runDetached(spec: Spec): Promise<number> {
-  const boot = spec.annotations?.[ANNOTATION.boot] === 'true';
+  const boot = settingsOf(spec).boot;
   const { name } = await startDetached(spec, { forwardSignals: boot ? bootSignals() : defaultForwardedSignals() });
   print(`${name}\n`);
   return 0;

@@ -24,6 +24,8 @@ export type Step =
   // Init steps (in the container, in order).
   | { op: 'setsid' }
   | { op: 'join'; pid: number; types: string[] }
+  /** Join the namespace at `path` (the supervisor opens it; a PID namespace it joins itself, before the clone). */
+  | { op: 'join-ns'; type: string; path: string }
   | { op: 'unshare'; types: string[] }
   | { op: 'hostname'; name: string }
   | { op: 'loopback-up' }
@@ -34,10 +36,14 @@ export type Step =
   | { op: 'symlink'; target: string; path: string }
   | { op: 'bind-console'; path: string }
   | { op: 'pivot-root' }
+  | { op: 'sysctl'; key: string; value: string }
   | { op: 'mask'; path: string }
   | { op: 'readonly'; path: string }
   | { op: 'chdir'; path: string }
   | { op: 'no-new-privileges' }
+  | { op: 'rlimit'; type: string; soft: number | 'infinity'; hard: number | 'infinity' }
+  /** The umask the command starts with (init itself runs with 0). */
+  | { op: 'umask'; mode: number }
   | {
       op: 'credentials';
       uid: number;
@@ -81,6 +87,14 @@ export function describeStep(step: Step): string {
       return `creating namespaces (${step.types.join(', ')})`;
     case 'exec':
       return `running ${step.args[0]}`;
+    case 'join-ns':
+      return `joining the ${step.type} namespace ${step.path}`;
+    case 'rlimit':
+      return `setting ${step.type} to soft ${step.soft} hard ${step.hard} (raising a hard limit needs CAP_SYS_RESOURCE)`;
+    case 'sysctl':
+      return `setting the sysctl ${step.key} to ${JSON.stringify(step.value)}`;
+    case 'umask':
+      return `setting the umask ${step.mode.toString(8).padStart(4, '0')}`;
     case 'join':
     case 'join-pidns':
       return `joining the namespaces of the container (PID ${step.pid})`;

@@ -13,9 +13,9 @@ import { cgroupDirectories, createCgroup, joinCgroup } from '../cgroups/containe
 import { hostHierarchies, layoutOf } from '../cgroups/hierarchies.js';
 import { attachToBridge } from '../network/bridge.js';
 import { compilePlan, type MonitorOptions, type SupervisionOptions } from '../plan/compile.js';
-import { ANNOTATION } from '../spec/annotations.js';
 import { machineNameFrom } from '../spec/build-spec.js';
 import type { Spec } from '../spec/oci.js';
+import type { NspawnSettings } from '../spec/settings.js';
 import { containerFile } from '../state/paths.js';
 import { identify } from '../state/process-identity.js';
 import type { ContainerRecord } from '../state/record.js';
@@ -23,7 +23,6 @@ import { claimName, removeDirectory, writeAtomically, writeRecord } from '../sta
 import { ExecutorSession, type ExitStatus, type Stdio } from './executor.js';
 import { releaseHostResources } from './host-resources.js';
 import { reclaimIfStale } from './lifecycle.js';
-import { bridgeOf } from './network-settings.js';
 import { preflight } from './preflight.js';
 
 export type { ExitStatus, Stdio } from './executor.js';
@@ -127,15 +126,15 @@ export async function runContainer(spec: Spec, options: StartOptions = {}): Prom
 
 /** `sameName`: a restart in the directory of an existing record, instead of claiming a new one. */
 async function launch(
-  spec: Spec,
+  input: Spec,
   options: StartOptions,
   detach: boolean,
   sameName?: string,
 ): Promise<{ session: ExecutorSession; record: ContainerRecord }> {
-  await preflight(spec);
-  const explicitName = spec.annotations?.[ANNOTATION.machine];
+  const { spec, settings } = await preflight(input);
+  const explicitName = settings.machine;
   const name = sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
-  const record = newRecord(name, spec, detach);
+  const record = newRecord(name, spec, settings, detach);
   // A booted OS and a detached container get a cgroup of their own (systemd
   // needs one to manage; a monitor's container is listed and limited by
   // it). So does every container on a cgroup v2 host, where init is cloned
@@ -152,7 +151,7 @@ async function launch(
     writeRecord(record);
     if (ownCgroup) createCgroup(name, hierarchies);
 
-    const network = bridgeOf(spec);
+    const network = settings.network;
     const cloneIntoCgroup = ownCgroup && unified ? record.cgroups[0] : undefined;
     const joinFromHost = ownCgroup && !cloneIntoCgroup;
     const waitForHost = joinFromHost || network !== undefined;
@@ -198,7 +197,7 @@ async function launch(
   }
 }
 
-function newRecord(name: string, spec: Spec, detached: boolean): ContainerRecord {
+function newRecord(name: string, spec: Spec, settings: NspawnSettings, detached: boolean): ContainerRecord {
   const annotations = spec.annotations ?? {};
   return {
     ociVersion: spec.ociVersion,
@@ -211,9 +210,9 @@ function newRecord(name: string, spec: Spec, detached: boolean): ContainerRecord
     command: spec.process?.args ?? [],
     console: spec.process?.terminal === true,
     detached,
-    boot: annotations[ANNOTATION.boot] === 'true',
+    boot: settings.boot,
     owner: identify(process.pid),
-    addresses: bridgeOf(spec)?.addresses ?? [],
+    addresses: settings.network?.addresses ?? [],
     hostInterfaces: [],
     cgroups: [],
   };
