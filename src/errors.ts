@@ -49,10 +49,10 @@ export class ContainerError extends Error {
   override readonly name: string = 'ContainerError';
   readonly code: ErrorCode;
   readonly exitCode: number;
-  readonly step?: string;
-  readonly errno?: number;
-  readonly path?: string;
-  readonly container?: string;
+  declare readonly step?: string;
+  declare readonly errno?: number;
+  declare readonly path?: string;
+  declare readonly container?: string;
 
   constructor(message: string, options: ContainerErrorOptions);
   /** The older form, kept while callers migrate: code `failed`. */
@@ -63,7 +63,7 @@ export class ContainerError extends Error {
     super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.code = options.code;
     this.exitCode = options.exitCode ?? 125;
-    // Only the fields that are known, so a logged error shows no undefined noise.
+    // Only the fields that are known (declared, not initialised), so a logged error shows no undefined noise.
     if (options.step !== undefined) this.step = options.step;
     if (options.errno !== undefined) this.errno = options.errno;
     if (options.path !== undefined) this.path = options.path;

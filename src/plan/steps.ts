@@ -60,6 +60,22 @@ export type Step =
 
 export type Plan = Step[];
 
+/**
+ * Every opcode once. A Record over the union makes the compiler insist on
+ * exactly the opcodes of `Step`; a unit test checks them against the C
+ * executor's table (executor/src/plan.c), so the two cannot drift apart.
+ */
+const OPCODES: Record<Step['op'], true> = {
+  namespaces: true, console: true, escape: true, 'forward-signal': true, 'wait-go': true, detach: true, log: true,
+  'attach-socket': true, 'exit-file': true, 'exit-command': true, 'join-pidns': true, 'clone-into-cgroup': true,
+  setsid: true, join: true, 'join-ns': true, unshare: true, hostname: true, 'loopback-up': true, propagation: true,
+  'enter-root': true, mount: true, mknod: true, symlink: true, 'bind-console': true, 'pivot-root': true, sysctl: true,
+  mask: true, readonly: true, chdir: true, 'no-new-privileges': true, rlimit: true, umask: true, credentials: true,
+  env: true, exec: true,
+};
+
+export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;
+
 /** A short human description of a step, for error messages. */
 export function describeStep(step: Step): string {
   switch (step.op) {

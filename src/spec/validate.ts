@@ -29,8 +29,6 @@ export interface ValidatedSpec {
 
 /** The error validateSpec throws: a ContainerError whose `problems` list each bad field. */
 export class InvalidSpecError extends ContainerError {
-  override readonly name: string = 'InvalidSpecError';
-
   constructor(readonly problems: readonly Problem[]) {
     super(`invalid container spec: ${problems.map(formatProblem).join('; ')}`, { code: 'invalid-spec', path: problems[0]?.path });
   }
