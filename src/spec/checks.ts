@@ -4,7 +4,6 @@
  * A field that changes isolation is applied or refused here, never
  * ignored: anything the plan compiler would drop has a problem below.
  */
-import { isAbsolute } from 'node:path';
 import { isCapabilityName } from './capabilities.js';
 import { HOSTNAME_RULE, isHostname } from './names.js';
 import { jsonPath, type Problem } from './json-value.js';
@@ -39,6 +38,9 @@ const NOT_IMPLEMENTED: ReadonlyArray<readonly [path: string, get: (spec: Spec) =
   ['linux.timeOffsets', (spec) => field(spec.linux, 'timeOffsets'), 'time namespaces are not supported'],
 ];
 
+/** POSIX absolute (node:path's, without loading node:path on the start-up path). */
+const isAbsolute = (path: string) => path.startsWith('/');
+
 /** Namespaces that may be joined by path. Not mount: the container's root is built in a new one. */
 const JOINABLE = new Set<NamespaceType>(['pid', 'network', 'ipc', 'uts', 'cgroup']);
 
@@ -56,16 +58,17 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
   const created = new Set<NamespaceType>();
   const joined = new Set<NamespaceType>();
   (spec.linux?.namespaces ?? []).forEach((ns, index) => {
-    const at = jsonPath(jsonPath('linux.namespaces', index), 'type');
-    if (created.has(ns.type) || joined.has(ns.type)) add(at, `the ${ns.type} namespace is listed twice`);
-    if (ns.type === 'time') add(at, 'time namespaces are not supported');
-    else if (ns.type === 'user') add(at, 'user namespaces are not supported yet (neither created nor joined: without ID mappings, and joined before the others, they cannot be set up right)');
+    // Paths are built only for a problem: this runs on every container start.
+    const at = () => `linux.namespaces[${index}].type`;
+    if (created.has(ns.type) || joined.has(ns.type)) add(at(), `the ${ns.type} namespace is listed twice`);
+    if (ns.type === 'time') add(at(), 'time namespaces are not supported');
+    else if (ns.type === 'user') add(at(), 'user namespaces are not supported yet (neither created nor joined: without ID mappings, and joined before the others, they cannot be set up right)');
     if (ns.path === undefined) {
       created.add(ns.type);
       return;
     }
     joined.add(ns.type);
-    const pathAt = jsonPath(jsonPath('linux.namespaces', index), 'path');
+    const pathAt = `linux.namespaces[${index}].path`;
     if (!isAbsolute(ns.path)) add(pathAt, `must be an absolute path, not ${JSON.stringify(ns.path)}`);
     else if (ns.type === 'mount') add(pathAt, 'joining a mount namespace is not supported: the container root is set up in a new one');
     else if (!JOINABLE.has(ns.type) && ns.type !== 'user' && ns.type !== 'time') add(pathAt, `joining a ${ns.type} namespace is not supported`);
@@ -85,13 +88,13 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
   checkProcess(spec, add);
 
   (spec.mounts ?? []).forEach((mount, index) => {
-    const at = jsonPath('mounts', index);
-    if (!isAbsolute(mount.destination)) add(jsonPath(at, 'destination'), `must be an absolute path inside the container, not ${JSON.stringify(mount.destination)}`);
+    const at = `mounts[${index}]`;
+    if (!isAbsolute(mount.destination)) add(`${at}.destination`, `must be an absolute path inside the container, not ${JSON.stringify(mount.destination)}`);
     if (mount.type === undefined && !(mount.options ?? []).some((option) => option === 'bind' || option === 'rbind')) {
-      add(jsonPath(at, 'type'), 'is required unless the options say bind or rbind');
+      add(`${at}.type`, 'is required unless the options say bind or rbind');
     }
     for (const key of ['uidMappings', 'gidMappings'] as const) {
-      if (field(mount, key) !== undefined) add(jsonPath(at, key), 'ID-mapped mounts are not supported');
+      if (field(mount, key) !== undefined) add(`${at}.${key}`, 'ID-mapped mounts are not supported');
     }
   });
 

@@ -26,52 +26,59 @@ export function jsonPath(parent: string, key: string | number): string {
 /** Problems that make `value` unusable as JSON data; empty if it is fine. */
 export function jsonProblems(value: unknown): Problem[] {
   const problems: Problem[] = [];
-  walk(value, '', new Set(), problems);
-  return problems;
-}
+  // Keys of the current position; a path string is built only for a problem
+  // (this runs on every container start, and most specs have none).
+  const keys: Array<string | number> = [];
+  const ancestors = new Set<object>();
+  const problem = (message: string) => problems.push({ path: keys.reduce<string>(jsonPath, ''), message });
 
-function walk(value: unknown, path: string, ancestors: Set<object>, problems: Problem[]): void {
-  switch (typeof value) {
-    case 'string':
-      if (value.includes('\0')) problems.push({ path, message: 'contains a NUL byte' });
-      else if (value.length > MAX_STRING_BYTES / 3 && Buffer.byteLength(value) > MAX_STRING_BYTES) {
-        problems.push({ path, message: `is longer than the kernel's limit of ${MAX_STRING_BYTES} bytes for one string` });
-      }
-      return;
-    case 'number':
-      if (!Number.isFinite(value)) problems.push({ path, message: `must be a finite number, not ${value}` });
-      return;
-    case 'boolean':
-      return;
-    case 'object':
-      break;
-    default:
-      // bigint, symbol, function, undefined: nothing JSON can hold.
-      problems.push({ path, message: `must be JSON data, not a ${typeof value}` });
-      return;
-  }
-  if (value === null) return;
-  if (ancestors.has(value)) {
-    problems.push({ path, message: 'refers back to itself (a circular object)' });
-    return;
-  }
-  if (ancestors.size >= MAX_DEPTH) {
-    problems.push({ path, message: `is nested more than ${MAX_DEPTH} levels deep` });
-    return;
-  }
-  const prototype = Object.getPrototypeOf(value);
-  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) {
-    problems.push({ path, message: `must be a plain object or array, not a ${prototype?.constructor?.name ?? 'special object'}` });
-    return;
-  }
-  ancestors.add(value);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) walk(value[i], jsonPath(path, i), ancestors, problems);
-  } else {
-    for (const [key, item] of Object.entries(value)) {
-      // undefined properties vanish in JSON, as if absent: harmless.
-      if (item !== undefined) walk(item, jsonPath(path, key), ancestors, problems);
+  const walk = (item: unknown): void => {
+    switch (typeof item) {
+      case 'string':
+        if (item.includes('\0')) problem('contains a NUL byte');
+        else if (item.length > MAX_STRING_BYTES / 3 && Buffer.byteLength(item) > MAX_STRING_BYTES) {
+          problem(`is longer than the kernel's limit of ${MAX_STRING_BYTES} bytes for one string`);
+        }
+        return;
+      case 'number':
+        if (!Number.isFinite(item)) problem(`must be a finite number, not ${item}`);
+        return;
+      case 'boolean':
+        return;
+      case 'object':
+        break;
+      default:
+        // bigint, symbol, function, undefined: nothing JSON can hold.
+        problem(`must be JSON data, not a ${typeof item}`);
+        return;
     }
-  }
-  ancestors.delete(value);
+    if (item === null) return;
+    if (ancestors.has(item)) return void problem('refers back to itself (a circular object)');
+    if (ancestors.size >= MAX_DEPTH) return void problem(`is nested more than ${MAX_DEPTH} levels deep`);
+    const isArray = Array.isArray(item);
+    const prototype = Object.getPrototypeOf(item);
+    if (!isArray && prototype !== Object.prototype && prototype !== null) {
+      return void problem(`must be a plain object or array, not a ${prototype?.constructor?.name ?? 'special object'}`);
+    }
+    ancestors.add(item);
+    if (isArray) {
+      for (let i = 0; i < item.length; i++) {
+        keys.push(i);
+        walk(item[i]);
+        keys.pop();
+      }
+    } else {
+      for (const key in item) {
+        const child = (item as Record<string, unknown>)[key];
+        // undefined properties vanish in JSON, as if absent: harmless.
+        if (child === undefined) continue;
+        keys.push(key);
+        walk(child);
+        keys.pop();
+      }
+    }
+    ancestors.delete(item);
+  };
+  walk(value);
+  return problems;
 }
