@@ -38,6 +38,9 @@ const NOT_IMPLEMENTED: ReadonlyArray<readonly [path: string, get: (spec: Spec) =
   ['linux.timeOffsets', (spec) => field(spec.linux, 'timeOffsets'), 'time namespaces are not supported'],
 ];
 
+/** The executor's limit on the items of one list argument (MAX_LIST in executor/src/plan.c). */
+const MAX_LIST = 65536;
+
 /** POSIX absolute (node:path's, without loading node:path on the start-up path). */
 const isAbsolute = (path: string) => path.startsWith('/');
 
@@ -126,6 +129,10 @@ function checkProcess(spec: Spec, add: (path: string, message: string) => void):
     return;
   }
   if (!process.args || process.args.length === 0) add('process.args', 'must name the command to run');
+  for (const key of ['args', 'env'] as const) {
+    const count = process[key]?.length ?? 0;
+    if (count > MAX_LIST) add(`process.${key}`, `has ${count} entries; the executor takes at most ${MAX_LIST}`);
+  }
   if (!isAbsolute(process.cwd)) add('process.cwd', `must be an absolute path inside the container, not ${JSON.stringify(process.cwd)}`);
   if (!process.user) add('process.user', 'is required (uid and gid of the command)');
   if (process.user?.username !== undefined) add('process.user.username', 'is only for Windows: give uid and gid');

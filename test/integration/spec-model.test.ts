@@ -4,6 +4,7 @@
  * Driven through the library (an OCI spec), like runContainer's callers.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ContainerError } from '../../src/errors.js';
@@ -13,6 +14,16 @@ import type { Spec } from '../../src/spec/oci.js';
 import { runCli } from '../helpers/cli.js';
 import { makeTestNetwork } from '../helpers/netns.js';
 import { useBusyboxTree } from '../helpers/suite.js';
+
+/** The PID of the (first) child of `pid`, once it has one. */
+async function childOf(pid: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    if (children) return Number(children.split(' ')[0]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`process ${pid} has no child`);
+}
 
 describe('the spec model', () => {
   const tree = useBusyboxTree('model');
@@ -41,6 +52,31 @@ describe('the spec model', () => {
     } finally {
       network.remove();
     }
+  });
+
+  it('joins a PID namespace given by path: the command is not its PID 1 and sees its processes', async () => {
+    // A PID namespace whose PID 1 is a sleep (unshare forks it into the new namespace).
+    const holder = spawn('unshare', ['--pid', '--fork', 'sleep', '300'], { stdio: 'ignore' });
+    try {
+      const sleepPid = await childOf(holder.pid ?? assert.fail('unshare did not start'));
+      const spec = specFor('echo pid=$$; ps -o pid,comm');
+      spec.linux!.namespaces = spec.linux!.namespaces!.map((ns) => (ns.type === 'pid' ? { type: 'pid', path: `/proc/${sleepPid}/ns/pid` } : ns));
+      const { status, stdout } = await run(spec);
+      assert.equal(status, 0);
+      assert.doesNotMatch(stdout, /^pid=1$/m);
+      assert.match(stdout, /^\s*1 sleep$/m);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => (holder.exitCode !== null ? resolve(null) : holder.once('exit', resolve)));
+    }
+  });
+
+  it('passes an argument of 100,000 bytes (over the old 64 KiB token limit) to the command', async () => {
+    const spec = specFor('echo ${#1}');
+    spec.process!.args.push('sh', 'x'.repeat(100_000));
+    const { status, stdout } = await run(spec);
+    assert.equal(status, 0);
+    assert.equal(stdout, '100000\n');
   });
 
   it('fails before anything runs when a namespace path does not exist', async () => {

@@ -152,6 +152,7 @@ describe('validateSpec', () => {
   it('checks process fields: cwd, args, env, umask, rlimits', () => {
     assertProblem(mutate((s) => (s.process.cwd = 'home')), /^process\.cwd: must be an absolute path/);
     assertProblem(mutate((s) => (s.process.args = [])), /^process\.args: must name the command/);
+    assertProblem(mutate((s) => (s.process.args = new Array(200_000).fill('x'))), /^process\.args: has 200000 entries; the executor takes at most 65536/);
     assertProblem(mutate((s) => delete s.process), /^process: is required/);
     assertProblem(mutate((s) => s.process.env.push('NOEQUALS')), /^process\.env\[\d+\]: must be NAME=VALUE/);
     assertProblem(mutate((s) => (s.process.user.umask = 0o1000)), /^process\.user\.umask: must be a file mode/);
