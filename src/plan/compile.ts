@@ -32,6 +32,8 @@ export interface SupervisionOptions {
   exitCommand?: string[];
   /** Run detached, the executor staying on as the container's monitor. */
   monitor?: MonitorOptions;
+  /** Create only: init waits on this FIFO (made by the executor) just before its command, until `start`. */
+  startBarrier?: string;
 }
 
 export interface MonitorOptions {
@@ -137,7 +139,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
     if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
   }
 
-  plan.push(...processSteps(process));
+  plan.push(...processSteps(process, supervision.startBarrier));
   return plan;
 }
 
@@ -175,8 +177,13 @@ function supervisorSteps(process: Process, supervision: SupervisionOptions): Ste
   return steps;
 }
 
-/** The last steps, common to a container's PID 1 and to exec: who runs what, where. */
-function processSteps(process: Process): Step[] {
+/**
+ * The last steps, common to a container's PID 1 and to exec: who runs what,
+ * where. A start barrier comes before the change of credentials, while init
+ * may still open the root-owned FIFO, and after `env`, which it needs to
+ * look the command up.
+ */
+function processSteps(process: Process, startBarrier?: string): Step[] {
   const steps: Step[] = [{ op: 'chdir', path: process.cwd }];
   if (process.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
   // While init is still root with all its capabilities: raising a hard limit needs CAP_SYS_RESOURCE.
@@ -184,6 +191,8 @@ function processSteps(process: Process): Step[] {
     steps.push({ op: 'rlimit', type: rlimit.type, soft: rlimitValue(rlimit.soft), hard: rlimitValue(rlimit.hard) });
   }
   steps.push({ op: 'umask', mode: process.user.umask ?? DEFAULT_UMASK });
+  steps.push({ op: 'env', vars: process.env ?? [] });
+  if (startBarrier) steps.push({ op: 'wait-start', path: startBarrier });
   const caps = process.capabilities ?? {};
   steps.push({
     op: 'credentials',
@@ -196,7 +205,6 @@ function processSteps(process: Process): Step[] {
     inheritable: capabilityMask(caps.inheritable),
     ambient: capabilityMask(caps.ambient),
   });
-  steps.push({ op: 'env', vars: process.env ?? [] });
   steps.push({ op: 'exec', args: process.args });
   return steps;
 }

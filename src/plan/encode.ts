@@ -108,6 +108,7 @@ function stepTokens(step: Step): string[] {
     case 'attach-socket':
     case 'exit-file':
     case 'clone-into-cgroup':
+    case 'wait-start':
       return [step.op, step.path];
     case 'join-pidns':
       return [step.op, num(step.pid)];

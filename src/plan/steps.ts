@@ -56,6 +56,7 @@ export type Step =
       ambient: string;
     }
   | { op: 'env'; vars: string[] }
+  | { op: 'wait-start'; path: string }
   | { op: 'exec'; args: string[] };
 
 export type Plan = Step[];
@@ -71,7 +72,7 @@ const OPCODES: Record<Step['op'], true> = {
   setsid: true, join: true, 'join-ns': true, unshare: true, hostname: true, 'loopback-up': true, propagation: true,
   'enter-root': true, mount: true, mknod: true, symlink: true, 'bind-console': true, 'pivot-root': true, sysctl: true,
   mask: true, readonly: true, chdir: true, 'no-new-privileges': true, rlimit: true, umask: true, credentials: true,
-  env: true, exec: true,
+  env: true, 'wait-start': true, exec: true,
 };
 
 export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;
@@ -111,6 +112,8 @@ export function describeStep(step: Step): string {
       return `setting the sysctl ${step.key} to ${JSON.stringify(step.value)}`;
     case 'umask':
       return `setting the umask ${step.mode.toString(8).padStart(4, '0')}`;
+    case 'wait-start':
+      return `waiting to be started (${step.path})`;
     case 'join':
     case 'join-pidns':
       return `joining the namespaces of the container (PID ${step.pid})`;

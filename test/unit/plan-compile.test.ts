@@ -149,6 +149,7 @@ describe('compilePlan', () => {
       { op: 'readonly', path: '/proc/sysrq-trigger' },
       { op: 'chdir', path: '/' },
       { op: 'umask', mode: 0o022 },
+      { op: 'env', vars: s.process?.env ?? assert.fail('no env') },
       {
         op: 'credentials',
         uid: 0,
@@ -160,7 +161,6 @@ describe('compilePlan', () => {
         inheritable: '0x0',
         ambient: '0x0',
       },
-      { op: 'env', vars: s.process?.env ?? assert.fail('no env') },
       { op: 'exec', args: ['/bin/sh', '-c', 'echo hi'] },
     ]);
   });
@@ -271,8 +271,8 @@ describe('compilePlan', () => {
         ['mask', first('mask'), last('mask')],
         ['readonly', first('readonly'), last('readonly')],
         ['chdir', first('chdir'), last('chdir')],
-        ['credentials', first('credentials'), last('credentials')],
         ['env', first('env'), last('env')],
+        ['credentials', first('credentials'), last('credentials')],
         ['exec', first('exec'), last('exec')],
       ];
       for (let i = 1; i < order.length; i++) {
@@ -417,7 +417,7 @@ describe('compilePlan', () => {
 
     it('skip the file-system steps without a mount namespace', () => {
       const plan = compilePlan(rawSpec({ linux: { namespaces: [{ type: 'pid' }] }, mounts: [{ destination: '/proc', type: 'proc' }] }));
-      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'umask', 'credentials', 'env', 'exec']);
+      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'umask', 'env', 'credentials', 'exec']);
       assert.deepEqual(only(plan, 'namespaces').types, ['pid']);
     });
 
@@ -468,7 +468,7 @@ describe('compilePlan', () => {
         { op: 'rlimit', type: 'RLIMIT_NOFILE', soft: 64, hard: 128 },
         { op: 'rlimit', type: 'RLIMIT_CORE', soft: 0, hard: 'infinity' },
       ]);
-      assert.deepEqual(ops(plan).slice(-7), ['chdir', 'rlimit', 'rlimit', 'umask', 'credentials', 'env', 'exec']);
+      assert.deepEqual(ops(plan).slice(-7), ['chdir', 'rlimit', 'rlimit', 'umask', 'env', 'credentials', 'exec']);
       assert.deepEqual(only(plan, 'umask'), { op: 'umask', mode: 0o077 });
       const pivot = ops(plan).indexOf('pivot-root');
       assert.deepEqual(plan[pivot + 1], { op: 'sysctl', key: 'kernel.shmmax', value: '4096' });
@@ -515,7 +515,7 @@ describe('compilePlan', () => {
       const plan = compilePlan(
         rawSpec({ process: { user: { uid: 5, gid: 6, additionalGids: [7, 8] }, args: ['/x'], cwd: '/', noNewPrivileges: true } }),
       );
-      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'no-new-privileges', 'umask', 'credentials', 'env', 'exec']);
+      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'no-new-privileges', 'umask', 'env', 'credentials', 'exec']);
       assert.deepEqual(only(plan, 'credentials').groups, [7, 8]);
       assert.deepEqual(only(plan, 'env').vars, []);
       assert.equal(only(plan, 'credentials').bounding, '0x0');
