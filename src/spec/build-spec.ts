@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { ContainerError } from '../errors.js';
 import { inSubnet, parseGateway, parseInterfaceAddress, type InterfaceAddress } from '../network/address.js';
-import { ANNOTATION } from './annotations.js';
+import type { BridgeAttachment } from '../network/bridge.js';
+import { settingsAnnotations, type NspawnSettings } from './settings.js';
 import type { BindMount, BridgeNetwork, ContainerOptions } from './container-options.js';
 import {
   CONTAINER_ENV,
@@ -44,9 +45,9 @@ export function buildSpec(options: ContainerOptions): Spec {
   const asRoot = user.uid === 0;
 
   // Only a name the user chose is fixed; otherwise the runtime makes the default unique.
-  const annotations: Record<string, string> = options.machine ? { [ANNOTATION.machine]: machine } : {};
-  if (options.boot) annotations[ANNOTATION.boot] = 'true';
-  if (options.network) Object.assign(annotations, networkAnnotations(options.network));
+  const settings: NspawnSettings = { boot: options.boot === true };
+  if (options.machine) settings.machine = machine;
+  if (options.network) settings.network = bridgeAttachment(options.network);
 
   return {
     ociVersion: OCI_VERSION,
@@ -68,7 +69,8 @@ export function buildSpec(options: ContainerOptions): Spec {
       },
     },
     mounts: [...defaultMounts({ writableCgroups: options.boot === true }), ...(options.binds?.map(bindMount) ?? [])],
-    annotations,
+    // The annotations are only the stored form of ts-nspawn's settings.
+    annotations: settingsAnnotations(settings),
     linux: {
       namespaces: namespaces(privateNetwork),
       maskedPaths: [...DEFAULT_MASKED_PATHS],
@@ -144,7 +146,7 @@ function bindMount(bind: BindMount): Mount {
   return { destination, source, type: 'bind', options };
 }
 
-function networkAnnotations(network: BridgeNetwork): Record<string, string> {
+function bridgeAttachment(network: BridgeNetwork): BridgeAttachment {
   if (!/^[^\s/:]{1,15}$/.test(network.bridge)) {
     throw new ContainerError(`invalid bridge name '${network.bridge}': interface names have 1-15 characters, no spaces, '/' or ':'`, { code: 'invalid-spec' });
   }
@@ -159,9 +161,9 @@ function networkAnnotations(network: BridgeNetwork): Record<string, string> {
     }
   }
   return {
-    [ANNOTATION.bridge]: network.bridge,
-    [ANNOTATION.addresses]: addresses.map((a) => `${a.address}/${a.prefix}`).join(','),
-    [ANNOTATION.gateways]: gateways.map((gateway) => gateway.address).join(','),
+    bridge: network.bridge,
+    addresses: addresses.map((a) => `${a.address}/${a.prefix}`),
+    gateways: gateways.map((gateway) => gateway.address),
   };
 }
 
