@@ -116,6 +116,7 @@ export function splitList(value: string | undefined): string[] {
  * The settings of a spec that validateSpec already accepted (or that
  * buildSpec made); bad values are left out rather than reported.
  */
-export function settingsOf(spec: { annotations?: Record<string, string> }): NspawnSettings {
-  return parseSettings(spec.annotations ?? {}, []);
+export function settingsOf(spec: { annotations?: Record<string, string> } | null | undefined): NspawnSettings {
+  const annotations = spec?.annotations;
+  return parseSettings(annotations && typeof annotations === 'object' ? annotations : {}, []);
 }
