@@ -13,7 +13,7 @@
  */
 import { ContainerError } from '../errors.js';
 import { specProblems } from './checks.js';
-import { jsonPath, jsonProblems, type Problem } from './json-value.js';
+import { jsonPath, jsonProblems, MAX_STRING_BYTES, type Problem } from './json-value.js';
 import type { Spec } from './oci.js';
 import { validate as generatedValidator } from './oci-schema.generated.js';
 import { parseSettings, type NspawnSettings } from './settings.js';
@@ -38,7 +38,7 @@ export class InvalidSpecError extends ContainerError {
 const schemaValidate = generatedValidator as unknown as { (data: unknown): boolean; errors?: SchemaError[] | null };
 
 export function validateSpec(input: unknown): ValidatedSpec {
-  const problems = jsonProblems(input);
+  const problems = dataProblems(input);
   if (problems.length === 0 && (typeof input !== 'object' || input === null || Array.isArray(input))) {
     problems.push({ path: '', message: `must be an object (an OCI runtime spec), not ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}` });
   }
@@ -53,6 +53,25 @@ export function validateSpec(input: unknown): ValidatedSpec {
   problems.push(...specProblems(spec, settings));
   if (problems.length > 0) throw new InvalidSpecError(problems);
   return { spec, settings };
+}
+
+/**
+ * Layer 1 with a fast path, as it runs on every start: the native
+ * JSON.stringify throws on a cycle or a BigInt and shows a NUL byte or an
+ * outsize value; only then is the spec walked to name the field. What it
+ * passes over silently (undefined, functions, symbols, NaN) fails the
+ * schema in every field ts-nspawn reads, and vanishes from the stored form
+ * in any other.
+ */
+function dataProblems(input: unknown): Problem[] {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(input);
+  } catch {
+    return jsonProblems(input);
+  }
+  if (text === undefined || text.includes('\\u0000') || text.length > MAX_STRING_BYTES / 6) return jsonProblems(input);
+  return [];
 }
 
 export function formatProblem({ path, message }: Problem): string {

@@ -79,13 +79,14 @@ describe('validateSpec', () => {
   });
 
   it('refuses input that is no JSON data: null, arrays, BigInt, Symbol, functions, cycles, NaN', () => {
+    // BigInts and cycles are named by the walk; symbols, functions and NaN fail the schema's types.
     assertProblem(null, /must be an object \(an OCI runtime spec\), not null/);
     assertProblem([], /not an array/);
     assertProblem(mutate((s) => (s.process.user.uid = 1n)), /^process\.user\.uid: must be JSON data, not a bigint/);
-    assertProblem(mutate((s) => (s.process.args = [Symbol('x')])), /^process\.args\[0\]: must be JSON data, not a symbol/);
-    assertProblem(mutate((s) => (s.hostname = () => 'x')), /^hostname: must be JSON data, not a function/);
+    assertProblem(mutate((s) => (s.process.args = [Symbol('x')])), /^process\.args\[0\]: must be string/);
+    assertProblem(mutate((s) => (s.hostname = () => 'x')), /^hostname: must be string/);
     assertProblem(mutate((s) => (s.linux.self = s)), /^linux\.self: refers back to itself/);
-    assertProblem(mutate((s) => (s.process.user.gid = Number.NaN)), /^process\.user\.gid: must be a finite number/);
+    assertProblem(mutate((s) => (s.process.user.gid = Number.NaN)), /^process\.user\.gid: must be integer/);
   });
 
   it('refuses NUL bytes and strings over the kernel limit of 128 KiB, naming the field', () => {
@@ -194,5 +195,19 @@ describe('validateSpec', () => {
     assertProblem(mutate((s) => (s.linux.namespaces = s.linux.namespaces.filter((ns: { type: string }) => ns.type !== 'uts'))), /^hostname: setting a hostname needs a new uts namespace/);
     assertProblem(mutate((s) => (s.linux.devices = [{ type: 'c', path: '/etc/x', major: 1, minor: 3 }])), /^linux\.devices\[0\]\.path: must be a path below \/dev/);
     assertProblem(mutate((s) => (s.linux.devices = [{ type: 'p', path: '/dev/fifo' }])), /^linux\.devices\[0\]\.type: only character/);
+  });
+});
+
+describe('jsonProblems (the walk that names a field JSON cannot hold)', () => {
+  it('names symbols, functions, NaN, non-plain objects and deep nesting too', async () => {
+    const { jsonProblems } = await import('../../src/spec/json-value.js');
+    const problems = jsonProblems({ a: [Symbol('x'), () => 1, Number.NaN], d: new Date(0), n: JSON.parse('['.repeat(70) + ']'.repeat(70)) });
+    assert.deepEqual(problems.map((problem) => `${problem.path}: ${problem.message}`), [
+      'a[0]: must be JSON data, not a symbol',
+      'a[1]: must be JSON data, not a function',
+      'a[2]: must be a finite number, not NaN',
+      'd: must be a plain object or array, not a Date',
+      `n${'[0]'.repeat(63)}: is nested more than 64 levels deep`,
+    ]);
   });
 });
