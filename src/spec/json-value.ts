@@ -49,7 +49,7 @@ export function jsonProblems(value: unknown): Problem[] {
         break;
       default:
         // bigint, symbol, function, undefined: nothing JSON can hold.
-        problem(`must be JSON data, not a ${typeof item}`);
+        problem(`must be JSON data, not ${item === undefined ? 'undefined' : `a ${typeof item}`}`);
         return;
     }
     if (item === null) return;
