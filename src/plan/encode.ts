@@ -109,6 +109,7 @@ function stepTokens(step: Step): string[] {
     case 'exit-file':
     case 'clone-into-cgroup':
     case 'wait-start':
+    case 'console-socket':
       return [step.op, step.path];
     case 'join-pidns':
       return [step.op, num(step.pid)];
@@ -129,6 +130,7 @@ function stepTokens(step: Step): string[] {
     case 'loopback-up':
     case 'pivot-root':
     case 'no-new-privileges':
+    case 'hand-off':
       return [step.op];
   }
 }

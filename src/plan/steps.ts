@@ -21,6 +21,8 @@ export type Step =
   | { op: 'exit-command'; args: string[] }
   | { op: 'join-pidns'; pid: number }
   | { op: 'clone-into-cgroup'; path: string }
+  | { op: 'hand-off' }
+  | { op: 'console-socket'; path: string }
   // Init steps (in the container, in order).
   | { op: 'setsid' }
   | { op: 'join'; pid: number; types: string[] }
@@ -69,6 +71,7 @@ export type Plan = Step[];
 const OPCODES: Record<Step['op'], true> = {
   namespaces: true, console: true, escape: true, 'forward-signal': true, 'wait-go': true, detach: true, log: true,
   'attach-socket': true, 'exit-file': true, 'exit-command': true, 'join-pidns': true, 'clone-into-cgroup': true,
+  'hand-off': true, 'console-socket': true,
   setsid: true, join: true, 'join-ns': true, unshare: true, hostname: true, 'loopback-up': true, propagation: true,
   'enter-root': true, mount: true, mknod: true, symlink: true, 'bind-console': true, 'pivot-root': true, sysctl: true,
   mask: true, readonly: true, chdir: true, 'no-new-privileges': true, rlimit: true, umask: true, credentials: true,
