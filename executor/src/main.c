@@ -174,7 +174,7 @@ static int run_plan(void)
 	if (cfg.cgroup_fd >= 0)
 		close(cfg.cgroup_fd);
 	/* Init's parent is outside its PID namespace: getppid() says 0. */
-	own_pidns = (cfg.ns_flags & CLONE_NEWPID) || cfg.join_pidns;
+	own_pidns = (cfg.ns_flags & CLONE_NEWPID) || cfg.join_pidns || cfg.joined_pidns;
 	if (sup.init == 0)
 		init_main(&cfg, &plan, sv[1], con.slave_path,
 			  own_pidns ? 0 : self, out.init_stdio);

@@ -50,7 +50,7 @@ export class V1Manager implements CgroupManager {
       }
     } catch (error) {
       this.remove(created);
-      throw new ContainerError(`cannot create the container's cgroup ${path}: ${(error as Error).message}`);
+      throw new ContainerError(`cannot create the container's cgroup ${path}: ${(error as Error).message}`, { code: 'host' });
     }
     return created;
   }
@@ -85,7 +85,7 @@ export class V1Manager implements CgroupManager {
       try {
         writeControlFile(join(directory, 'cgroup.procs'), `${pid}\n`);
       } catch (error) {
-        throw new ContainerError(`cannot move the container into its cgroup ${directory}: ${(error as Error).message}`);
+        throw new ContainerError(`cannot move the container into its cgroup ${directory}: ${(error as Error).message}`, { code: 'host' });
       }
     }
   }
@@ -149,7 +149,7 @@ export class V1Manager implements CgroupManager {
   }
 
   freeze(directories: string[]): void {
-    if (!this.freezeIfPossible(directories)) throw new ContainerError('cannot freeze the container: no freezer cgroup on this host');
+    if (!this.freezeIfPossible(directories)) throw new ContainerError('cannot freeze the container: no freezer cgroup on this host', { code: 'host' });
   }
 
   thaw(directories: string[]): void {
@@ -196,7 +196,7 @@ function writeLimit(path: string, value: string): void {
   try {
     writeControlFile(path, value);
   } catch (error) {
-    throw new ContainerError(`cannot set the cgroup limit ${path} to '${value}': ${(error as Error).message}`);
+    throw new ContainerError(`cannot set the cgroup limit ${path} to '${value}': ${(error as Error).message}`, { code: 'host' });
   }
 }
 

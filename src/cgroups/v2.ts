@@ -30,7 +30,7 @@ export class V2Manager implements CgroupManager {
 
   directoriesOf(pid: number): string[] {
     const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((entry) => entry.startsWith('0::'));
-    if (!line) throw new ContainerError(`process ${pid} is in no cgroup v2`);
+    if (!line) throw new ContainerError(`process ${pid} is in no cgroup v2`, { code: 'host' });
     return [join(this.mountPoint, line.slice(3))];
   }
 
@@ -46,7 +46,7 @@ export class V2Manager implements CgroupManager {
       }
     } catch (error) {
       removeTree(directory);
-      throw new ContainerError(`cannot create the container's cgroup ${path}: ${(error as Error).message}`);
+      throw new ContainerError(`cannot create the container's cgroup ${path}: ${(error as Error).message}`, { code: 'host' });
     }
     return [directory];
   }
@@ -62,7 +62,7 @@ export class V2Manager implements CgroupManager {
     try {
       writeControlFile(join(directories[0]!, 'cgroup.procs'), `${pid}\n`);
     } catch (error) {
-      throw new ContainerError(`cannot move process ${pid} into the cgroup ${directories[0]}: ${(error as Error).message}`);
+      throw new ContainerError(`cannot move process ${pid} into the cgroup ${directories[0]}: ${(error as Error).message}`, { code: 'host' });
     }
   }
 
@@ -75,7 +75,7 @@ export class V2Manager implements CgroupManager {
       try {
         writeControlFile(path, String(value));
       } catch (error) {
-        throw new ContainerError(`cannot set the cgroup limit ${path} to '${value}': ${(error as Error).message}`);
+        throw new ContainerError(`cannot set the cgroup limit ${path} to '${value}': ${(error as Error).message}`, { code: 'host' });
       }
     };
     if (resources.pids) write('pids', 'pids.max', resources.pids.limit > 0 ? resources.pids.limit : 'max');

@@ -77,7 +77,7 @@ function parseDevice(spec: string): DeviceOption {
 }
 
 function parseInteger(value: string, flag: string): number {
-  if (!/^-?\d+$/.test(value)) throw new ContainerError(`invalid ${flag} '${value}': expected a whole number`);
+  if (!/^-?\d+$/.test(value)) throw new ContainerError(`invalid ${flag} '${value}': expected a whole number`, { code: 'invalid-spec' });
   return Number(value);
 }
 
@@ -85,7 +85,7 @@ function parseInteger(value: string, flag: string): number {
 function parseSize(value: string, flag: string): number {
   if (value === '-1') return -1;
   const match = /^(\d+)([kmg]?)b?$/i.exec(value);
-  if (!match) throw new ContainerError(`invalid ${flag} '${value}': expected a size such as 512m or 2g`);
+  if (!match) throw new ContainerError(`invalid ${flag} '${value}': expected a size such as 512m or 2g`, { code: 'invalid-spec' });
   const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
   return Number(match[1]) * unit;
 }
