@@ -58,16 +58,6 @@ static const struct opdef opdefs[] = {
 	{ "exec", 1, LIST(0), NULL, step_exec, NULL },
 };
 
-struct failure failure;
-
-int fail(int err, const char *detail)
-{
-	failure.err = err;
-	failure.detail = detail;
-	failure.status = 125;
-	return -1;
-}
-
 struct reader {
 	int fd;
 	char buf[65536];
@@ -156,7 +146,7 @@ static struct step *add_step(struct plan *plan)
 			plan_error("out of memory", NULL);
 	}
 	memset(&plan->steps[plan->nsteps], 0, sizeof plan->steps[0]);
-	plan->steps[plan->nsteps].fd = -1;
+	plan->steps[plan->nsteps].fd = plan->steps[plan->nsteps].rootfd = -1;
 	return &plan->steps[plan->nsteps++];
 }
 
@@ -233,7 +223,10 @@ void plan_read(int fd, struct config *cfg, struct plan *plan)
 
 void plan_close_prepared(const struct plan *plan)
 {
-	for (size_t i = 0; i < plan->nsteps; i++)
+	for (size_t i = 0; i < plan->nsteps; i++) {
 		if (plan->steps[i].fd >= 0)
 			close(plan->steps[i].fd);
+		if (plan->steps[i].rootfd >= 0)
+			close(plan->steps[i].rootfd);
+	}
 }
