@@ -183,7 +183,9 @@ int attach_client(const char *path)
 		return failed(path, strerror(errno));
 	/* Saved before the monitor makes it raw; restored whatever happens. */
 	mode.raw = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &mode.saved) == 0;
-	if (send_terminal(sock) < 0)
+	/* A refused client still reads why (the monitor may already have
+	 * closed its end: then sending fails). */
+	if (send_terminal(sock) < 0 && errno != EPIPE && errno != ECONNRESET)
 		return failed(path, strerror(errno));
 	status = wait_for_monitor(sock, sigfd);
 	tty_restore(STDIN_FILENO, &mode);

@@ -15,7 +15,7 @@
  * A container with a new PID namespace does not need it: nothing else is
  * in that namespace until init execs the command, and from then on init's
  * exe is the command's binary. That is every `run` and `boot`, which keeps
- * the copy (a few hundred microseconds, see the README) off their start.
+ * the copy (docs/executor.md has its cost) off their start.
  */
 #include "sealed.h"
 #include "config.h"
