@@ -103,7 +103,7 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	       const char *slave_path, pid_t parent, const int stdio[3])
 {
 	struct init_state st = { .rootfd = -1, .slavefd = -1, .syncfd = syncfd,
-				 .parent = parent };
+				 .parent = parent, .plan = plan };
 	const char *opcode = "init";
 	int index = -1;
 

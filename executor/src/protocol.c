@@ -111,6 +111,11 @@ void sync_report_pid(int fd, pid_t pid)
 	send(fd, msg, (size_t)n, MSG_NOSIGNAL);
 }
 
+void sync_report_waiting(int fd)
+{
+	send(fd, "W", 1, MSG_NOSIGNAL);
+}
+
 void sync_report_exec(int fd)
 {
 	send(fd, "X", 1, MSG_NOSIGNAL);
