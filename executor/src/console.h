@@ -55,6 +55,10 @@ void console_on_master(struct console *c, short revents);
 /* After init exits: copy what is left on the master out. */
 void console_drain(struct console *c);
 
+/* Supervisor side, `console-socket`: sends the master to the Unix socket
+ * at PATH (hand-off.c). */
+int console_send_master(const struct console *c, const char *path);
+
 /* Init side: a new session with SLAVEFD (opened by its host path before
  * any namespace was joined, kept for `bind-console`) as its controlling
  * terminal, and as stdio. */

@@ -13,6 +13,7 @@
 #include "steps.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -30,9 +31,11 @@ report(int syncfd, int index, const char *opcode)
 	_exit(failure.status ? failure.status : 125);
 }
 
-/* Dies with the supervisor. */
-static void detach_from_supervisor(pid_t parent)
+/* Dies with the supervisor -- unless it is to be handed off. */
+static void detach_from_supervisor(pid_t parent, bool hand_off)
 {
+	if (hand_off)
+		return;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* The supervisor may have died before PDEATHSIG was armed. (In a new
 	 * PID namespace getppid() is 0 either way; the sync socket's EOF
@@ -103,7 +106,8 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	       const char *slave_path, pid_t parent, const int stdio[3])
 {
 	struct init_state st = { .rootfd = -1, .slavefd = -1, .syncfd = syncfd,
-				 .parent = parent, .plan = plan };
+				 .parent = parent, .plan = plan,
+				 .hand_off = cfg->hand_off };
 	const char *opcode = "init";
 	int index = -1;
 
@@ -111,7 +115,7 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	 * /proc/PID/{mem,fd,root,cwd,exe}: a process in the container could
 	 * see us (exec, or a PID namespace that is not our own). */
 	prctl(PR_SET_DUMPABLE, 0);
-	detach_from_supervisor(parent);
+	detach_from_supervisor(parent, cfg->hand_off);
 	if (take_stdio(stdio) < 0) {
 		fail(errno, "stdio");
 		report(syncfd, cfg->log_index, "log");
@@ -137,7 +141,7 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 		report(syncfd, index, opcode);
 	if (sync_wait_release(syncfd) < 0)
 		_exit(125);
-	if (cfg->join_pidns)
+	if (cfg->join_pidns && !cfg->hand_off)
 		rearm_after_release(syncfd);
 	if (cfg->console && console_take(st.slavefd) < 0) {
 		fail(errno, slave_path);
