@@ -183,6 +183,7 @@ static int run_plan(int plan_fd)
 		close(plan_fd);	/* we are the sealed copy already */
 	else if (needs_sealed_copy(&cfg) && sealed_reexec(&plan) < 0)
 		die(-1, "sealed-copy", errno, "/proc/self/exe");
+	plan_prepare(&plan);
 	set_up(&cfg, &con, &log, &out);
 	sup.sigfd = supervisor_signalfd(&cfg);
 	if (sup.sigfd < 0)

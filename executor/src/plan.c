@@ -214,14 +214,19 @@ void plan_read(int fd, struct config *cfg, struct plan *plan)
 			read_arg(&r, &st->args[a], op->lists & LIST(a));
 		if (op->supervisor)
 			apply_supervisor_step(cfg, st);
-		if (op->prepare)
-			prepare_step(st);
 	}
 	validate(plan);
 	plan->nleftover = r.end - r.start;
 	if (plan->nleftover > sizeof plan->leftover)
 		plan->nleftover = sizeof plan->leftover;
 	memcpy(plan->leftover, r.buf + r.start, plan->nleftover);
+}
+
+void plan_prepare(struct plan *plan)
+{
+	for (size_t i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].op->prepare)
+			prepare_step(&plan->steps[i]);
 }
 
 void plan_close_prepared(const struct plan *plan)

@@ -56,6 +56,11 @@ struct plan {
  * On any error it reports on the control channel and exits 125. */
 void plan_read(int fd, struct config *cfg, struct plan *plan);
 
+/* Runs the `prepare` functions (after plan_read, once we know we will not
+ * re-execute: they may create files). A failure is reported like a
+ * supervisor step's, and the executor exits 125. */
+void plan_prepare(struct plan *plan);
+
 /* Supervisor, after the clone: the fds `prepare` opened are init's now. */
 void plan_close_prepared(const struct plan *plan);
 
