@@ -11,6 +11,7 @@
 #include "plan.h"
 #include "protocol.h"
 #include "steps.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -52,11 +53,6 @@ static int take_stdio(const int stdio[3])
 	return 0;
 }
 
-static int fd_order(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
 /* fd 3 (control), the PTY master, the signalfd, the log: not init's
  * business. Kept: stdio, the sync socket, the console slave and the fds
  * the supervisor prepared for init's steps (join's pidfds and roots, the
@@ -67,7 +63,6 @@ static void close_supervisor_fds(const struct config *cfg,
 {
 	int *keep = malloc((2 * plan->nsteps + 3) * sizeof *keep);
 	size_t n = 0;
-	unsigned from = 3;
 
 	if (!keep)
 		_exit(125);
@@ -78,15 +73,7 @@ static void close_supervisor_fds(const struct config *cfg,
 		keep[n++] = plan->steps[i].fd;
 		keep[n++] = plan->steps[i].rootfd;
 	}
-	qsort(keep, n, sizeof *keep, fd_order);
-	for (size_t i = 0; i < n; i++) {
-		if (keep[i] < 0)
-			continue;
-		if ((unsigned)keep[i] > from)
-			close_range(from, (unsigned)keep[i] - 1, 0);
-		from = (unsigned)keep[i] + 1;
-	}
-	close_range(from, ~0U, 0);
+	close_fds_except(keep, n);
 	free(keep);
 }
 

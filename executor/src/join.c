@@ -26,6 +26,7 @@
 #include "plan.h"
 #include "protocol.h"
 #include "steps.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -109,23 +110,8 @@ int step_join(struct init_state *st, const struct step *s)
 static void close_host_fds(const struct init_state *st)
 {
 	int keep[] = { st->syncfd, st->slavefd, st->rootfd };
-	unsigned from = 3;
 
-	for (int i = 0; i < 3; i++)
-		for (int j = i + 1; j < 3; j++)
-			if (keep[j] < keep[i]) {
-				int t = keep[i];
-				keep[i] = keep[j];
-				keep[j] = t;
-			}
-	for (int i = 0; i < 3; i++) {
-		if (keep[i] < 0)
-			continue;
-		if ((unsigned)keep[i] > from)
-			close_range(from, (unsigned)keep[i] - 1, 0);
-		from = (unsigned)keep[i] + 1;
-	}
-	close_range(from, ~0U, 0);
+	close_fds_except(keep, sizeof keep / sizeof keep[0]);
 }
 
 int enter_container(struct init_state *st, const struct config *cfg,
