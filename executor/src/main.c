@@ -209,7 +209,7 @@ static int run_plan(int plan_fd)
 		close(cfg.cgroup_fd);
 	/* Init's parent is outside its PID namespace: getppid() says 0. (The
 	 * helper of an exec plan joins the container's only for its child.) */
-	own_pidns = cfg.ns_flags & CLONE_NEWPID;
+	own_pidns = (cfg.ns_flags & CLONE_NEWPID) || cfg.joined_pidns;
 	if (sup.init == 0)
 		init_main(&cfg, &plan, sv[1], con.slave_path,
 			  own_pidns ? 0 : self, out.init_stdio);
