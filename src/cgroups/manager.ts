@@ -44,6 +44,7 @@ export interface CgroupManager {
   /**
    * Starts in the background what join() would wait for, so that it has
    * passed when join() comes 10-20 ms later (v1: an RCU grace period).
+   * Call it after create() and setLimits(), which it would otherwise slow.
    */
   prepareJoin(): void;
   /** Moves process PID (and its threads) into the cgroup. */

@@ -106,9 +106,9 @@ export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions
     const path = containerCgroupPath(spec, name);
     record.cgroups = cgroups.directories(path);
     writeRecord(record);
-    // v1: the grace period that move waits for runs meanwhile (see prepareJoin).
-    cgroups.prepareJoin();
     setUpContainerCgroup(cgroups, path, spec);
+    // v1: the grace period the move at `go` waits for runs while the executor starts (see prepareJoin).
+    cgroups.prepareJoin();
   } catch (error) {
     await rollback(claimed, undefined, error);
   }
@@ -142,8 +142,6 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
     }, { hierarchies: claimed.hierarchies });
     // Handed off, the executor keeps our stdio for init (the engine's pipes) and leaves by itself.
     session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, { detached: mode !== 'foreground' && !options.handOff });
-    // Again: the fast window lasts a grace period or two, and a loaded host starts the executor slower.
-    cgroups.prepareJoin();
     const ready = mode === 'created' ? session.created : session.started;
     const pid = await Promise.race([session.initPid, ready.then(() => session!.initPid)]);
     if (waitForHost) {
