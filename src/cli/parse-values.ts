@@ -1,6 +1,7 @@
 /** Parsers for option values shared by several verbs, with errors that quote the bad value. */
 import { constants } from 'node:os';
 import { ContainerError } from '../errors.js';
+import { quote } from '../quote.js';
 
 /** glibc's SIGRTMIN and SIGRTMAX (the kernel's 32 and 33 are reserved by glibc). */
 const SIGRTMIN = 34;
@@ -20,13 +21,13 @@ export function parseSignal(text: string): number {
     const number = (realtime[1] === 'MIN' ? SIGRTMIN : SIGRTMAX) + Number(realtime[2] ?? 0);
     if (number >= SIGRTMIN && number <= SIGRTMAX) return number;
   }
-  throw new ContainerError(`unknown signal '${text}': give a name like TERM, HUP, RTMIN+3 or a number from 1 to ${SIGRTMAX}`);
+  throw new ContainerError(`unknown signal ${quote(text)}: give a name like TERM, HUP, RTMIN+3 or a number from 1 to ${SIGRTMAX}`);
 }
 
 export function parseNonNegative(text: string, what: string): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0) {
-    throw new ContainerError(`invalid ${what} '${text}': expected a number of 0 or more`);
+    throw new ContainerError(`invalid ${what} ${quote(text)}: expected a number of 0 or more`);
   }
   return value;
 }

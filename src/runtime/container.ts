@@ -8,7 +8,7 @@
 import { pathOfFileUrl } from '../host/file-url.js';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { cgroupDirectories, createCgroup, joinCgroup } from '../cgroups/container-cgroup.js';
 import { hostHierarchies, layoutOf } from '../cgroups/hierarchies.js';
 import { attachToBridge } from '../network/bridge.js';
@@ -19,7 +19,7 @@ import type { Spec } from '../spec/oci.js';
 import { containerFile } from '../state/paths.js';
 import { identify } from '../state/process-identity.js';
 import type { ContainerRecord } from '../state/record.js';
-import { claimName, removeDirectory, writeAtomically, writeRecord } from '../state/store.js';
+import { claimName, readStoredSpec, removeDirectory, writeAtomically, writeRecord } from '../state/store.js';
 import { ExecutorSession, type ExitStatus, type Stdio } from './executor.js';
 import { releaseHostResources } from './host-resources.js';
 import { reclaimIfStale } from './lifecycle.js';
@@ -112,7 +112,7 @@ export async function startDetached(spec: Spec, options: Omit<StartOptions, 'std
  * what a booted OS's `reboot` asks for.
  */
 export async function restartDetached(name: string): Promise<DetachedContainer> {
-  const spec = JSON.parse(readFileSync(containerFile(name, 'config'), 'utf8')) as Spec;
+  const spec = readStoredSpec<Spec>(name);
   rmSync(containerFile(name, 'exit'), { force: true });
   const { session, record } = await launch(spec, {}, true, name);
   session.disconnect();

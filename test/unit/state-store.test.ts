@@ -27,10 +27,10 @@ function record(id: string, overrides: Partial<ContainerRecord> = {}): Container
     console: false,
     detached: true,
     boot: false,
-    init: { pid: 4321, startTime: '123456' },
+    init: { pid: overrides.pid || 4321, startTime: '123456' },
     addresses: ['10.0.0.2/24'],
-    hostInterfaces: ['ve-box'],
-    cgroups: ['/sys/fs/cgroup/ts-nspawn/box'],
+    hostInterfaces: [`vb-${id}`],
+    cgroups: [`/sys/fs/cgroup/ts-nspawn/${id}`],
     ...overrides,
   };
 }
