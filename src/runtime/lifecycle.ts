@@ -169,7 +169,7 @@ export async function requireContainer(name: string): Promise<ContainerRecord> {
 }
 
 function corruptError(name: string, reason: string): ContainerError {
-  return codedError(`container ${quote(name)} is corrupt: ${reason}; nothing was done (ts-nspawn rm -f ${name} removes it)`, 'corrupt');
+  return codedError(`container ${quote(name)} is corrupt: ${reason}; nothing was done; remove it with ts-nspawn rm ${name}`, 'corrupt');
 }
 
 export async function requireRunning(name: string): Promise<ContainerRecord> {

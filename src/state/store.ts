@@ -110,7 +110,7 @@ export function readStoredSpec<T>(name: string): T {
     }
   }
   if (problem) {
-    throw Object.assign(new ContainerError(`the record of container ${quote(name)} is corrupt: ${problem}; remove it with ts-nspawn rm -f ${name}`), { code: 'corrupt' });
+    throw Object.assign(new ContainerError(`the record of container ${quote(name)} is corrupt: ${problem}; remove it with ts-nspawn rm ${name}`), { code: 'corrupt' });
   }
   return value as T;
 }

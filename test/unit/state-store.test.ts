@@ -129,7 +129,7 @@ describe('claimName', () => {
 describe('writeRecord / readRecord', () => {
   it('round-trips a record through state.json', async () => {
     const name = await claimName('round', true, never);
-    const written = record(name, { exit: { exitCode: null, signal: 9, status: 137 }, supervisor: { pid: 1, startTime: '2' } });
+    const written = record(name, { exit: { exitCode: null, signal: 9, status: 137 }, supervisor: { pid: 4000, startTime: '2' } });
     writeRecord(written);
     assert.deepEqual(readRecord(name), written);
     assert.equal(readFileSync(containerFile(name, 'state'), 'utf8'), JSON.stringify(written, null, 2) + '\n');
