@@ -175,7 +175,7 @@ function corruptError(name: string, reason: string): ContainerError {
 export async function requireRunning(name: string): Promise<ContainerRecord> {
   const record = await requireContainer(name);
   if (record.status !== 'running') {
-    throw codedError(`container ${quote(name)} is ${record.status}, not running: start it again with ts-nspawn run or boot`, 'not-running');
+    throw codedError(`container ${quote(name)} is not running (${record.status}): start it again with ts-nspawn run or boot`, 'not-running');
   }
   const problem = initProblem(record.init);
   if (problem) throw codedError(`container ${quote(name)} is recorded as running, but ${problem}: see ts-nspawn status ${name}`, 'not-running');

@@ -51,7 +51,10 @@ const text = fc.string({ unit: 'binary', maxLength: 12 }).filter((token) => !/^-
 const token = fc.oneof(names, options, values, text);
 const verb = fc.constantFrom('list', 'status', 'stop', 'kill', 'rm', 'gc', 'logs', 'attach', 'exec', 'cleanup', 'help', '--version', 'nosuchverb', '');
 
+const namedVerb = fc.constantFrom('status', 'stop', 'kill', 'rm', 'logs', 'attach', 'exec', 'cleanup');
+
 const commandLine = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(namedVerb, fc.array(options, { maxLength: 2 }), names, fc.array(token, { maxLength: 3 })).map(([v, o, n, rest]) => [v, ...o, n, ...rest]) },
   { weight: 6, arbitrary: fc.tuple(verb, fc.array(token, { maxLength: 6 })).map(([v, rest]) => [v, ...rest]) },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom('run', 'boot'), fc.array(token, { maxLength: 6 })).map(([v, rest]) => [v, '-D', missingRoot, ...rest]) },
   { weight: 1, arbitrary: fc.array(token, { maxLength: 6 }).map((rest) => ['-p', missingRoot, ...rest, '-p', missingRoot]) },
@@ -61,12 +64,14 @@ describe('property: command lines', () => {
   it('every command line ends, exits 0 or 125, fails in one line, and harms no decoy', () => {
     fc.assert(
       fc.property(commandLine, (args) => {
+        if (process.env.TS_NSPAWN_FC_LOG) console.log(JSON.stringify(args));
         assertContract(args, runCliSync(args, env, cwd));
         assert.equal(processStartTime(sleeper.pid!), sleeperStart, `the decoy process was signalled by ${JSON.stringify(args)}`);
         assert.ok(existsSync(join(decoyDir, 'state.json')), `the decoy directory was deleted by ${JSON.stringify(args)}`);
         assert.deepEqual(readdirSync(stateDir), [], `left state behind: ${JSON.stringify(args)}`);
       }),
-      propertyParameters(120, 20_000),
+      // Known bad inputs first (F2, F8), then random ones.
+      { ...propertyParameters(120, 20_000), examples: [[['status', 'fz\n']], [['rm', `/../../..${decoyDir}`]], [['rm', '-f', `/../../..${decoyDir}`]], [['run', '-D', missingRoot, '-M', '/../x', 'true']]] },
     );
   });
 });
