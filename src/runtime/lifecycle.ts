@@ -318,8 +318,8 @@ function signalInit(record: ContainerRecord, signal: number): void {
 /** Waits until PID 1 is gone; false on time-out. */
 async function waitForEnd(record: ContainerRecord, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  // isAlive counts a zombie as gone: PID 1 has ended even before it is reaped.
-  while (isAlive(record.init)) {
+  // A zombie counts as gone (PID 1 has ended before it is reaped); so does a PID 1 whose identity does not hold.
+  while (!initProblem(record.init)) {
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

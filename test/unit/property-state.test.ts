@@ -78,7 +78,7 @@ const stateContent = fc.oneof(
 );
 const otherContent = fc.oneof(json.map((value) => asText(JSON.stringify(value))), fc.constantFrom(asText('0 0\n'), asText('0 9'), asText('-1 0'), asText('1 0\n\n')), special);
 
-const verbs = fc.constantFrom(
+const verbs = fc.constantFrom<string[]>(
   ['list'], ['list', '--json'], ['status', NAME], ['status', '--json', NAME], ['stop', '--timeout', '0', NAME], ['kill', NAME], ['kill', NAME, 'KILL'],
   ['kill', '--all', NAME, '9'], ['rm', NAME], ['rm', '-f', NAME], ['gc'], ['logs', NAME], ['exec', NAME, '/bin/true'], ['attach', NAME],
 );
