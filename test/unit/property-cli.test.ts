@@ -7,13 +7,13 @@
  * a decoy process must survive every case.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { processStartTime } from '../../src/state/process-identity.js';
-import { assertContract, propertyParameters, runCliSync } from './helpers/contract.js';
+import { assertContract, CLI, propertyParameters, runCliSync } from './helpers/contract.js';
 import { makeTempDir } from './helpers/index.js';
 
 const work = makeTempDir('ts-nspawn-prop-cli-');
@@ -73,5 +73,61 @@ describe('property: command lines', () => {
       // Known bad inputs first (F2, F8), then random ones.
       { ...propertyParameters(120, 20_000), examples: [[['status', 'fz\n']], [['rm', `/../../..${decoyDir}`]], [['rm', '-f', `/../../..${decoyDir}`]], [['run', '-D', missingRoot, '-M', '/../x', 'true']]] },
     );
+  });
+});
+
+describe('regressions through the CLI (issue 11)', () => {
+  const run = (args: string[]) => runCliSync(args, env, cwd);
+
+  it('F8: a name with a newline is refused in one line, escaped', () => {
+    const outcome = run(['status', 'fz\n']);
+    assertContract(['status', 'fz\n'], outcome, [125]);
+    assert.equal(outcome.stderr, "ts-nspawn: invalid container name 'fz\\n': use up to 64 letters, digits, inner dashes and dots (see ts-nspawn list)\n");
+  });
+
+  it('F2: rm of a path is refused with code invalid-name and the directory survives', () => {
+    const outcome = run(['rm', '-f', `/../../..${decoyDir}`]);
+    assertContract([], outcome, [125]);
+    assert.match(outcome.stderr, /invalid container name/);
+    assert.ok(existsSync(join(decoyDir, 'state.json')));
+  });
+
+  it('F13: a -D whose name is not UTF-8 (Latin-1) is refused in one line naming it, not "missing"', () => {
+    const latin1 = Buffer.concat([Buffer.from(`${work.path}/caf`), Buffer.from([0xe9])]);
+    mkdirSync(latin1);
+    const result = spawnSync('/bin/sh', ['-c', 'exec "$0" run -D "$(printf "%s\\351" "$1")" /bin/true', CLI, `${work.path}/caf`], { env, cwd, encoding: 'utf8', timeout: 15_000 });
+    assertContract([], { status: result.status, stdout: result.stdout, stderr: result.stderr }, [125]);
+    assert.match(result.stderr, /argument 3 '.*caf\\u\{fffd\}' is not valid UTF-8/);
+    assert.doesNotMatch(result.stderr, /does not exist/);
+  });
+
+  it('F5: the cleanup hook, list, status, stop and gc end at once on a FIFO state.json', () => {
+    mkdirSync(join(stateDir, 'fifo'));
+    spawnSync('mkfifo', [join(stateDir, 'fifo', 'state.json')]);
+    try {
+      for (const args of [['cleanup', 'fifo'], ['list'], ['status', 'fifo'], ['stop', 'fifo'], ['gc']]) assertContract(args, runCliSync(args, env, cwd, 5000));
+      assert.match(run(['list']).stdout, /^fifo\s+corrupt\s.*FIFO/m);
+    } finally {
+      rmSync(join(stateDir, 'fifo'), { recursive: true, force: true });
+    }
+  });
+
+  it('F3: a stale record naming foreign veths or cgroups is corrupt, and list deletes nothing', () => {
+    const foreign = join(work.path, 'ts-nspawn', 'f3');
+    mkdirSync(join(foreign, 'child'), { recursive: true });
+    mkdirSync(join(stateDir, 'f3'));
+    const stale = { ociVersion: '1.2.0', id: 'f3', status: 'running', pid: 0, bundle: '/', annotations: {}, created: '', command: [], console: false, detached: true, boot: false, supervisor: { pid: 2, startTime: '1' }, addresses: [] };
+    try {
+      writeFileSync(join(stateDir, 'f3', 'state.json'), JSON.stringify({ ...stale, hostInterfaces: ['lo'], cgroups: [] }));
+      assert.match(run(['list']).stdout, /^f3\s+corrupt\s.*not a veth of this container/m);
+      writeFileSync(join(stateDir, 'f3', 'state.json'), JSON.stringify({ ...stale, hostInterfaces: [], cgroups: ['/some/dir'] }));
+      assert.match(run(['list']).stdout, /^f3\s+corrupt\s.*not a cgroup of this container/m);
+      // The right shape, but not inside a cgroup hierarchy of this host: released records never rmdir it.
+      writeFileSync(join(stateDir, 'f3', 'state.json'), JSON.stringify({ ...stale, hostInterfaces: [], cgroups: [foreign] }));
+      assertContract(['list'], run(['list']));
+      assert.ok(existsSync(join(foreign, 'child')), 'a directory outside the cgroup hierarchies survives');
+    } finally {
+      rmSync(join(stateDir, 'f3'), { recursive: true, force: true });
+    }
   });
 });
