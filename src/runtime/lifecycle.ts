@@ -19,12 +19,11 @@ import { isAlive, processStartTime, type ProcessIdentity } from '../state/proces
 import type { ContainerRecord, ExitRecord } from '../state/record.js';
 import { isOwnCgroupPath } from '../state/schema.js';
 import { listNames, readExit, readState, removeDirectory, writeRecord, type StoredState } from '../state/store.js';
-import { bootExitStatus } from './boot-exit.js';
+import { bootExitStatus } from './boot-policy.js';
 import { cgroupMembers, initProblem, signalProcess } from './container-processes.js';
 import { releaseHostResources } from './host-resources.js';
 
-/** systemd's request for an orderly shutdown: glibc's SIGRTMIN (34) + 3. */
-export const SIGRTMIN_PLUS_3 = 37;
+import { SIGRTMIN_PLUS_3 } from '../host/signals.js';
 
 /** The exit file the supervisor wrote, if it is a valid one (see state/schema.ts). */
 export function readExitFile(name: string): ExitRecord | undefined {
@@ -217,6 +216,8 @@ export async function removeContainer(name: string, force = false): Promise<void
     throw codedError(`no container named ${quote(name)}: see ts-nspawn list`, 'not-found');
   }
   let record = state.kind === 'ok' ? state.record : undefined;
+  // A created container never ran its command: removing it needs no -f, as with podman.
+  if (record?.status === 'created') force = true;
   // Reconciled: a record not stopped now has a live monitor, a start in progress, or live processes.
   const active = () => (record !== undefined && record.status !== 'stopped') || stillRunning(record, name).length > 0;
   if (active()) {

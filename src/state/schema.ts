@@ -84,6 +84,7 @@ const STATE_FIELDS: Record<string, Check> = {
   hostInterfaces,
   cgroups,
   exit: optional(exitRecord),
+  error: optional((value) => (isObject(value) && typeof value.phase === 'string' && typeof value.message === 'string' ? undefined : 'is not a phase and message')),
   stopRequested: optional(bool),
 };
 
