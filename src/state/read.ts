@@ -24,10 +24,11 @@ export function readRecordFile(path: string, maxBytes: number): FileRead {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return { ok: false, missing: false, reason: `is ${kindOf(stat)}, not a regular file` };
     if (stat.size > maxBytes) return { ok: false, missing: false, reason: `is too large (${stat.size} bytes, at most ${maxBytes})` };
-    const buffer = Buffer.alloc(maxBytes + 1);
+    // One byte more than fstat says, to notice a file that grew past the limit meanwhile.
+    const buffer = Buffer.allocUnsafe(Math.min(maxBytes, stat.size) + 1);
     let length = 0;
     for (let read; length < buffer.length && (read = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += read;
-    if (length > maxBytes) return { ok: false, missing: false, reason: `is too large (more than ${maxBytes} bytes)` };
+    if (length > Math.min(maxBytes, stat.size)) return { ok: false, missing: false, reason: 'changed while it was read' };
     try {
       return { ok: true, text: decoder.decode(buffer.subarray(0, length)) };
     } catch {
