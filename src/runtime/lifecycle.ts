@@ -59,7 +59,9 @@ async function reconcileState(name: string): Promise<StoredState> {
   if (status !== 'stopped' && status !== 'stale') return state;
   if (record.status === 'stopped') return state;
   // A dead monitor is not a dead container: while any of its processes runs, nothing is released.
-  if (stillRunning(record).length > 0) return state;
+  // (Once PID 1 has ended the kernel kills the rest of its PID namespace: they get a moment to go.)
+  const lingering = () => stillRunning(record).length > 0;
+  if (lingering() && !(readExitFile(name) && (await settles(lingering, 500)))) return state;
   await releaseOwned(record);
   const ended = readExitFile(name) ?? record.exit;
   const exit = ended && record.boot ? bootExitStatus(ended) : ended;
@@ -116,6 +118,16 @@ function cgroupMountPoints(): string[] {
   } catch {
     return [];
   }
+}
+
+/** Polls until `busy` turns false (true), or the time is up (false). */
+async function settles(busy: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (busy()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
 }
 
 /** For name allocation: frees the name if its container is gone for good. */
@@ -212,7 +224,8 @@ export async function stopContainer(name: string, timeoutSeconds = 10): Promise<
 export async function removeContainer(name: string, force = false): Promise<void> {
   checkName(name);
   const state = await reconcileState(name);
-  if (state.kind === 'missing' && !existsSync(containerDirectory(name))) {
+  // A directory without a record is a start in progress, unless it was abandoned long ago.
+  if (state.kind === 'missing' && !abandoned(name)) {
     throw codedError(`no container named ${quote(name)}: see ts-nspawn list`, 'not-found');
   }
   let record = state.kind === 'ok' ? state.record : undefined;
