@@ -85,7 +85,7 @@ function findCommand(args: string[]): { command: CommandDef; rest: string[] } {
 function checkArguments(args: string[]): void {
   const index = args.findIndex((arg) => arg.includes('\ufffd'));
   if (index >= 0) {
-    throw Object.assign(new ContainerError(`argument ${index + 1} ${quote(args[index])} is not valid UTF-8 text: ts-nspawn takes names, paths and arguments as UTF-8`), {
+    throw new ContainerError(`argument ${index + 1} ${quote(args[index])} is not valid UTF-8 text: ts-nspawn takes names, paths and arguments as UTF-8`, {
       code: 'invalid-argument',
     });
   }

@@ -96,8 +96,11 @@ export function readExit(name: string): ExitRecord | undefined {
   return file.ok ? parseExitFile(file.text) : undefined;
 }
 
-/** config.json, checked before exec or a restart uses it. */
-export function readStoredSpec<T>(name: string): T {
+/**
+ * config.json, checked before exec or a restart uses it: read safely,
+ * structurally sound, and passing `validate` (validateSpec) if given.
+ */
+export function readStoredSpec<T>(name: string, validate: (value: unknown) => T = (value) => value as T): T {
   const file = readRecordFile(containerFile(name, 'config'), MAX_CONFIG_BYTES);
   let problem = file.ok ? undefined : `config.json ${file.reason}`;
   let value: unknown;
@@ -109,10 +112,17 @@ export function readStoredSpec<T>(name: string): T {
       problem = 'config.json is not valid JSON';
     }
   }
-  if (problem) {
-    throw Object.assign(new ContainerError(`the record of container ${quote(name)} is corrupt: ${problem}; remove it with ts-nspawn rm ${name}`), { code: 'corrupt' });
+  if (!problem) {
+    try {
+      return validate(value);
+    } catch (error) {
+      problem = `config.json is not a valid spec (${error instanceof Error ? error.message : String(error)})`;
+    }
   }
-  return value as T;
+  throw new ContainerError(`the record of container ${quote(name)} is corrupt: ${problem}; remove it with ts-nspawn rm -f ${name}`, {
+    code: 'corrupt',
+    container: name,
+  });
 }
 
 /** Names of all containers with a state directory (dot-names are removals in progress, other invalid names not ours). */

@@ -95,8 +95,8 @@ describe('quote', () => {
 
 describe('names', () => {
   it('accepts machine names and refuses paths', () => {
-    for (const good of ['web', 'tree-2', 'a.b', 'A1', 'x'.repeat(63), `${'x'.repeat(31)}.${'y'.repeat(32)}`]) assert.ok(isValidName(good), good);
-    for (const bad of ['', '..', '.', '.x', 'a/b', '/../../x', 'a..b', '-a', 'a-', 'x'.repeat(65), 'a b', 'fz\n', 'é']) {
+    for (const good of ['web', 'tree-2', 'a.b', 'A1', 'x'.repeat(255), 'a_b+c', 'f'.repeat(64), 'a..b']) assert.ok(isValidName(good), good);
+    for (const bad of ['', '..', '.', '.x', 'a/b', '/../../x', 'x'.repeat(256), 'a b', 'fz\n', 'é', 'a:b', '\ud800']) {
       assert.ok(!isValidName(bad), bad);
       assert.throws(() => checkName(bad), (error: unknown) => error instanceof ContainerError && (error as { code?: string }).code === 'invalid-name');
     }
