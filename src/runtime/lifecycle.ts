@@ -278,7 +278,6 @@ function abandoned(name: string): boolean {
 
 const ABANDONED_AFTER_MS = 60_000;
 
-/** Removes every container that is not running, releasing what it left. */
 /**
  * Removes every container that is not running, releasing what it left.
  * Records that cannot be read are left for `rm` (and reported by `list`);
