@@ -283,7 +283,7 @@ const ABANDONED_AFTER_MS = 60_000;
  * Records that cannot be read are left for `rm` (and reported by `list`);
  * nothing is removed while any of its processes runs.
  */
-export async function collectGarbage(): Promise<string[]> {
+export async function collectGarbage(onKept?: (name: string, why: string) => void): Promise<string[]> {
   const removed: string[] = [];
   for (const name of listNames()) {
     if (readState(name).kind === 'missing' && abandoned(name) && stillRunning(undefined, name).length === 0) {
@@ -291,8 +291,15 @@ export async function collectGarbage(): Promise<string[]> {
       removed.push(name);
     }
   }
-  for (const record of await listContainers()) {
-    if (record.status !== 'stopped' || stillRunning(record).length > 0) continue;
+  for (const entry of await listEntries()) {
+    if (entry.corrupt) onKept?.(entry.name, corruptError(entry.name, entry.corrupt).message);
+    const record = entry.record;
+    if (!record || record.status !== 'stopped') continue;
+    const running = stillRunning(record);
+    if (running.length > 0) {
+      onKept?.(record.id, runningError(record.id, running, 'remove').message);
+      continue;
+    }
     await releaseOwned(record);
     removeDirectory(record.id);
     removed.push(record.id);

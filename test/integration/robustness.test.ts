@@ -109,6 +109,7 @@ describe('robustness against tampered state', () => {
     const gc = await runCli(['gc']);
     assert.equal(gc.status, 0, gc.stderr);
     assert.doesNotMatch(gc.stdout, /rb-f6/);
+    assert.match(gc.stderr, /^ts-nspawn: kept: cannot remove container 'rb-f6': 1 of its processes still run \(PID \d+\).*rm -f rb-f6$/m);
     assert.ok(alive(record.init), 'the container still runs');
 
     // A monitor that looks dead (its identity no longer holds): list must neither stall nor release.
