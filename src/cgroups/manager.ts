@@ -68,18 +68,22 @@ export function cgroupManager(hierarchies: Hierarchy[] = hostHierarchies()): Cgr
 }
 
 /**
- * Where a container's cgroup goes: the spec's `linux.cgroupsPath` if it has
- * one (an OCI bundle's choice; engines using systemd write it as
- * `SLICE:PREFIX:NAME`, meaning SLICE/PREFIX-NAME.scope), else PARENT/NAME,
- * the parent being `--cgroup-parent` or the default top-level one.
+ * Where a container's cgroup goes: PARENT/ts-nspawn/NAME, the parent being
+ * `--cgroup-parent` (or an OCI bundle's `linux.cgroupsPath`; engines using
+ * systemd write it as `SLICE:PREFIX:NAME`, meaning SLICE/PREFIX-NAME.scope),
+ * by default the hierarchy roots. The `ts-nspawn/NAME` ending is how the
+ * runtime recognises its own cgroups in a record or in /proc/PID/cgroup, so
+ * it never touches a cgroup it did not make.
  */
 export function containerCgroupPath(spec: Spec, name: string): string {
+  return join(cgroupParentOf(spec), DEFAULT_CGROUP_PARENT, name);
+}
+
+function cgroupParentOf(spec: Spec): string {
   const explicit = spec.linux?.cgroupsPath;
   const systemd = explicit && /^([^:/]*):([^:/]*):([^:/]+)$/.exec(explicit);
   if (systemd) return join(systemd[1] || 'system.slice', `${systemd[2] ? `${systemd[2]}-` : ''}${systemd[3]}.scope`);
-  if (explicit) return explicit.replace(/^\/+/, '');
-  const parent = spec.annotations?.[ANNOTATION.cgroupParent] ?? DEFAULT_CGROUP_PARENT;
-  return join(parent.replace(/^\/+/, ''), name);
+  return (explicit ?? spec.annotations?.[ANNOTATION.cgroupParent] ?? '').replace(/^\/+/, '');
 }
 
 /**

@@ -26,7 +26,7 @@ export const CONTAINER_OPTIONS: OptionDef[] = [
   option('pids-limit', 'most processes at once (default 2048, booted: 16384; 0 or -1: unlimited)', { value: 'N' }),
   option('memory', 'memory limit (bytes, or with k, m, g; -1: unlimited)', { value: 'SIZE' }),
   option('cpus', 'CPU time limit, in CPUs (0.5: half of one)', { value: 'N' }),
-  option('cgroup-parent', 'the cgroup containers go below, relative to the hierarchy roots (default ts-nspawn)', { value: 'PATH' }),
+  option('cgroup-parent', 'put the container\'s cgroup at PATH/ts-nspawn/NAME (PATH relative to the hierarchy roots; default: the roots)', { value: 'PATH' }),
 ];
 
 export const CONSOLE_OPTIONS: OptionDef[] = [

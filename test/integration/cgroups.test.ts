@@ -92,18 +92,18 @@ describe('cgroups', () => {
     assert.match(result.stderr, /\/dev\/lc: Operation not permitted/);
   });
 
-  it('puts containers below --cgroup-parent', async () => {
+  it('puts containers below --cgroup-parent, as PARENT/ts-nspawn/NAME', async () => {
     const parent = 'tsn-test-parent/sub';
     const start = await runCli(['run', '-d', '-M', 'cg-parent', '--cgroup-parent', parent, '-D', tree.root, 'sleep', '30']);
     try {
       assert.equal(start.status, 0, start.stderr);
-      assert.ok(manager.directories(`${parent}/cg-parent`).every(existsSync));
+      assert.ok(manager.directories(`${parent}/ts-nspawn/cg-parent`).every(existsSync));
       assert.ok(!manager.directories('ts-nspawn/cg-parent').some(existsSync));
     } finally {
       await runCli(['rm', '-f', 'cg-parent']);
       // The parent is the user's: rm leaves it, the test removes it.
       manager.remove(manager.directories('tsn-test-parent'));
     }
-    assert.ok(!manager.directories(`${parent}/cg-parent`).some(existsSync));
+    assert.ok(!manager.directories(`${parent}/ts-nspawn/cg-parent`).some(existsSync));
   });
 });

@@ -192,12 +192,12 @@ describe('cgroup manager, v2', () => {
 
 describe('containerCgroupPath', () => {
   const spec = (linux: Spec['linux'], annotations: Record<string, string> = {}) => ({ ociVersion: '1.2.0', root: { path: '/' }, linux, annotations }) as Spec;
-  it('is ts-nspawn/NAME by default, PARENT/NAME with --cgroup-parent, and the spec cgroupsPath when given', () => {
+  it('is ts-nspawn/NAME at the top, or below --cgroup-parent or the spec cgroupsPath', () => {
     assert.equal(containerCgroupPath(spec({}), 'box'), 'ts-nspawn/box');
-    assert.equal(containerCgroupPath(spec({}, { [ANNOTATION.cgroupParent]: 'tests/a' }), 'box'), 'tests/a/box');
-    assert.equal(containerCgroupPath(spec({ cgroupsPath: '/runc/ctr' }), 'box'), 'runc/ctr');
+    assert.equal(containerCgroupPath(spec({}, { [ANNOTATION.cgroupParent]: 'tests/a' }), 'box'), 'tests/a/ts-nspawn/box');
+    assert.equal(containerCgroupPath(spec({ cgroupsPath: '/runc/ctr' }), 'box'), 'runc/ctr/ts-nspawn/box');
     // The systemd cgroup driver's form, as podman and containerd write it.
-    assert.equal(containerCgroupPath(spec({ cgroupsPath: 'machine.slice:libpod:abc' }), 'box'), 'machine.slice/libpod-abc.scope');
+    assert.equal(containerCgroupPath(spec({ cgroupsPath: 'machine.slice:libpod:abc' }), 'box'), 'machine.slice/libpod-abc.scope/ts-nspawn/box');
   });
 });
 
