@@ -53,6 +53,7 @@ static const struct opdef opdefs[] = {
 	{ "readonly", 1, 0, NULL, step_readonly, NULL },
 	{ "chdir", 1, 0, NULL, step_chdir, NULL },
 	{ "no-new-privileges", 0, 0, NULL, step_no_new_privileges, NULL },
+	{ "seccomp", 3, LIST(1) | LIST(2), NULL, step_seccomp, NULL },
 	{ "credentials", 8, LIST(2), NULL, step_credentials, NULL },
 	{ "env", 1, LIST(0), NULL, step_env, NULL },
 	{ "exec", 1, LIST(0), NULL, step_exec, NULL },

@@ -6,6 +6,7 @@ import { isTerminal } from '../host/terminal.js';
 import { ContainerError } from '../errors.js';
 import type { BindMount, ContainerOptions } from '../spec/container-options.js';
 import { option, type Flags, type OptionDef } from './command-line.js';
+import { SECURITY_OPTIONS, toSecurityOptions } from './security-flags.js';
 
 export const CONTAINER_OPTIONS: OptionDef[] = [
   option('directory', 'root directory of the container', { short: 'D', value: 'DIR' }),
@@ -21,6 +22,7 @@ export const CONTAINER_OPTIONS: OptionDef[] = [
   option('network-bridge', 'connect the container to this host bridge through a veth pair', { value: 'BRIDGE' }),
   option('address', "static address of the container's eth0 (IPv4 or IPv6)", { value: 'ADDR/PREFIX', multiple: true }),
   option('gateway', 'default route via this address (one per family)', { value: 'ADDR', multiple: true }),
+  ...SECURITY_OPTIONS,
 ];
 
 export const CONSOLE_OPTIONS: OptionDef[] = [
@@ -54,6 +56,7 @@ export function toContainerOptions(flags: Flags, command: string[], boot: boolea
     term: process.env.TERM,
     hostNetwork: flags.hostNetwork === true,
     network: networkBridge ? { bridge: networkBridge, addresses: strings(flags.address), gateways: strings(flags.gateway) } : undefined,
+    ...toSecurityOptions(flags),
   };
 }
 

@@ -7,7 +7,8 @@ import type { Hierarchy } from '../cgroups/hierarchies.js';
 import { capabilityMask } from '../spec/capabilities.js';
 import { expandCgroupMount } from './cgroup-mounts.js';
 import { DEFAULT_DEV_SYMLINKS, DEFAULT_DEVICES } from '../spec/defaults.js';
-import type { Device, Mount, NamespaceType, Process, Spec } from '../spec/oci.js';
+import type { Device, LinuxSeccomp, Mount, NamespaceType, Process, Spec } from '../spec/oci.js';
+import { compileSeccomp } from '../security/seccomp-rules.js';
 import type { MountCreate, Plan, Step } from './steps.js';
 
 /** How the container is supervised: not part of its configuration, but of how the caller runs it. */
@@ -118,7 +119,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
     if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
   }
 
-  plan.push(...processSteps(process));
+  plan.push(...processSteps(process, spec.linux?.seccomp));
   return plan;
 }
 
@@ -136,7 +137,7 @@ export function compileExecPlan(spec: Spec, initPid: number, process: Process, s
   if (!process.terminal) plan.push({ op: 'setsid' });
   const joined = namespaces.flatMap((type) => JOIN_NAMES[type] ?? []);
   if (joined.length > 0) plan.push({ op: 'join', pid: initPid, types: joined });
-  plan.push(...processSteps(process));
+  plan.push(...processSteps(process, spec.linux?.seccomp));
   return plan;
 }
 
@@ -157,9 +158,12 @@ function supervisorSteps(process: Process, supervision: SupervisionOptions): Ste
 }
 
 /** The last steps, common to a container's PID 1 and to exec: who runs what, where. */
-function processSteps(process: Process): Step[] {
+function processSteps(process: Process, seccomp: LinuxSeccomp | undefined): Step[] {
   const steps: Step[] = [{ op: 'chdir', path: process.cwd }];
   if (process.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
+  // Built here, while init still has CAP_SYS_ADMIN: without no_new_privs
+  // the executor must load it now; with it, just before execve.
+  if (seccomp) steps.push({ op: 'seccomp', ...compileSeccomp(seccomp) });
   const caps = process.capabilities ?? {};
   steps.push({
     op: 'credentials',

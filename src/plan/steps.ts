@@ -38,6 +38,7 @@ export type Step =
   | { op: 'readonly'; path: string }
   | { op: 'chdir'; path: string }
   | { op: 'no-new-privileges' }
+  | { op: 'seccomp'; defaultAction: string; architectures: string[]; rules: string[] }
   | {
       op: 'credentials';
       uid: number;

@@ -5,6 +5,7 @@
  * sees the container's root, processes and network, as a child of PID 1's
  * world but not PID 1.
  */
+import { capabilitiesFor } from '../security/capabilities.js';
 import { joinCgroup } from '../cgroups/container-cgroup.js';
 import { cgroupDirectoriesOf, hostHierarchies, layoutOf } from '../cgroups/hierarchies.js';
 import { ContainerError } from '../errors.js';
@@ -87,7 +88,7 @@ function execProcess(spec: Spec, rootDirectory: string, options: ExecOptions): P
   if (options.user !== undefined) {
     const resolved = resolveUser(options.user, rootDirectory);
     user = { uid: resolved.uid, gid: resolved.gid };
-    if (resolved.uid !== 0) capabilities = { ...capabilities, effective: [], permitted: [], ambient: [] };
+    if (resolved.uid !== 0) capabilities = capabilitiesFor(capabilities?.bounding ?? [], resolved.uid);
   }
   if (options.console) env.set('TERM', `TERM=${globalThis.process.env.TERM || 'vt220'}`);
   return {

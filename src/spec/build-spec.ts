@@ -11,15 +11,15 @@ import { ANNOTATION } from './annotations.js';
 import type { BindMount, BridgeNetwork, ContainerOptions } from './container-options.js';
 import {
   CONTAINER_ENV,
-  DEFAULT_CAPABILITIES,
   DEFAULT_MASKED_PATHS,
   DEFAULT_PATH,
   DEFAULT_READONLY_PATHS,
   defaultMounts,
 } from './defaults.js';
-import type { CapabilityName, Mount, Namespace, Spec } from './oci.js';
+import type { Mount, Namespace, Spec } from './oci.js';
 import { OCI_VERSION } from './oci.js';
 import { resolveUser } from './user.js';
+import { securitySettings } from '../security/policy.js';
 
 export const INIT_PATH = '/sbin/init';
 
@@ -40,8 +40,7 @@ export function buildSpec(options: ContainerOptions): Spec {
   if (options.network && !privateNetwork) {
     throw new ContainerError('--network-bridge and --host-network exclude each other: choose one');
   }
-  const capabilities: CapabilityName[] = privateNetwork ? [...DEFAULT_CAPABILITIES, 'CAP_NET_ADMIN'] : [...DEFAULT_CAPABILITIES];
-  const asRoot = user.uid === 0;
+  const security = securitySettings(options, { boot: options.boot === true, privateNetwork, uid: user.uid });
 
   // Only a name the user chose is fixed; otherwise the runtime makes the default unique.
   const annotations: Record<string, string> = options.machine ? { [ANNOTATION.machine]: machine } : {};
@@ -58,14 +57,8 @@ export function buildSpec(options: ContainerOptions): Spec {
       args,
       env: buildEnv(options, user.home),
       cwd,
-      capabilities: {
-        bounding: capabilities,
-        // A non-root user starts without capabilities, as after a normal execve.
-        effective: asRoot ? capabilities : [],
-        permitted: asRoot ? capabilities : [],
-        inheritable: [],
-        ambient: [],
-      },
+      capabilities: security.capabilities,
+      noNewPrivileges: security.noNewPrivileges,
     },
     mounts: [...defaultMounts({ writableCgroups: options.boot === true }), ...(options.binds?.map(bindMount) ?? [])],
     annotations,
@@ -74,6 +67,8 @@ export function buildSpec(options: ContainerOptions): Spec {
       maskedPaths: [...DEFAULT_MASKED_PATHS],
       readonlyPaths: [...DEFAULT_READONLY_PATHS],
       rootfsPropagation: 'private',
+      ...(security.seccomp ? { seccomp: security.seccomp } : {}),
+      ...(Object.keys(security.sysctl).length > 0 ? { sysctl: security.sysctl } : {}),
     },
   };
 }

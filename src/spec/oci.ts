@@ -90,6 +90,30 @@ export interface Linux {
   rootfsPropagation?: 'private' | 'rprivate' | 'slave' | 'rslave' | 'shared' | 'rshared';
   cgroupsPath?: string;
   sysctl?: Record<string, string>;
+  seccomp?: LinuxSeccomp;
+}
+
+/** config-linux.md "Seccomp": libseccomp's names (SCMP_ACT_*, SCMP_ARCH_*, SCMP_CMP_*). */
+export interface LinuxSeccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  syscalls?: LinuxSyscall[];
+}
+
+export interface LinuxSyscall {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: LinuxSeccompArg[];
+}
+
+export interface LinuxSeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
 }
 
 export const OCI_VERSION = '1.2.0';
