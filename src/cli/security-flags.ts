@@ -20,10 +20,9 @@ export const SECURITY_OPTIONS: OptionDef[] = [
 const strings = (value: Flags[string]): string[] => (Array.isArray(value) ? value : []);
 
 export function toSecurityOptions(flags: Flags): SecurityOptions {
-  const options: SecurityOptions = {
-    capabilities: strings(flags.capability),
-    dropCapabilities: strings(flags.dropCapability),
-  };
+  const options: SecurityOptions = {};
+  if (flags.capability) options.capabilities = strings(flags.capability);
+  if (flags.dropCapability) options.dropCapabilities = strings(flags.dropCapability);
   if (flags.privileged === true) options.privileged = true;
   if (typeof flags.noNewPrivileges === 'string') options.noNewPrivileges = parseBool(flags.noNewPrivileges, '--no-new-privileges');
   const seccomp = flags.seccomp;
