@@ -108,6 +108,25 @@ describe('security defaults', () => {
     assert.match(result.stderr, /^ts-nspawn: cannot read the seccomp profile .*missing\.json/);
   });
 
+  it('gives each exec the container\'s settings: capabilities, no_new_privs, filter', async () => {
+    const name = 'secure-exec';
+    const started = await runCli(['run', '-d', '-M', name, '-D', tree.root, '/bin/sleep', '30']);
+    assert.equal(started.status, 0, started.stderr);
+    try {
+      const fields = async (...args: string[]) => {
+        const result = await runCli(['exec', ...args, name, '/bin/cat', '/proc/self/status']);
+        assert.equal(result.status, 0, result.stderr);
+        return Object.fromEntries(result.stdout.split('\n').filter(Boolean).map((line) => line.split(/:\s*/)));
+      };
+      const s = await fields();
+      assert.deepEqual([s.CapEff, s.NoNewPrivs, s.Seccomp], ['00000000880405fb', '1', '2']);
+      const user = await fields('-u', '1000');
+      assert.deepEqual([user.CapEff, user.CapBnd, user.NoNewPrivs, user.Seccomp], ['0000000000000000', '0000000000000000', '1', '2']);
+    } finally {
+      await runCli(['rm', '-f', name]);
+    }
+  });
+
   it('never lets -P on a terminal push input into it (TIOCSTI)', async () => {
     // stdin is the terminal; the container runs in its own session without it as controlling tty.
     const session = new PtySession([CLI, 'run', '-P', '-D', tree.root, '/bin/seccomp-probe', 'tiocsti']);
