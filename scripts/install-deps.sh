@@ -7,7 +7,11 @@
 set -eu
 cd "$(dirname "$0")/.."
 
+<<<<<<< HEAD
 packages="gcc make libc6-dev libseccomp-dev iproute2 util-linux busybox-static mmdebstrap"
+=======
+packages="gcc make libc6-dev iproute2 util-linux busybox-static mmdebstrap openssl"
+>>>>>>> main
 [ "${1:-}" = --tests ] && packages="$packages python3"
 
 missing=

@@ -31,6 +31,8 @@ export interface SupervisionOptions {
   exitCommand?: string[];
   /** Run detached, the executor staying on as the container's monitor. */
   monitor?: MonitorOptions;
+  /** Create only: init waits on this FIFO (made by the executor) just before its command, until `start`. */
+  startBarrier?: string;
 }
 
 export interface MonitorOptions {
@@ -119,7 +121,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
     if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
   }
 
-  plan.push(...processSteps(process, spec.linux?.seccomp));
+  plan.push(...processSteps(process, spec.linux?.seccomp, supervision.startBarrier));
   return plan;
 }
 
@@ -157,13 +159,20 @@ function supervisorSteps(process: Process, supervision: SupervisionOptions): Ste
   return steps;
 }
 
-/** The last steps, common to a container's PID 1 and to exec: who runs what, where. */
-function processSteps(process: Process, seccomp: LinuxSeccomp | undefined): Step[] {
+/**
+ * The last steps, common to a container's PID 1 and to exec: who runs what,
+ * where. A start barrier comes before the change of credentials, while init
+ * may still open the root-owned FIFO, and after `env`, which it needs to
+ * look the command up.
+ */
+function processSteps(process: Process, seccomp: LinuxSeccomp | undefined, startBarrier?: string): Step[] {
   const steps: Step[] = [{ op: 'chdir', path: process.cwd }];
   if (process.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
-  // Built here, while init still has CAP_SYS_ADMIN: without no_new_privs
-  // the executor must load it now; with it, just before execve.
+  // Built before the start barrier and while init still has CAP_SYS_ADMIN:
+  // without no_new_privs the executor must load it now; with it, just before execve.
   if (seccomp) steps.push({ op: 'seccomp', ...compileSeccomp(seccomp) });
+  steps.push({ op: 'env', vars: process.env ?? [] });
+  if (startBarrier) steps.push({ op: 'wait-start', path: startBarrier });
   const caps = process.capabilities ?? {};
   steps.push({
     op: 'credentials',
@@ -176,7 +185,6 @@ function processSteps(process: Process, seccomp: LinuxSeccomp | undefined): Step
     inheritable: capabilityMask(caps.inheritable),
     ambient: capabilityMask(caps.ambient),
   });
-  steps.push({ op: 'env', vars: process.env ?? [] });
   steps.push({ op: 'exec', args: process.args });
   return steps;
 }

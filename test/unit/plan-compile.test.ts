@@ -151,6 +151,7 @@ describe('compilePlan', () => {
       { op: 'chdir', path: '/' },
       { op: 'no-new-privileges' },
       only(compilePlan(s), 'seccomp'),
+      { op: 'env', vars: s.process?.env ?? assert.fail('no env') },
       {
         op: 'credentials',
         uid: 0,
@@ -162,7 +163,6 @@ describe('compilePlan', () => {
         inheritable: '0x0',
         ambient: '0x0',
       },
-      { op: 'env', vars: s.process?.env ?? assert.fail('no env') },
       { op: 'exec', args: ['/bin/sh', '-c', 'echo hi'] },
     ]);
   });
@@ -276,8 +276,8 @@ describe('compilePlan', () => {
         ['mask', first('mask'), last('mask')],
         ['readonly', first('readonly'), last('readonly')],
         ['chdir', first('chdir'), last('chdir')],
-        ['credentials', first('credentials'), last('credentials')],
         ['env', first('env'), last('env')],
+        ['credentials', first('credentials'), last('credentials')],
         ['exec', first('exec'), last('exec')],
       ];
       for (let i = 1; i < order.length; i++) {
@@ -422,7 +422,7 @@ describe('compilePlan', () => {
 
     it('skip the file-system steps without a mount namespace', () => {
       const plan = compilePlan(rawSpec({ linux: { namespaces: [{ type: 'pid' }] }, mounts: [{ destination: '/proc', type: 'proc' }] }));
-      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'credentials', 'env', 'exec']);
+      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'env', 'credentials', 'exec']);
       assert.deepEqual(only(plan, 'namespaces').types, ['pid']);
     });
 
@@ -487,7 +487,7 @@ describe('compilePlan', () => {
       const plan = compilePlan(
         rawSpec({ process: { user: { uid: 5, gid: 6, additionalGids: [7, 8] }, args: ['/x'], cwd: '/', noNewPrivileges: true } }),
       );
-      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'no-new-privileges', 'credentials', 'env', 'exec']);
+      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'no-new-privileges', 'env', 'credentials', 'exec']);
       assert.deepEqual(only(plan, 'credentials').groups, [7, 8]);
       assert.deepEqual(only(plan, 'env').vars, []);
       assert.equal(only(plan, 'credentials').bounding, '0x0');
