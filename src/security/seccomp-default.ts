@@ -80,7 +80,8 @@ export function defaultSeccompProfile({ capabilities, boot = false }: DefaultPro
   for (const [capability, names] of NEEDS_CAPABILITY) if (!has.has(capability)) blocked.push(...names);
 
   const syscalls: LinuxSyscall[] = [{ names: blocked, action: 'SCMP_ACT_ERRNO', errnoRet: EPERM }];
-  if (!has.has('CAP_SYS_ADMIN')) {
+  if (has.has('CAP_SYS_ADMIN')) syscalls.push(...keepMountsInPlace());
+  else {
     // clone3 passes its flags in memory, out of the filter's sight: ENOSYS
     // makes libc fall back to clone(2), whose flags the filter does see.
     syscalls.push({ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS });
@@ -102,6 +103,31 @@ export function defaultSeccompProfile({ capabilities, boot = false }: DefaultPro
   });
   syscalls.push(...personalityRules());
   return { defaultAction: 'SCMP_ACT_ALLOW', architectures: [nativeArchitecture()], syscalls };
+}
+
+/**
+ * With CAP_SYS_ADMIN (boot: systemd mounts for its services) mount(2) must
+ * stay, but the read-only /proc/sys and /sys and the masks should stay put.
+ * A filter sees register values, never paths, so it cannot single those
+ * mounts out. What it can refuse without breaking systemd: every unmount
+ * (systemd sets up its services' namespaces without one; only its own
+ * shutdown unmounts, and a container's shutdown does not need to), and the
+ * new mount API, whose attributes (mount_setattr's attr_clr) sit in memory
+ * the filter cannot read: ENOSYS, so systemd falls back to mount(2).
+ * A remount read-write stays allowed: logind's ReadWritePaths=/etc is one.
+ * Not covered, and not coverable without a user namespace (see README):
+ * that remount, a fresh `mount -t proc`, a bind of /proc without its
+ * submounts, MS_MOVE.
+ */
+function keepMountsInPlace(): LinuxSyscall[] {
+  return [
+    { names: ['umount', 'umount2'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM },
+    {
+      names: ['fsopen', 'fsconfig', 'fsmount', 'fspick', 'move_mount', 'open_tree', 'mount_setattr'],
+      action: 'SCMP_ACT_ERRNO',
+      errnoRet: ENOSYS,
+    },
+  ];
 }
 
 /**
