@@ -36,9 +36,12 @@ static const struct opdef opdefs[] = {
 	{ "exit-command", 1, LIST(0), sup_exit_command, NULL, NULL },
 	{ "join-pidns", 1, 0, sup_join_pidns, NULL, NULL },
 	{ "clone-into-cgroup", 1, 0, sup_clone_into_cgroup, NULL, NULL },
+	{ "hand-off", 0, 0, sup_hand_off, NULL, NULL },
+	{ "console-socket", 1, 0, sup_console_socket, NULL, NULL },
 	/* init steps: run in order by init after the clone */
 	{ "setsid", 0, 0, NULL, step_setsid, NULL },
 	{ "join", 2, 0, NULL, step_join, prepare_join },
+	{ "join-ns", 2, 0, sup_join_ns, step_join_ns, prepare_join_ns },
 	{ "unshare", 1, 0, NULL, step_unshare, NULL },
 	{ "hostname", 1, 0, NULL, step_hostname, NULL },
 	{ "loopback-up", 0, 0, NULL, step_loopback_up, NULL },
@@ -49,10 +52,13 @@ static const struct opdef opdefs[] = {
 	{ "symlink", 2, 0, NULL, step_symlink, NULL },
 	{ "bind-console", 1, 0, NULL, step_bind_console, NULL },
 	{ "pivot-root", 0, 0, NULL, step_pivot_root, NULL },
+	{ "sysctl", 2, 0, NULL, step_sysctl, NULL },
 	{ "mask", 1, 0, NULL, step_mask, NULL },
 	{ "readonly", 1, 0, NULL, step_readonly, NULL },
 	{ "chdir", 1, 0, NULL, step_chdir, NULL },
 	{ "no-new-privileges", 0, 0, NULL, step_no_new_privileges, NULL },
+	{ "rlimit", 3, 0, NULL, step_rlimit, NULL },
+	{ "umask", 1, 0, NULL, step_umask, NULL },
 	{ "seccomp", 3, LIST(1) | LIST(2), NULL, step_seccomp, NULL },
 	{ "credentials", 8, LIST(2), NULL, step_credentials, NULL },
 	{ "env", 1, LIST(0), NULL, step_env, NULL },
@@ -70,10 +76,15 @@ int fail(int err, const char *detail)
 	return -1;
 }
 
+/* One token must fit: up to MAX_ARG_STRLEN (128 KiB with its NUL), the
+ * kernel's limit for one argument or environment entry. */
+#define MAX_TOKEN (128 * 1024)
+
 struct reader {
 	int fd;
-	char buf[65536];
+	char buf[MAX_TOKEN + 4096];
 	size_t start, end;
+	const char *opcode;	/* the step being read, for error messages */
 };
 
 static void __attribute__((noreturn)) plan_error(const char *what,
@@ -112,7 +123,8 @@ static char *next_token(struct reader *r)
 		r->end -= r->start;
 		r->start = 0;
 		if (r->end == sizeof r->buf)
-			plan_error("token too long", NULL);
+			plan_error("token too long (over 128 KiB) in step",
+				   r->opcode ? r->opcode : "magic");
 		n = read(r->fd, r->buf + r->end, sizeof r->buf - r->end);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -218,6 +230,7 @@ void plan_read(int fd, struct config *cfg, struct plan *plan)
 			plan_error("unknown opcode", name);
 		st = add_step(plan);
 		st->op = op;
+		r.opcode = op->name;
 		st->index = index;
 		for (int a = 0; a < op->nargs; a++)
 			read_arg(&r, &st->args[a], op->lists & LIST(a));
@@ -226,6 +239,7 @@ void plan_read(int fd, struct config *cfg, struct plan *plan)
 		if (op->prepare)
 			prepare_step(st);
 	}
+	r.opcode = "end";
 	validate(plan);
 	plan->nleftover = r.end - r.start;
 	if (plan->nleftover > sizeof plan->leftover)

@@ -2,6 +2,7 @@
 #ifndef TSN_STEPS_H
 #define TSN_STEPS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct plan;
@@ -15,6 +16,7 @@ struct init_state {
 	mode_t umask;		/* the caller's, restored just before exec */
 	pid_t parent;		/* what getppid() returns while the supervisor lives */
 	const struct plan *plan;	/* the whole plan, for steps that look ahead */
+	bool hand_off;		/* not tied to the supervisor's life */
 	void *seccomp;		/* a built filter waiting for exec (seccomp.c) */
 };
 
@@ -25,6 +27,12 @@ int step_hostname(struct init_state *st, const struct step *s);
 /* join.c */
 int prepare_join(struct step *s);
 int step_join(struct init_state *st, const struct step *s);
+/* settings.c */
+int prepare_join_ns(struct step *s);
+int step_join_ns(struct init_state *st, const struct step *s);
+int step_rlimit(struct init_state *st, const struct step *s);
+int step_umask(struct init_state *st, const struct step *s);
+int step_sysctl(struct init_state *st, const struct step *s);
 /* net.c */
 int step_loopback_up(struct init_state *st, const struct step *s);
 /* mounts.c */

@@ -19,9 +19,9 @@ import type { SignalMap } from '../host/signals.js';
 import { plainForwarding } from '../host/signals.js';
 import { attachToBridge } from '../network/bridge.js';
 import { compilePlan, type MonitorOptions } from '../plan/compile.js';
-import { ANNOTATION } from '../spec/annotations.js';
 import { machineNameFrom } from '../spec/build-spec.js';
 import type { Spec } from '../spec/oci.js';
+import { settingsOf, type NspawnSettings } from '../spec/settings.js';
 import { containerFile } from '../state/paths.js';
 import { identify } from '../state/process-identity.js';
 import type { ContainerRecord } from '../state/record.js';
@@ -30,7 +30,6 @@ import { bootForwarding } from './boot-policy.js';
 import { ExecutorSession, type Stdio } from './executor.js';
 import { releaseHostResources } from './host-resources.js';
 import { reclaimIfStale } from './lifecycle.js';
-import { bridgeOf } from './network-settings.js';
 import { preflight } from './preflight.js';
 
 /** A detached container's log is rotated at this size (one older file is kept). */
@@ -48,6 +47,12 @@ export type LaunchMode = 'foreground' | 'detached' | 'created';
 
 export interface LaunchOptions {
   stdio?: Stdio;
+  /**
+   * ts-runc: once init is created (or runs), the executor leaves and init
+   * goes to the engine that called us, whose subreaper reaps it; its stdio
+   * is ours (the engine's pipes) unless a console socket gets a PTY.
+   */
+  handOff?: { consoleSocket?: string };
   /** Console escape (Ctrl-] x3 kills the container); only with a console. */
   escape?: 'kill' | 'none';
   /** Signals passed on to PID 1; default: the boot policy for a booted OS, else each unchanged. */
@@ -57,6 +62,8 @@ export interface LaunchOptions {
 /** What the claim phase made, for the later phases and for rollback. */
 export interface Claimed {
   spec: Spec;
+  /** ts-nspawn's own settings, read from the spec by validateSpec. */
+  settings: NspawnSettings;
   mode: LaunchMode;
   record: ContainerRecord;
   hierarchies: Hierarchy[];
@@ -69,16 +76,26 @@ export interface Launched extends Claimed {
 }
 
 export function isBoot(spec: Spec): boolean {
-  return spec.annotations?.[ANNOTATION.boot] === 'true';
+  return settingsOf(spec).boot;
 }
 
-/** Phase 1. `sameName`: a restart under the name (and in the directory) of an existing record. */
-export async function claim(spec: Spec, mode: LaunchMode, sameName?: string): Promise<Claimed> {
-  await preflight(spec);
-  const explicitName = spec.annotations?.[ANNOTATION.machine];
-  const name = sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
-  const record = newRecord(name, spec, mode !== 'foreground');
-  const claimed: Claimed = { spec, mode, record, hierarchies: hostHierarchies(), restart: sameName !== undefined };
+export interface ClaimOptions {
+  /** A restart under the name (and in the directory) of an existing record. */
+  sameName?: string;
+  /** The name to claim, instead of the spec's machine name (ts-runc's container ID). */
+  name?: string;
+  /** The OCI state's `bundle` (ts-runc); default: the root directory. */
+  bundle?: string;
+}
+
+/** Phase 1: the name, the record and the cgroup. */
+export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions = {}): Promise<Claimed> {
+  const { spec, settings } = await preflight(input);
+  const explicitName = options.name ?? settings.machine;
+  const name = options.sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
+  const record = newRecord(name, spec, settings, mode !== 'foreground');
+  if (options.bundle) record.bundle = options.bundle;
+  const claimed: Claimed = { spec, settings, mode, record, hierarchies: hostHierarchies(), restart: options.sameName !== undefined };
   try {
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
     // A booted OS and a detached container get a cgroup of their own
@@ -102,7 +119,7 @@ export async function claim(spec: Spec, mode: LaunchMode, sameName?: string): Pr
 export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Promise<Launched> {
   const { spec, mode, record } = claimed;
   const name = record.id;
-  const network = bridgeOf(spec);
+  const network = claimed.settings.network;
   const unified = layoutOf(claimed.hierarchies) === 'unified';
   const cloneIntoCgroup = unified ? record.cgroups[0] : undefined;
   const joinFromHost = record.cgroups.length > 0 && !cloneIntoCgroup;
@@ -114,12 +131,15 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
       forwardSignals: options.forwardSignals ?? (record.boot ? bootForwarding() : plainForwarding()),
       waitForHost,
       cloneIntoCgroup,
-      monitor: mode === 'foreground' ? undefined : monitorOptions(name),
+      // Handed off, nobody of ours stays: no monitor, no exit file or hook (the engine reaps, then deletes).
+      monitor: mode === 'foreground' || options.handOff ? undefined : monitorOptions(name),
       startBarrier: mode === 'created' ? containerFile(name, 'start') : undefined,
-      exitFile: containerFile(name, 'exit'),
-      exitCommand: [CLI, 'cleanup', name],
+      handOff: options.handOff,
+      exitFile: options.handOff ? undefined : containerFile(name, 'exit'),
+      exitCommand: options.handOff ? undefined : [CLI, 'cleanup', name],
     }, { hierarchies: claimed.hierarchies });
-    session = new ExecutorSession(plan, options.stdio, { detached: mode !== 'foreground' });
+    // Handed off, the executor keeps our stdio for init (the engine's pipes) and leaves by itself.
+    session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, { detached: mode !== 'foreground' && !options.handOff });
     const ready = mode === 'created' ? session.created : session.started;
     const pid = await Promise.race([session.initPid, ready.then(() => session!.initPid)]);
     if (waitForHost) {
@@ -137,10 +157,13 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
     record.status = mode === 'created' ? 'created' : 'running';
     record.pid = pid;
     record.init = identify(pid);
-    record.supervisor = identify(session.process.pid);
+    if (options.handOff) record.handedOff = true;
+    else record.supervisor = identify(session.process.pid);
     if (mode !== 'created') record.started = new Date().toISOString();
     writeRecord(record);
-    if (mode !== 'foreground') session.disconnect();
+    // The executor leaves by itself once handed off: its end is no failure.
+    if (options.handOff) session.exited.catch(() => {});
+    else if (mode !== 'foreground') session.disconnect();
     return { ...claimed, session };
   } catch (error) {
     return rollback(claimed, session, error);
@@ -171,7 +194,7 @@ export async function teardown(launched: Claimed): Promise<void> {
   removeDirectory(launched.record.id);
 }
 
-function newRecord(name: string, spec: Spec, detached: boolean): ContainerRecord {
+function newRecord(name: string, spec: Spec, settings: NspawnSettings, detached: boolean): ContainerRecord {
   const annotations = spec.annotations ?? {};
   return {
     ociVersion: spec.ociVersion,
@@ -184,9 +207,9 @@ function newRecord(name: string, spec: Spec, detached: boolean): ContainerRecord
     command: spec.process?.args ?? [],
     console: spec.process?.terminal === true,
     detached,
-    boot: isBoot(spec),
+    boot: settings.boot,
     owner: identify(process.pid),
-    addresses: bridgeOf(spec)?.addresses ?? [],
+    addresses: settings.network?.addresses ?? [],
     hostInterfaces: [],
     cgroups: [],
   };

@@ -52,8 +52,7 @@ export function securitySettings(options: SecurityOptions, kind: ContainerKind):
   if (choice === 'default') seccomp = defaultSeccompProfile({ capabilities: bounding, boot: kind.boot });
   else if (typeof choice === 'object') seccomp = parseSeccompProfile(choice, bounding);
   else if (choice !== 'unconfined') throw new ContainerError(`invalid --seccomp '${String(choice)}': use unconfined or --seccomp-profile FILE`);
-  // Ping without CAP_NET_RAW, in the container's own network only.
-  // TODO(model): carried out by the `sysctl` step once it lands; until then it is only recorded in the spec.
+  // Ping without CAP_NET_RAW (ICMP sockets), in the container's own network only (the sysctl is per namespace).
   const sysctl: Record<string, string> = kind.privateNetwork && !kind.boot ? { [PING_GROUP_RANGE.key]: PING_GROUP_RANGE.value } : {};
   return { capabilities: capabilitiesFor(bounding, kind.uid), noNewPrivileges, ...(seccomp ? { seccomp } : {}), sysctl };
 }

@@ -162,3 +162,14 @@ function archShortName(native: string): string {
   };
   return names[native] ?? native;
 }
+
+/** What is wrong with a spec's `linux.seccomp` (for validateSpec), if anything. */
+export function seccompProblem(seccomp: unknown): string | undefined {
+  if (seccomp === undefined) return undefined;
+  try {
+    parseSeccompProfile(seccomp, [], 'profile');
+    return undefined;
+  } catch (error) {
+    return error instanceof ContainerError ? error.message.replace(/^invalid profile: /, '') : String(error);
+  }
+}
