@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { CLI, runCli } from '../helpers/cli.js';
+import { cachedDebianTree } from '../helpers/debian-tree.js';
+import { makeOverlay } from '../helpers/overlay.js';
 import { PtySession } from '../helpers/pty.js';
 import { useBusyboxTree } from '../helpers/suite.js';
 
@@ -124,6 +126,22 @@ describe('security defaults', () => {
       assert.deepEqual([user.CapEff, user.CapBnd, user.NoNewPrivs, user.Seccomp], ['0000000000000000', '0000000000000000', '1', '2']);
     } finally {
       await runCli(['rm', '-f', name]);
+    }
+  });
+
+  it('pings without CAP_NET_RAW in a private network (ICMP sockets, ping_group_range)', async () => {
+    // iputils' ping (the Debian tree's) falls back to an ICMP socket; busybox's only knows raw
+    // sockets. Debian installs it with the file capability cap_net_raw+ep, which the kernel
+    // refuses to exec (EPERM) when NET_RAW is outside the bounding set, as under podman: a
+    // copy (cp drops the capability) shows the ICMP socket path.
+    const overlay = makeOverlay(await cachedDebianTree(), 'pinger');
+    try {
+      const result = await runCli(['run', '-P', '-D', overlay.root, '/bin/sh', '-c',
+        'cat /proc/sys/net/ipv4/ping_group_range; ping -c1 127.0.0.1 2>&1 | grep -c "Operation not permitted"; ' +
+        'cp /usr/bin/ping /tmp/ping && /tmp/ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok']);
+      assert.equal(result.stdout, '0\t2147483647\n1\nping-ok\n', result.stderr);
+    } finally {
+      overlay.remove();
     }
   });
 
