@@ -32,6 +32,7 @@ struct config {
 	const char *exit_file;	/* NULL without `exit-file` */
 	char **exit_argv;	/* NULL without `exit-command` */
 	pid_t join_pidns;	/* 0 without `join-pidns` */
+	int join_pidns_fd;	/* its pidfd, opened before the clone */
 	int join_pidns_index;
 	bool joined_pidns;	/* `join-ns pid PATH`: joined while reading the plan */
 	bool hand_off;		/* leave once init is created or runs (hand-off.c) */

@@ -66,16 +66,6 @@ static const struct opdef opdefs[] = {
 	{ "exec", 1, LIST(0), NULL, step_exec, NULL },
 };
 
-struct failure failure;
-
-int fail(int err, const char *detail)
-{
-	failure.err = err;
-	failure.detail = detail;
-	failure.status = 125;
-	return -1;
-}
-
 /* One token must fit: up to MAX_ARG_STRLEN (128 KiB with its NUL), the
  * kernel's limit for one argument or environment entry. */
 #define MAX_TOKEN (128 * 1024)
@@ -170,7 +160,7 @@ static struct step *add_step(struct plan *plan)
 			plan_error("out of memory", NULL);
 	}
 	memset(&plan->steps[plan->nsteps], 0, sizeof plan->steps[0]);
-	plan->steps[plan->nsteps].fd = -1;
+	plan->steps[plan->nsteps].fd = plan->steps[plan->nsteps].rootfd = -1;
 	return &plan->steps[plan->nsteps++];
 }
 
@@ -236,8 +226,6 @@ void plan_read(int fd, struct config *cfg, struct plan *plan)
 			read_arg(&r, &st->args[a], op->lists & LIST(a));
 		if (op->supervisor)
 			apply_supervisor_step(cfg, st);
-		if (op->prepare)
-			prepare_step(st);
 	}
 	r.opcode = "end";
 	validate(plan);
@@ -247,9 +235,19 @@ void plan_read(int fd, struct config *cfg, struct plan *plan)
 	memcpy(plan->leftover, r.buf + r.start, plan->nleftover);
 }
 
-void plan_close_prepared(const struct plan *plan)
+void plan_prepare(struct plan *plan)
 {
 	for (size_t i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].op->prepare)
+			prepare_step(&plan->steps[i]);
+}
+
+void plan_close_prepared(const struct plan *plan)
+{
+	for (size_t i = 0; i < plan->nsteps; i++) {
 		if (plan->steps[i].fd >= 0)
 			close(plan->steps[i].fd);
+		if (plan->steps[i].rootfd >= 0)
+			close(plan->steps[i].rootfd);
+	}
 }
