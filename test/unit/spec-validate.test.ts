@@ -185,7 +185,7 @@ describe('validateSpec', () => {
 
   it('accepts linux.seccomp, refusing what the executor cannot carry out', () => {
     assert.deepEqual(problemsOf(mutate((s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] }))), []);
-    assertProblem(mutate((s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' })), /^linux\.seccomp: defaultAction SCMP_ACT_NOTIFY is not supported/);
+    assertProblem(mutate((s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' })), /^linux\.seccomp: seccomp notify listeners \(SCMP_ACT_NOTIFY, listenerPath\) are not supported/);
   });
 
   it('refuses fields it does not implement that change the container, naming each', () => {
