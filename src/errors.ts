@@ -28,7 +28,18 @@ export type ErrorCode =
   /** The container's command does not exist (exit 127). */
   | 'command-not-found'
   /** The container's command cannot be executed (exit 126). */
-  | 'command-not-executable';
+  | 'command-not-executable'
+  /** A container name (or an argument) that cannot be used: not a name, or not UTF-8 text. */
+  | 'invalid-name'
+  | 'invalid-argument'
+  /** No container of that name. */
+  | 'not-found'
+  /** The container is not running (or its recorded PID 1 is not its own). */
+  | 'not-running'
+  /** The container's processes still run: it cannot be removed without -f. */
+  | 'running'
+  /** The container's stored record fails its schema: reported, never acted on. */
+  | 'corrupt';
 
 export interface ContainerErrorOptions {
   code: ErrorCode;

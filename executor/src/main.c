@@ -28,6 +28,7 @@
 #include "join.h"
 #include "log.h"
 #include "output.h"
+#include "signal-command.h"
 #include "plan.h"
 #include "protocol.h"
 #include "sealed.h"
@@ -250,6 +251,8 @@ int main(int argc, char **argv)
 		}
 		return attach_client(argv[2]);
 	}
+	if (argc > 1 && !strcmp(argv[1], "signal"))
+		return signal_command(argc - 2, argv + 2);
 	/* Only from sealed_reexec (sealed.c). */
 	if (argc == 3 && !strcmp(argv[1], "--plan-fd"))
 		return run_plan(atoi(argv[2]));

@@ -10,6 +10,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ContainerError } from '../errors.js';
+import { quote } from '../quote.js';
 
 export interface OptionDef {
   /** The key in the parsed flags (camelCase of `long`). */
@@ -104,7 +105,7 @@ export function parseCommand(def: CommandDef, args: string[]): Parsed {
     throw usage(def, `missing argument ${positionalNames(def)[positionals.length] ?? ''}`);
   }
   if (positionals.length > expected.max) {
-    throw usage(def, `unexpected argument '${positionals[expected.max]}'`);
+    throw usage(def, `unexpected argument ${quote(positionals[expected.max])}`);
   }
   if (def.passThrough?.required && command.length === 0) {
     throw usage(def, 'no command given: say what to run after the options');
@@ -139,14 +140,14 @@ function usage(def: CommandDef, what: string): UsageError {
 }
 
 function usageError(def: CommandDef, error: Error & { code?: string }): UsageError {
-  const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
+  const quoted = /'([^']+)'/s.exec(error.message)?.[1] ?? '';
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return usage(def, `unknown option '${quoted}'`);
+      return usage(def, `unknown option ${quote(quoted)}`);
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return usage(def, `option ${quoted.replace(' <value>', '')} needs a value`);
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return usage(def, `unexpected argument '${quoted}'`);
+      return usage(def, `unexpected argument ${quote(quoted)}`);
     default:
       return usage(def, error.message);
   }

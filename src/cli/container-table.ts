@@ -1,4 +1,6 @@
 /** How container records are shown: the `list` table and `status` details. */
+import { oneLine } from '../quote.js';
+import type { ListEntry } from '../runtime/lifecycle.js';
 import type { ContainerRecord } from '../state/record.js';
 
 export type ShownRecord = ContainerRecord & { uptimeSeconds: number | null };
@@ -20,21 +22,29 @@ function stateText(record: ContainerRecord): string {
   return record.status === 'stopped' && record.exit ? `stopped (${record.exit.status})` : record.status;
 }
 
-export function table(records: ContainerRecord[]): string {
+/** The `list` table; a corrupt record is one row saying why. Cells come from files: kept to one line. */
+export function table(entries: Array<ContainerRecord | ListEntry>): string {
   const rows = [
     ['NAME', 'STATE', 'PID', 'ADDRESS', 'UPTIME', 'ROOT', 'COMMAND'],
-    ...records.map(withUptime).map((record) => [
-      record.id,
-      stateText(record),
-      record.pid ? String(record.pid) : '-',
-      record.addresses.join(',') || '-',
-      formatUptime(record.uptimeSeconds),
-      record.bundle,
-      record.command.join(' '),
-    ]),
-  ];
+    ...entries.map((entry) => {
+      if ('name' in entry && !entry.record) return [entry.name, 'corrupt', '-', '-', '-', '-', `(${entry.corrupt ?? 'unreadable'})`];
+      return row(withUptime('name' in entry ? entry.record! : entry));
+    }),
+  ].map((cells) => cells.map(oneLine));
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n') + '\n';
+}
+
+function row(record: ShownRecord): string[] {
+  return [
+    record.id,
+    stateText(record),
+    record.pid ? String(record.pid) : '-',
+    record.addresses.join(',') || '-',
+    formatUptime(record.uptimeSeconds),
+    record.bundle,
+    record.command.join(' '),
+  ];
 }
 
 export function details(record: ShownRecord): string {
@@ -51,5 +61,5 @@ export function details(record: ShownRecord): string {
     ['Created', record.created],
     ['Uptime', formatUptime(record.uptimeSeconds)],
   ];
-  return lines.map(([key, value]) => `${key.padStart(10)}: ${value}`).join('\n') + '\n';
+  return lines.map(([key, value]) => `${key.padStart(10)}: ${oneLine(value)}`).join('\n') + '\n';
 }

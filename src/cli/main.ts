@@ -5,6 +5,7 @@
  */
 import { print, printError } from './output.js';
 import { ContainerError } from '../errors.js';
+import { oneLine, quote } from '../quote.js';
 import { VERSION } from '../version.js';
 import { commandHelp, optionLines, parseCommand, UsageError, type CommandDef } from './command-line.js';
 import { attachCommand } from './commands/attach.js';
@@ -72,12 +73,27 @@ function findCommand(args: string[]): { command: CommandDef; rest: string[] } {
   const [first = '', ...rest] = args;
   if (first.startsWith('-')) return { command: shNspawnForm, rest: args };
   const command = COMMANDS.find((candidate) => candidate.name === first);
-  if (!command) throw new UsageError(`unknown command '${first}': see ts-nspawn --help`);
+  if (!command) throw new UsageError(`unknown command ${quote(first)}: see ts-nspawn --help`);
   return { command, rest };
+}
+
+/**
+ * Node and Bun decode argv as UTF-8, replacing bytes that are not with
+ * U+FFFD: such an argument (a Latin-1 file name, say) would silently name
+ * something else, so it is refused, naming it.
+ */
+function checkArguments(args: string[]): void {
+  const index = args.findIndex((arg) => arg.includes('\ufffd'));
+  if (index >= 0) {
+    throw new ContainerError(`argument ${index + 1} ${quote(args[index])} is not valid UTF-8 text: ts-nspawn takes names, paths and arguments as UTF-8`, {
+      code: 'invalid-argument',
+    });
+  }
 }
 
 export async function main(args: string[]): Promise<number> {
   try {
+    checkArguments(args);
     if (args.length === 0) throw new UsageError('no command given: use run, boot, ... or the sh-nspawn form (see ts-nspawn --help)');
     if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
       print(mainHelp());
@@ -95,11 +111,14 @@ export async function main(args: string[]): Promise<number> {
     }
     return await command.run(parsed.flags, parsed.positionals, parsed.command);
   } catch (error) {
+    // One line whatever the message holds; a stack trace only when asked for.
     if (error instanceof ContainerError) {
-      printError(`ts-nspawn: ${error.message}\n`);
+      printError(`ts-nspawn: ${oneLine(error.message)}\n`);
       return error.exitCode;
     }
-    printError(`ts-nspawn: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    printError(`ts-nspawn: internal error: ${oneLine(message)}${process.env.TS_NSPAWN_DEBUG ? '' : ' (TS_NSPAWN_DEBUG=1 shows where)'}\n`);
+    if (process.env.TS_NSPAWN_DEBUG && error instanceof Error) printError(`${error.stack}\n`);
     return 125;
   }
 }

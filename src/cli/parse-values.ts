@@ -2,6 +2,7 @@
 import { constants } from 'node:os';
 import { ContainerError } from '../errors.js';
 import { SIGRTMAX, SIGRTMIN } from '../host/signals.js';
+import { quote } from '../quote.js';
 
 
 /** A signal by number, name (TERM, SIGTERM) or real-time offset (RTMIN+3, SIGRTMAX-1). */
@@ -18,13 +19,13 @@ export function parseSignal(text: string): number {
     const number = (realtime[1] === 'MIN' ? SIGRTMIN : SIGRTMAX) + Number(realtime[2] ?? 0);
     if (number >= SIGRTMIN && number <= SIGRTMAX) return number;
   }
-  throw new ContainerError(`unknown signal '${text}': give a name like TERM, HUP, RTMIN+3 or a number from 1 to ${SIGRTMAX}`);
+  throw new ContainerError(`unknown signal ${quote(text)}: give a name like TERM, HUP, RTMIN+3 or a number from 1 to ${SIGRTMAX}`);
 }
 
 export function parseNonNegative(text: string, what: string): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0) {
-    throw new ContainerError(`invalid ${what} '${text}': expected a number of 0 or more`);
+    throw new ContainerError(`invalid ${what} ${quote(text)}: expected a number of 0 or more`);
   }
   return value;
 }

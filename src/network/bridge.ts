@@ -5,6 +5,7 @@
  * the container's network namespace before the command starts.
  */
 import { ContainerError } from '../errors.js';
+import { quote } from '../quote.js';
 import { runTool, ToolError } from '../host/tools.js';
 import { familyOf } from './address.js';
 import { VETH_PREFIX, vethName } from './veth-name.js';
@@ -25,12 +26,12 @@ export async function checkBridge(bridge: string): Promise<void> {
     links = JSON.parse((await runTool('ip', ['-j', '-d', 'link', 'show', 'dev', bridge])).stdout);
   } catch (error) {
     if (error instanceof ToolError) {
-      throw new ContainerError(`bridge '${bridge}' does not exist: create it with 'ip link add name ${bridge} type bridge && ip link set ${bridge} up'`);
+      throw new ContainerError(`bridge ${quote(bridge)} does not exist: create it with 'ip link add name ${bridge} type bridge && ip link set ${bridge} up'`);
     }
     throw error;
   }
   if (links[0]?.linkinfo?.info_kind !== 'bridge') {
-    throw new ContainerError(`'${bridge}' is not a bridge: give --network-bridge a bridge device (ip link add name BR type bridge)`);
+    throw new ContainerError(`${quote(bridge)} is not a bridge: give --network-bridge a bridge device (ip link add name BR type bridge)`);
   }
 }
 
@@ -115,7 +116,7 @@ async function createVethPair(
       if (created) await removeVeth(hostIf);
       else plannedName(undefined);
       if (!created && /exists/i.test(error.output) && attempt + 1 < NAME_ATTEMPTS) continue;
-      throw new ContainerError(`setting up the veth pair on bridge '${bridge}' failed: ${oneLine(error.output)}`);
+      throw new ContainerError(`setting up the veth pair on bridge ${quote(bridge)} failed: ${oneLine(error.output)}`);
     }
   }
 }

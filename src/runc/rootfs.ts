@@ -1,10 +1,10 @@
 /** The root directory of a container, from the spec it was created with. */
-import { readFileSync } from 'node:fs';
-import { containerFile } from '../state/paths.js';
+import { readStoredSpec } from '../state/store.js';
 
 export function rootfsOf(id: string): string {
   try {
-    const spec = JSON.parse(readFileSync(containerFile(id, 'config'), 'utf8')) as { root?: { path?: unknown } };
+    // Read as stored state is: no symlink followed, no FIFO waited on.
+    const spec = readStoredSpec<{ root?: { path?: unknown } }>(id);
     return typeof spec.root?.path === 'string' ? spec.root.path : '';
   } catch {
     return '';

@@ -4,6 +4,7 @@
  * console to it until Ctrl-] x3 (detach) or the container's end.
  */
 import { spawn } from 'node:child_process';
+import { quote } from '../quote.js';
 import { constants as osConstants } from 'node:os';
 import { ContainerError } from '../errors.js';
 import { containerFile } from '../state/paths.js';
@@ -14,7 +15,7 @@ import { requireRunning } from './lifecycle.js';
 export async function attachConsole(name: string): Promise<number> {
   const record = await requireRunning(name);
   if (!record.detached || !record.console) {
-    throw new ContainerError(`container '${name}' has no console to attach to (start it with -d and -t, or boot -d); see ts-nspawn logs -f ${name}`);
+    throw new ContainerError(`container ${quote(name)} has no console to attach to (start it with -d and -t, or boot -d); see ts-nspawn logs -f ${name}`);
   }
   const client = spawn(executorPath(), ['attach', containerFile(name, 'attach')], { stdio: 'inherit' });
   // A signal that would end us ends the client first: it restores the

@@ -7,10 +7,11 @@
  * it is run: INT/TERM ask for a shutdown, a halt exits 0, a reboot starts
  * it again -- a detached one through its monitor's exit hook.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { Spec } from '../spec/oci.js';
 import { containerFile } from '../state/paths.js';
+import { readStoredSpec } from '../state/store.js';
 import { bootExitStatus, isRestartRequest } from './boot-policy.js';
 import type { ExitStatus } from './executor.js';
 import { claim, isBoot, spawn, teardown, type LaunchOptions, type Launched } from './launch.js';
@@ -118,7 +119,7 @@ export async function createContainer(spec: Spec, options: Omit<StartOptions, 's
  * its log: what a booted OS's `reboot` and `start` of a stopped one ask for.
  */
 export async function restartDetached(name: string): Promise<DetachedContainer> {
-  const spec = JSON.parse(readFileSync(containerFile(name, 'config'), 'utf8')) as Spec;
+  const spec = readStoredSpec<Spec>(name);
   rmSync(containerFile(name, 'exit'), { force: true });
   const { record } = await spawn(await claim(spec, 'detached', { sameName: name }));
   return { name: record.id, pid: record.pid };

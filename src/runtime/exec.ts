@@ -13,8 +13,7 @@ import { compileExecPlan, type SupervisionOptions } from '../plan/compile.js';
 import type { Process, Spec } from '../spec/oci.js';
 import { resolveUser } from '../spec/user.js';
 import { validateSpec } from '../spec/validate.js';
-import { containerFile } from '../state/paths.js';
-import { readFileSync } from 'node:fs';
+import { readStoredSpec } from '../state/store.js';
 import { ExecutorSession, type ExitStatus, type Stdio } from './executor.js';
 import { requireRunning } from './lifecycle.js';
 
@@ -43,7 +42,7 @@ export async function startExec(name: string, options: ExecOptions): Promise<Run
   if (options.command.length === 0) throw new ContainerError('no command given: say what to run, e.g. ts-nspawn exec NAME /bin/sh');
   const record = await requireRunning(name);
   // Stored state is input too: a tampered config.json must not make exec run on the host.
-  const { spec } = validateSpec(JSON.parse(readFileSync(containerFile(name, 'config'), 'utf8')));
+  const { spec } = readStoredSpec(name, validateSpec);
   const process = execProcess(spec, record.bundle, options);
   // The cgroups init is in (the container's own, or its starter's): on
   // cgroup v2 the new process is cloned into it, on v1 moved there at `go`.

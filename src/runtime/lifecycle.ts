@@ -10,29 +10,24 @@
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
-import { cgroupPids } from '../cgroups/container-cgroup.js';
+import { cgroupDirectories } from '../cgroups/container-cgroup.js';
 import { ContainerError } from '../errors.js';
-import { containerDirectory, containerFile } from '../state/paths.js';
-import { isAlive } from '../state/process-identity.js';
+import { quote } from '../quote.js';
+import { checkName, codedError } from '../state/names.js';
+import { containerDirectory } from '../state/paths.js';
+import { isAlive, processStartTime, type ProcessIdentity } from '../state/process-identity.js';
 import type { ContainerRecord, ExitRecord } from '../state/record.js';
-import { listNames, readRecord, removeDirectory, writeRecord } from '../state/store.js';
+import { isOwnCgroupPath } from '../state/schema.js';
+import { listNames, readExit, readState, removeDirectory, writeRecord, type StoredState } from '../state/store.js';
 import { bootExitStatus } from './boot-policy.js';
+import { cgroupMembers, initProblem, signalProcess } from './container-processes.js';
 import { releaseHostResources } from './host-resources.js';
 
 import { SIGRTMIN_PLUS_3 } from '../host/signals.js';
 
+/** The exit file the supervisor wrote, if it is a valid one (see state/schema.ts). */
 export function readExitFile(name: string): ExitRecord | undefined {
-  try {
-    const match = /^(\d+) (\d+)$/.exec(readFileSync(containerFile(name, 'exit'), 'utf8').trim());
-    if (!match) return undefined;
-    const [, code = '', signal = ''] = match;
-    const exitSignal = Number(signal);
-    return exitSignal
-      ? { exitCode: null, signal: exitSignal, status: 128 + exitSignal }
-      : { exitCode: Number(code), signal: null, status: Number(code) };
-  } catch {
-    return undefined;
-  }
+  return readExit(name);
 }
 
 /** running, creating or stopped, judged from the processes, not from the record alone. */
@@ -53,29 +48,97 @@ function observedStatus(record: ContainerRecord): ContainerRecord['status'] | 's
  * its record and log until `rm`; a foreground one's record is removed).
  */
 export async function reconcile(name: string): Promise<ContainerRecord | undefined> {
-  const record = readRecord(name);
-  if (!record) return undefined;
+  const state = await reconcileState(name);
+  return state.kind === 'ok' ? state.record : undefined;
+}
+
+/** Like reconcile, but tells a missing record from a corrupt one (which is never acted on). */
+async function reconcileState(name: string): Promise<StoredState> {
+  const state = readState(name);
+  if (state.kind !== 'ok') return state;
+  const record = state.record;
   const status = observedStatus(record);
-  if (status !== 'stopped' && status !== 'stale') return record;
-  if (record.status === 'stopped') return record;
-  await releaseHostResources(record);
+  if (status !== 'stopped' && status !== 'stale') return state;
+  if (record.status === 'stopped') return state;
+  // A dead monitor is not a dead container: while any of its processes runs, nothing is released.
+  // (Once PID 1 has ended the kernel kills the rest of its PID namespace: they get a moment to go.)
+  const lingering = () => stillRunning(record).length > 0;
+  if (lingering() && !(readExitFile(name) && (await settles(lingering, 500)))) return state;
+  await releaseOwned(record);
   const ended = readExitFile(name) ?? record.exit;
   const exit = ended && record.boot ? bootExitStatus(ended) : ended;
   const stopped: ContainerRecord = { ...record, status: 'stopped', pid: 0, exit };
   if (!record.detached) {
     removeDirectory(name);
-    return stopped;
+    return { kind: 'ok', record: stopped };
   }
   writeRecord(stopped);
-  return stopped;
+  return { kind: 'ok', record: stopped };
+}
+
+/**
+ * What still runs of the container: its init if its identity holds, and
+ * every process in its cgroup (found by the runtime's naming rule, not from
+ * the record). `record` is absent for a record that cannot be read.
+ */
+function stillRunning(record: ContainerRecord | undefined, name = record?.id ?? ''): ProcessIdentity[] {
+  const members = cgroupMembers(name);
+  const init = record?.init;
+  if (init && !initProblem(init) && !members.some((member) => member.pid === init.pid)) members.unshift(init);
+  return members;
+}
+
+/**
+ * Releases the container's veth and cgroups: only those the runtime's own
+ * rules make for this name (the schema checked the record's), cgroups only
+ * inside a cgroup hierarchy of this host.
+ */
+async function releaseOwned(record: Pick<ContainerRecord, 'id' | 'hostInterfaces' | 'cgroups'>): Promise<void> {
+  const mounts = cgroupMountPoints();
+  const inHierarchy = (path: string) => mounts.some((mount) => path.startsWith(mount === '/' ? '/' : `${mount}/`));
+  const cgroups = [...new Set([...record.cgroups, ...ownCgroupDirectories(record.id)])].filter(
+    (path) => isOwnCgroupPath(path, record.id) && inHierarchy(path),
+  );
+  await releaseHostResources({ hostInterfaces: record.hostInterfaces, cgroups });
+}
+
+function ownCgroupDirectories(name: string): string[] {
+  try {
+    return cgroupDirectories(name);
+  } catch {
+    return [];
+  }
+}
+
+function cgroupMountPoints(): string[] {
+  try {
+    return readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .filter((line) => / - cgroup2? /.test(line))
+      .map((line) => line.split(' ')[4] ?? '')
+      .filter((mount) => mount.startsWith('/'));
+  } catch {
+    return [];
+  }
+}
+
+/** Polls until `busy` turns false (true), or the time is up (false). */
+async function settles(busy: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (busy()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
 }
 
 /** For name allocation: frees the name if its container is gone for good. */
 export async function reclaimIfStale(name: string): Promise<boolean> {
-  const record = readRecord(name);
-  if (!record) {
+  const state = readState(name);
+  if (state.kind === 'corrupt') return false;
+  if (state.kind === 'missing') {
     // A directory without state: a start just begun, or one that died before writing any.
-    if (!abandoned(name)) return false;
+    if (!abandoned(name) || stillRunning(undefined, name).length > 0) return false;
     removeDirectory(name);
     return true;
   }
@@ -86,35 +149,57 @@ export async function reclaimIfStale(name: string): Promise<boolean> {
 
 /** Every container with a record; foreground ones found ended are gone, not listed. */
 export async function listContainers(): Promise<ContainerRecord[]> {
-  const records = await Promise.all(listNames().map(reconcile));
-  return records.filter((record): record is ContainerRecord => record !== undefined && (record.detached || record.status !== 'stopped'));
+  const entries = await listEntries();
+  return entries.flatMap((entry) => (entry.record ? [entry.record] : []));
+}
+
+/** A container as `list` shows it: its record, or why its record cannot be used. */
+export interface ListEntry {
+  name: string;
+  record?: ContainerRecord;
+  corrupt?: string;
+}
+
+/** Every container with a record, corrupt ones included (reported, never acted on). */
+export async function listEntries(): Promise<ListEntry[]> {
+  const entries = await Promise.all(
+    listNames().map(async (name): Promise<ListEntry | undefined> => {
+      const state = await reconcileState(name);
+      if (state.kind === 'corrupt') return { name, corrupt: state.reason };
+      if (state.kind === 'missing') return undefined;
+      return state.record.detached || state.record.status !== 'stopped' ? { name, record: state.record } : undefined;
+    }),
+  );
+  return entries.filter((entry): entry is ListEntry => entry !== undefined);
 }
 
 export async function requireContainer(name: string): Promise<ContainerRecord> {
-  const record = await reconcile(name);
-  if (!record) throw new ContainerError(`no container named '${name}': see ts-nspawn list`);
-  return record;
+  checkName(name);
+  const state = await reconcileState(name);
+  if (state.kind === 'corrupt') throw corruptError(name, state.reason);
+  if (state.kind === 'missing') throw codedError(`no container named ${quote(name)}: see ts-nspawn list`, 'not-found');
+  return state.record;
+}
+
+function corruptError(name: string, reason: string): ContainerError {
+  return codedError(`container ${quote(name)} is corrupt: ${reason}; nothing was done; remove it with ts-nspawn rm ${name}`, 'corrupt');
 }
 
 export async function requireRunning(name: string): Promise<ContainerRecord> {
   const record = await requireContainer(name);
-  if (record.status !== 'running' || !isAlive(record.init)) {
-    throw new ContainerError(`container '${name}' is not running (${record.status}): start it again with ts-nspawn run or boot`);
+  if (record.status !== 'running') {
+    throw codedError(`container ${quote(name)} is not running (${record.status}): start it again with ts-nspawn run or boot`, 'not-running');
   }
+  const problem = initProblem(record.init);
+  if (problem) throw codedError(`container ${quote(name)} is recorded as running, but ${problem}: see ts-nspawn status ${name}`, 'not-running');
   return record;
 }
 
-/** Sends a signal to PID 1, or with `all` to every process of the container. */
+/** Sends a signal to PID 1, or with `all` to every process of the container (found by its cgroup). */
 export async function killContainer(name: string, signal: number, all = false): Promise<void> {
   const record = await requireRunning(name);
-  const pids = all ? containerPids(record) : [record.pid];
-  for (const pid of pids.length > 0 ? pids : [record.pid]) {
-    try {
-      process.kill(pid, signal);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-    }
-  }
+  if (!all) return signalInit(record, signal);
+  for (const member of containerProcesses(record)) signalProcess(member, signal);
 }
 
 /**
@@ -124,7 +209,7 @@ export async function killContainer(name: string, signal: number, all = false): 
 export async function stopContainer(name: string, timeoutSeconds = 10): Promise<ContainerRecord> {
   const record = await requireRunning(name);
   writeRecord({ ...record, stopRequested: true });
-  const gentle = record.boot && initCommandName(record.pid) === 'systemd' ? SIGRTMIN_PLUS_3 : constants.signals.SIGTERM;
+  const gentle = record.boot && initCommandName(record.init!.pid) === 'systemd' ? SIGRTMIN_PLUS_3 : constants.signals.SIGTERM;
   signalInit(record, gentle);
   if (!(await waitForEnd(record, timeoutSeconds * 1000))) {
     signalInit(record, constants.signals.SIGKILL);
@@ -133,19 +218,53 @@ export async function stopContainer(name: string, timeoutSeconds = 10): Promise<
   return (await reconcile(name)) ?? { ...record, status: 'stopped' };
 }
 
-/** Forgets a stopped container; `force` stops it first (SIGKILL). */
+/**
+ * Forgets a stopped container; `force` kills it first (SIGKILL to its init
+ * and its cgroup). The record goes only once none of its processes runs.
+ * A corrupt record is removed the same way, releasing nothing it names.
+ */
 export async function removeContainer(name: string, force = false): Promise<void> {
-  let record = await requireContainer(name);
-  if (record.status !== 'stopped') {
-    // A created container never ran its command: removing it needs no -f, as with podman.
-    if (!force && record.status !== 'created') throw new ContainerError(`container '${name}' is ${record.status}: stop it first, or use rm -f`);
-    writeRecord({ ...record, stopRequested: true });
-    signalInit(record, constants.signals.SIGKILL);
-    await waitForEnd(record, 10_000);
-    record = (await reconcile(name)) ?? record;
+  checkName(name);
+  const state = await reconcileState(name);
+  // A directory without a record is a start in progress, unless it was abandoned long ago.
+  if (state.kind === 'missing' && !abandoned(name)) {
+    throw codedError(`no container named ${quote(name)}: see ts-nspawn list`, 'not-found');
   }
-  await releaseHostResources(record);
+  let record = state.kind === 'ok' ? state.record : undefined;
+  // A created container never ran its command: removing it needs no -f, as with podman.
+  if (record?.status === 'created') force = true;
+  // Reconciled: a record not stopped now has a live monitor, a start in progress, or live processes.
+  const active = () => (record !== undefined && record.status !== 'stopped') || stillRunning(record, name).length > 0;
+  if (active()) {
+    if (!force) throw runningError(name, stillRunning(record, name), 'remove');
+    if (record) writeRecord({ ...record, stopRequested: true });
+    await killAndWait(record, name, 10_000);
+    if (record) record = (await reconcile(name)) ?? record;
+    if (active()) throw runningError(name, stillRunning(record, name), 'remove');
+  }
+  // A corrupt record names nothing trustworthy: only what the runtime's rules give for the name.
+  await releaseOwned(record ?? { id: name, hostInterfaces: [], cgroups: [] });
   removeDirectory(name);
+}
+
+function runningError(name: string, running: ProcessIdentity[], verb: string): ContainerError {
+  const pids = running.slice(0, 5).map((p) => p.pid).join(', ') + (running.length > 5 ? ', ...' : '');
+  const what = running.length > 0 ? `${running.length} of its processes still run (PID ${pids})` : 'it is running';
+  return codedError(
+    `cannot ${verb} container ${quote(name)}: ${what}; stop it with ts-nspawn stop ${name}, or kill and remove it with ts-nspawn rm -f ${name}`,
+    'running',
+  );
+}
+
+/** SIGKILL to a verified init and to everything in the container's cgroup, until nothing runs (or time-out). */
+async function killAndWait(record: ContainerRecord | undefined, name: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  do {
+    if (record && !initProblem(record.init)) signalProcess(record.init!, constants.signals.SIGKILL);
+    for (const member of cgroupMembers(name)) signalProcess(member, constants.signals.SIGKILL);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  } while (stillRunning(record, name).length > 0 && Date.now() < deadline);
+  if (record) await waitForEnd(record, Math.max(0, deadline - Date.now()));
 }
 
 /** A claimed name whose start never wrote a record, long enough ago that it never will. */
@@ -159,33 +278,49 @@ function abandoned(name: string): boolean {
 
 const ABANDONED_AFTER_MS = 60_000;
 
-/** Removes every container that is not running, releasing what it left. */
-export async function collectGarbage(): Promise<string[]> {
+/**
+ * Removes every container that is not running, releasing what it left.
+ * Records that cannot be read are left for `rm` (and reported by `list`);
+ * nothing is removed while any of its processes runs.
+ */
+export async function collectGarbage(onKept?: (name: string, why: string) => void): Promise<string[]> {
   const removed: string[] = [];
   for (const name of listNames()) {
-    if (!readRecord(name) && abandoned(name)) {
+    if (readState(name).kind === 'missing' && abandoned(name) && stillRunning(undefined, name).length === 0) {
       removeDirectory(name);
       removed.push(name);
     }
   }
-  for (const record of await listContainers()) {
-    if (record.status !== 'stopped') continue;
-    await releaseHostResources(record);
+  for (const entry of await listEntries()) {
+    if (entry.corrupt) onKept?.(entry.name, corruptError(entry.name, entry.corrupt).message);
+    const record = entry.record;
+    if (!record || record.status !== 'stopped') continue;
+    const running = stillRunning(record);
+    if (running.length > 0) {
+      onKept?.(record.id, runningError(record.id, running, 'remove').message);
+      continue;
+    }
+    await releaseOwned(record);
     removeDirectory(record.id);
     removed.push(record.id);
   }
   return removed;
 }
 
-/** Every process of the container: its cgroup's, or without one, its PID namespace's. */
-function containerPids(record: ContainerRecord): number[] {
-  if (record.cgroups.length > 0) return cgroupPids(record.cgroups);
-  const namespace = namespaceOf(record.pid);
+/** Every process of the container: its cgroup's, or without one, its init's PID namespace's. */
+function containerProcesses(record: ContainerRecord): ProcessIdentity[] {
+  const members = cgroupMembers(record.id);
+  if (members.length > 0 || record.cgroups.length > 0) return members;
+  const namespace = namespaceOf(record.init!.pid);
   if (!namespace) return [];
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .map(Number)
-    .filter((pid) => namespaceOf(pid) === namespace);
+    .filter((pid) => pid > 1 && namespaceOf(pid) === namespace)
+    .flatMap((pid) => {
+      const startTime = processStartTime(pid);
+      return startTime === undefined ? [] : [{ pid, startTime }];
+    });
 }
 
 function namespaceOf(pid: number): string | undefined {
@@ -196,20 +331,17 @@ function namespaceOf(pid: number): string | undefined {
   }
 }
 
+/** Signals PID 1 through a pidfd, only while its identity (start time, own PID namespace) holds. */
 function signalInit(record: ContainerRecord, signal: number): void {
-  if (!isAlive(record.init)) return;
-  try {
-    process.kill(record.pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
+  if (initProblem(record.init)) return;
+  signalProcess(record.init!, signal);
 }
 
 /** Waits until PID 1 is gone; false on time-out. */
 async function waitForEnd(record: ContainerRecord, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  // isAlive counts a zombie as gone: PID 1 has ended even before it is reaped.
-  while (isAlive(record.init)) {
+  // A zombie counts as gone (PID 1 has ended before it is reaped); so does a PID 1 whose identity does not hold.
+  while (!initProblem(record.init)) {
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

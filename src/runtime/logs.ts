@@ -2,17 +2,17 @@
  * A detached container's output, as its monitor wrote it: console.log,
  * preceded by console.log.1 after a rotation. Kept until `rm`.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { quote } from '../quote.js';
 import { ContainerError } from '../errors.js';
 import { containerFile } from '../state/paths.js';
 import { requireContainer } from './lifecycle.js';
 
+/** The log as it is now; empty if absent or not a regular file (a FIFO or symlink must not hang or redirect us). */
 function readIfPresent(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch {
-    return Buffer.alloc(0);
-  }
+  const chunks: Buffer[] = [];
+  copyFrom(path, 0, (chunk) => chunks.push(chunk));
+  return Buffer.concat(chunks);
 }
 
 /**
@@ -21,7 +21,7 @@ function readIfPresent(path: string): Buffer {
  */
 export async function readLog(name: string, lines?: number): Promise<{ text: Buffer; offset: number }> {
   const record = await requireContainer(name);
-  if (!record.detached) throw new ContainerError(`container '${name}' runs in the foreground: its output goes to its terminal, not to a log`);
+  if (!record.detached) throw new ContainerError(`container ${quote(name)} runs in the foreground: its output goes to its terminal, not to a log`);
   const path = containerFile(name, 'log');
   const current = readIfPresent(path);
   const text = Buffer.concat([readIfPresent(`${path}.1`), current]);
@@ -66,8 +66,14 @@ export async function followLog(name: string, offset: number, write: (chunk: Buf
 }
 
 function copyFrom(path: string, position: number, write: (chunk: Buffer) => void): number {
-  const fd = openSync(path, 'r');
+  let fd: number;
   try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return 0;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return 0;
     let copied = 0;
     const buffer = Buffer.alloc(64 * 1024);
     for (;;) {

@@ -1,12 +1,14 @@
 /** Where container state lives: one directory per container under /run/ts-nspawn. */
 import { join } from 'node:path';
+import { checkName } from './names.js';
 
 export function stateRoot(): string {
   return process.env.TS_NSPAWN_STATE_DIR || '/run/ts-nspawn';
 }
 
+/** The one place a name becomes a path: refused unless it is a valid name. */
 export function containerDirectory(name: string): string {
-  return join(stateRoot(), name);
+  return join(stateRoot(), checkName(name));
 }
 
 export const FILES = {

@@ -27,10 +27,10 @@ function record(id: string, overrides: Partial<ContainerRecord> = {}): Container
     console: false,
     detached: true,
     boot: false,
-    init: { pid: 4321, startTime: '123456' },
+    init: { pid: overrides.pid || 4321, startTime: '123456' },
     addresses: ['10.0.0.2/24'],
-    hostInterfaces: ['ve-box'],
-    cgroups: ['/sys/fs/cgroup/ts-nspawn/box'],
+    hostInterfaces: [`vb-${id}`],
+    cgroups: [`/sys/fs/cgroup/ts-nspawn/${id}`],
     ...overrides,
   };
 }
@@ -129,7 +129,7 @@ describe('claimName', () => {
 describe('writeRecord / readRecord', () => {
   it('round-trips a record through state.json', async () => {
     const name = await claimName('round', true, never);
-    const written = record(name, { exit: { exitCode: null, signal: 9, status: 137 }, supervisor: { pid: 1, startTime: '2' } });
+    const written = record(name, { exit: { exitCode: null, signal: 9, status: 137 }, supervisor: { pid: 4000, startTime: '2' } });
     writeRecord(written);
     assert.deepEqual(readRecord(name), written);
     assert.equal(readFileSync(containerFile(name, 'state'), 'utf8'), JSON.stringify(written, null, 2) + '\n');

@@ -1,5 +1,6 @@
 /** `ts-nspawn exec [OPTIONS] NAME [--] CMD [ARG...]` */
 import { isTerminal } from '../../host/terminal.js';
+import { quote } from '../../quote.js';
 import { ContainerError } from '../../errors.js';
 import { option, type CommandDef } from '../command-line.js';
 import { consoleHint } from '../console-hint.js';
@@ -21,7 +22,7 @@ export const execCommand: CommandDef = {
   async run(flags, [name = ''], command) {
     const chdir = typeof flags.chdir === 'string' ? flags.chdir : undefined;
     if (chdir !== undefined && !chdir.startsWith('/')) {
-      throw new ContainerError(`invalid --chdir '${chdir}': it must be an absolute path inside the container`);
+      throw new ContainerError(`invalid --chdir ${quote(chdir)}: it must be an absolute path inside the container`);
     }
     const [{ startExec }, { forwardWhileRunning }] = await Promise.all([import('../../runtime/exec.js'), import('../foreground.js')]);
     const console = flags.pipe ? false : flags.console === true || (flags.console === undefined && isTerminal(0));

@@ -1,6 +1,7 @@
 /** `ts-nspawn gc` */
 import type { CommandDef } from '../command-line.js';
-import { print } from '../output.js';
+import { print, printError } from '../output.js';
+import { oneLine } from '../../quote.js';
 
 export const gcCommand: CommandDef = {
   name: 'gc',
@@ -10,7 +11,8 @@ export const gcCommand: CommandDef = {
   options: [],
   async run() {
     const { collectGarbage } = await import('../../runtime/lifecycle.js');
-    for (const name of await collectGarbage()) print(`removed ${name}\n`);
+    const kept = (_: string, why: string) => printError(`ts-nspawn: kept: ${oneLine(why)}\n`);
+    for (const name of await collectGarbage(kept)) print(`removed ${name}\n`);
     return 0;
   },
 };

@@ -10,9 +10,10 @@ export const listCommand: CommandDef = {
   description: 'List containers: name, state, PID, address, uptime, root directory and command. Containers whose processes are gone are found and reported as stopped.',
   options: [option('json', 'print JSON')],
   async run(flags) {
-    const { listContainers } = await import('../../runtime/lifecycle.js');
-    const records = await listContainers();
-    print(flags.json ? JSON.stringify(records.map(withUptime), null, 2) + '\n' : table(records));
+    const { listEntries } = await import('../../runtime/lifecycle.js');
+    const entries = await listEntries();
+    const json = entries.map((entry) => (entry.record ? withUptime(entry.record) : { id: entry.name, status: 'corrupt', reason: entry.corrupt }));
+    print(flags.json ? JSON.stringify(json, null, 2) + '\n' : table(entries));
     return 0;
   },
 };
