@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what ts-nspawn needs on a Debian or Ubuntu machine (run as root):
-# a C compiler for the executor, iproute2 and util-linux for networking,
+# a C compiler and libseccomp-dev for the executor, iproute2 and util-linux for networking,
 # and, with --tests, what the tests use (busybox-static for the test
 # trees, libc6-dev for the static probe, python3 for the PTY driver, runc
 # to compare ts-runc with).
@@ -8,7 +8,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-packages="gcc make libc6-dev iproute2 util-linux busybox-static mmdebstrap openssl"
+packages="gcc make libc6-dev libseccomp-dev iproute2 util-linux busybox-static mmdebstrap openssl"
 [ "${1:-}" = --tests ] && packages="$packages python3 runc"
 
 missing=

@@ -72,6 +72,10 @@ int step_exec(struct init_state *st, const struct step *s)
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	/* Tell the supervisor we got this far: EOF now means exec worked. */
 	sync_report_exec(st->syncfd);
+	/* The filter comes last, so it never sees our own set-up; a failure
+	 * after "X" still reaches the supervisor as an error. */
+	if (seccomp_load_deferred(st) < 0)
+		return -1;
 	if (strchr(argv[0], '/')) {
 		execve(argv[0], argv, envp);
 		err = errno;

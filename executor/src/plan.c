@@ -60,6 +60,7 @@ static const struct opdef opdefs[] = {
 	{ "no-new-privileges", 0, 0, NULL, step_no_new_privileges, NULL },
 	{ "rlimit", 3, 0, NULL, step_rlimit, NULL },
 	{ "umask", 1, 0, NULL, step_umask, NULL },
+	{ "seccomp", 3, LIST(1) | LIST(2), NULL, step_seccomp, NULL },
 	{ "credentials", 8, LIST(2), NULL, step_credentials, NULL },
 	{ "env", 1, LIST(0), NULL, step_env, NULL },
 	{ "wait-start", 1, 0, NULL, step_wait_start, prepare_wait_start },

@@ -17,6 +17,7 @@ struct init_state {
 	pid_t parent;		/* what getppid() returns while the supervisor lives */
 	const struct plan *plan;	/* the whole plan, for steps that look ahead */
 	bool hand_off;		/* not tied to the supervisor's life */
+	void *seccomp;		/* a built filter waiting for exec (seccomp.c) */
 };
 
 /* init.c */
@@ -51,6 +52,10 @@ int step_symlink(struct init_state *st, const struct step *s);
 /* creds.c */
 int step_no_new_privileges(struct init_state *st, const struct step *s);
 int step_credentials(struct init_state *st, const struct step *s);
+/* seccomp.c */
+int step_seccomp(struct init_state *st, const struct step *s);
+/* Loads a filter `seccomp` left for the last moment; 0 if there is none. */
+int seccomp_load_deferred(struct init_state *st);
 /* exec.c */
 int step_env(struct init_state *st, const struct step *s);
 int step_exec(struct init_state *st, const struct step *s);

@@ -7,6 +7,7 @@ import { ContainerError } from '../errors.js';
 import type { BindMount, ContainerOptions, DeviceOption } from '../spec/container-options.js';
 import { option, type Flags, type OptionDef } from './command-line.js';
 import { parseNonNegative } from './parse-values.js';
+import { SECURITY_OPTIONS, toSecurityOptions } from './security-flags.js';
 
 export const CONTAINER_OPTIONS: OptionDef[] = [
   option('directory', 'root directory of the container', { short: 'D', value: 'DIR' }),
@@ -27,6 +28,7 @@ export const CONTAINER_OPTIONS: OptionDef[] = [
   option('memory', 'memory limit (bytes, or with k, m, g; -1: unlimited)', { value: 'SIZE' }),
   option('cpus', 'CPU time limit, in CPUs (0.5: half of one)', { value: 'N' }),
   option('cgroup-parent', 'put the container\'s cgroup at PATH/ts-nspawn/NAME (PATH relative to the hierarchy roots; default: the roots)', { value: 'PATH' }),
+  ...SECURITY_OPTIONS,
 ];
 
 export const CONSOLE_OPTIONS: OptionDef[] = [
@@ -65,6 +67,7 @@ export function toContainerOptions(flags: Flags, command: string[], boot: boolea
     memory: flags.memory === undefined ? undefined : parseSize(text(flags.memory) ?? '', '--memory'),
     cpus: flags.cpus === undefined ? undefined : parseNonNegative(text(flags.cpus) ?? '', '--cpus'),
     cgroupParent: text(flags.cgroupParent),
+    ...toSecurityOptions(flags),
   };
 }
 

@@ -9,7 +9,8 @@ import { capabilityMask } from '../spec/capabilities.js';
 import { rlimitValue } from '../spec/rlimits.js';
 import { expandCgroupMount } from './cgroup-mounts.js';
 import { DEFAULT_DEV_SYMLINKS, DEFAULT_DEVICES } from '../spec/defaults.js';
-import type { Device, Mount, NamespaceType, Process, Spec } from '../spec/oci.js';
+import type { Device, LinuxSeccomp, Mount, NamespaceType, Process, Spec } from '../spec/oci.js';
+import { compileSeccomp } from '../security/seccomp-rules.js';
 import type { MountCreate, Plan, Step } from './steps.js';
 
 /** How the container is supervised: not part of its configuration, but of how the caller runs it. */
@@ -143,7 +144,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
     if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
   }
 
-  plan.push(...processSteps(process, supervision.startBarrier));
+  plan.push(...processSteps(process, spec.linux?.seccomp, supervision.startBarrier));
   return plan;
 }
 
@@ -161,7 +162,7 @@ export function compileExecPlan(spec: Spec, initPid: number, process: Process, s
   if (!process.terminal) plan.push({ op: 'setsid' });
   const joined = namespaces.flatMap((type) => JOIN_NAMES[type] ?? []);
   if (joined.length > 0) plan.push({ op: 'join', pid: initPid, types: joined });
-  plan.push(...processSteps(process));
+  plan.push(...processSteps(process, spec.linux?.seccomp));
   return plan;
 }
 
@@ -190,7 +191,7 @@ function supervisorSteps(process: Process, supervision: SupervisionOptions): Ste
  * may still open the root-owned FIFO, and after `env`, which it needs to
  * look the command up.
  */
-function processSteps(process: Process, startBarrier?: string): Step[] {
+function processSteps(process: Process, seccomp: LinuxSeccomp | undefined, startBarrier?: string): Step[] {
   const steps: Step[] = [{ op: 'chdir', path: process.cwd }];
   if (process.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
   // While init is still root with all its capabilities: raising a hard limit needs CAP_SYS_RESOURCE.
@@ -198,6 +199,9 @@ function processSteps(process: Process, startBarrier?: string): Step[] {
     steps.push({ op: 'rlimit', type: rlimit.type, soft: rlimitValue(rlimit.soft), hard: rlimitValue(rlimit.hard) });
   }
   steps.push({ op: 'umask', mode: process.user.umask ?? DEFAULT_UMASK });
+  // Built before the start barrier and while init still has CAP_SYS_ADMIN:
+  // without no_new_privs the executor must load it now; with it, just before execve.
+  if (seccomp) steps.push({ op: 'seccomp', ...compileSeccomp(seccomp) });
   steps.push({ op: 'env', vars: process.env ?? [] });
   if (startBarrier) steps.push({ op: 'wait-start', path: startBarrier });
   const caps = process.capabilities ?? {};

@@ -47,6 +47,7 @@ export type Step =
   | { op: 'rlimit'; type: string; soft: number | 'infinity'; hard: number | 'infinity' }
   /** The umask the command starts with (init itself runs with 0). */
   | { op: 'umask'; mode: number }
+  | { op: 'seccomp'; defaultAction: string; architectures: string[]; rules: string[] }
   | {
       op: 'credentials';
       uid: number;
@@ -75,7 +76,7 @@ const OPCODES: Record<Step['op'], true> = {
   'hand-off': true, 'console-socket': true, 'device-filter': true,
   setsid: true, join: true, 'join-ns': true, unshare: true, hostname: true, 'loopback-up': true, propagation: true,
   'enter-root': true, mount: true, mknod: true, symlink: true, 'bind-console': true, 'pivot-root': true, sysctl: true,
-  mask: true, readonly: true, chdir: true, 'no-new-privileges': true, rlimit: true, umask: true, credentials: true,
+  mask: true, readonly: true, chdir: true, 'no-new-privileges': true, rlimit: true, umask: true, seccomp: true, credentials: true,
   env: true, 'wait-start': true, exec: true,
 };
 
@@ -102,6 +103,8 @@ export function describeStep(step: Step): string {
       return `changing to the working directory ${step.path}`;
     case 'hostname':
       return `setting the hostname ${step.name}`;
+    case 'seccomp':
+      return 'loading the seccomp filter';
     case 'credentials':
       return `switching to uid ${step.uid} gid ${step.gid}`;
     case 'namespaces':

@@ -5,6 +5,7 @@
  * sees the container's root, processes and network, as a child of PID 1's
  * world but not PID 1.
  */
+import { capabilitiesFor } from '../security/capabilities.js';
 import { cgroupManager } from '../cgroups/manager.js';
 import { ContainerError } from '../errors.js';
 import { compileExecPlan, type SupervisionOptions } from '../plan/compile.js';
@@ -42,7 +43,7 @@ export async function startExec(name: string, options: ExecOptions): Promise<Run
   // Stored state is input too: a tampered config.json must not make exec run on the host.
   const { spec } = readStoredSpec(name, validateSpec);
   const process = execProcess(spec, record.bundle, options);
-  // The cgroups init is in (the container's own, or its starter's): on
+  // The cgroups init is in (the container's own, or the one a booted systemd moved it to): on
   // cgroup v2 the new process is cloned into it, on v1 moved there at `go`.
   const manager = cgroupManager();
   const cgroups = manager.directoriesOf(record.pid);
@@ -89,7 +90,7 @@ function execProcess(spec: Spec, rootDirectory: string, options: ExecOptions): P
   if (options.user !== undefined) {
     const resolved = resolveUser(options.user, rootDirectory);
     user = { uid: resolved.uid, gid: resolved.gid };
-    if (resolved.uid !== 0) capabilities = { ...capabilities, effective: [], permitted: [], ambient: [] };
+    if (resolved.uid !== 0) capabilities = capabilitiesFor(capabilities?.bounding ?? [], resolved.uid);
   }
   if (options.console) env.set('TERM', `TERM=${globalThis.process.env.TERM || 'vt220'}`);
   return {

@@ -12,16 +12,16 @@ import { CGROUP_PATH_RULE, isCgroupPath, settingsAnnotations, type NspawnSetting
 import type { BindMount, BridgeNetwork, ContainerOptions } from './container-options.js';
 import {
   CONTAINER_ENV,
-  DEFAULT_CAPABILITIES,
   DEFAULT_MASKED_PATHS,
   DEFAULT_PATH,
   DEFAULT_READONLY_PATHS,
   defaultMounts,
 } from './defaults.js';
-import type { CapabilityName, Mount, Namespace, Spec } from './oci.js';
+import type { Mount, Namespace, Spec } from './oci.js';
 import { OCI_VERSION } from './oci.js';
 import { buildResources, deviceNode } from './resources.js';
 import { resolveUser } from './user.js';
+import { securitySettings } from '../security/policy.js';
 
 export const INIT_PATH = '/sbin/init';
 
@@ -42,8 +42,7 @@ export function buildSpec(options: ContainerOptions): Spec {
   if (options.network && !privateNetwork) {
     throw new ContainerError('--network-bridge and --host-network exclude each other: choose one', { code: 'invalid-spec' });
   }
-  const capabilities: CapabilityName[] = privateNetwork ? [...DEFAULT_CAPABILITIES, 'CAP_NET_ADMIN'] : [...DEFAULT_CAPABILITIES];
-  const asRoot = user.uid === 0;
+  const security = securitySettings(options, { boot: options.boot === true, privateNetwork, uid: user.uid });
 
   // Only a name the user chose is fixed; otherwise the runtime makes the default unique.
   const settings: NspawnSettings = { boot: options.boot === true };
@@ -62,14 +61,8 @@ export function buildSpec(options: ContainerOptions): Spec {
       args,
       env: buildEnv(options, user.home),
       cwd,
-      capabilities: {
-        bounding: capabilities,
-        // A non-root user starts without capabilities, as after a normal execve.
-        effective: asRoot ? capabilities : [],
-        permitted: asRoot ? capabilities : [],
-        inheritable: [],
-        ambient: [],
-      },
+      capabilities: security.capabilities,
+      noNewPrivileges: security.noNewPrivileges,
     },
     mounts: [...defaultMounts({ writableCgroups: options.boot === true }), ...(options.binds?.map(bindMount) ?? [])],
     // The annotations are only the stored form of ts-nspawn's settings.
@@ -81,6 +74,8 @@ export function buildSpec(options: ContainerOptions): Spec {
       rootfsPropagation: 'private',
       ...(devices.length > 0 ? { devices } : {}),
       resources: buildResources(options, devices),
+      ...(security.seccomp ? { seccomp: security.seccomp } : {}),
+      ...(Object.keys(security.sysctl).length > 0 ? { sysctl: security.sysctl } : {}),
     },
   };
 }

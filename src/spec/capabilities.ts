@@ -46,6 +46,14 @@ const CAPABILITY_NUMBERS = new Map<string, number>(Object.entries({
   CAP_CHECKPOINT_RESTORE: 40,
 }));
 
+/** Every capability this runtime knows, in bit order. */
+export const ALL_CAPABILITIES = [...CAPABILITY_NUMBERS.keys()] as CapabilityName[];
+
+/** The bit number of a capability (for tests and seccomp rules that depend on capabilities). */
+export function capabilityNumber(name: string): number | undefined {
+  return CAPABILITY_NUMBERS.get(name);
+}
+
 export function isCapabilityName(name: string): name is CapabilityName {
   return CAPABILITY_NUMBERS.has(name);
 }

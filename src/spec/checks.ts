@@ -4,6 +4,7 @@
  * A field that changes isolation is applied or refused here, never
  * ignored: anything the plan compiler would drop has a problem below.
  */
+import { seccompProblem } from '../security/seccomp-profile.js';
 import { isCapabilityName } from './capabilities.js';
 import { HOSTNAME_RULE, isHostname } from './names.js';
 import { jsonPath, type Problem } from './json-value.js';
@@ -26,8 +27,6 @@ const NOT_IMPLEMENTED: ReadonlyArray<readonly [path: string, get: (spec: Spec) =
   ['process.oomScoreAdj', (spec) => field(spec.process, 'oomScoreAdj'), 'oom_score_adj is not supported'],
   ['linux.uidMappings', (spec) => field(spec.linux, 'uidMappings'), 'user namespaces are not supported yet'],
   ['linux.gidMappings', (spec) => field(spec.linux, 'gidMappings'), 'user namespaces are not supported yet'],
-  // HOOK (security helper): linux.seccomp is refused until the executor can load a filter.
-  ['linux.seccomp', (spec) => field(spec.linux, 'seccomp'), 'seccomp filters are not supported yet'],
   ['linux.intelRdt', (spec) => field(spec.linux, 'intelRdt'), 'Intel RDT is not supported'],
   ['linux.personality', (spec) => field(spec.linux, 'personality'), 'execution domains (personality) are not supported'],
   ['linux.mountLabel', (spec) => field(spec.linux, 'mountLabel'), 'SELinux mount labels are not supported'],
@@ -54,6 +53,8 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
   }
 
   if (spec.root.path === '') add('root.path', 'must not be empty');
+  const seccomp = seccompProblem(spec.linux?.seccomp);
+  if (seccomp) add('linux.seccomp', seccomp);
 
   // Namespaces: each type once; created or joined by an absolute path.
   const created = new Set<NamespaceType>();

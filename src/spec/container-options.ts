@@ -4,6 +4,8 @@
  * into the OCI spec; nothing here knows about argv.
  */
 
+import type { SecurityOptions } from '../security/policy.js';
+
 export interface BindMount {
   /** Host path (must exist). */
   source: string;
@@ -30,7 +32,8 @@ export interface DeviceOption {
   access?: string;
 }
 
-export interface ContainerOptions {
+/** Capabilities, no_new_privs and seccomp: see SecurityOptions. */
+export interface ContainerOptions extends SecurityOptions {
   /** The container's root directory. */
   directory: string;
   /** The command to run (`run`), or the arguments for /sbin/init (`boot`). */

@@ -94,6 +94,30 @@ export interface Linux {
   cgroupsPath?: string;
   sysctl?: Record<string, string>;
   resources?: LinuxResources;
+  seccomp?: LinuxSeccomp;
+}
+
+/** config-linux.md "Seccomp": libseccomp's names (SCMP_ACT_*, SCMP_ARCH_*, SCMP_CMP_*). */
+export interface LinuxSeccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  syscalls?: LinuxSyscall[];
+}
+
+export interface LinuxSyscall {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: LinuxSeccompArg[];
+}
+
+export interface LinuxSeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
 }
 
 /** One rule of the device policy; rules apply in order, the last match wins. */

@@ -39,7 +39,8 @@ describe('console', () => {
   });
 
   it('survives vhangup inside the container', async () => {
-    const session = console(['run', '-t', '-D', tree.root, '/bin/probe', 'vhangup-shell']);
+    // vhangup(2) needs CAP_SYS_TTY_CONFIG: boot's set has it, run's (podman's) does not.
+    const session = console(['run', '-t', '--capability', 'SYS_TTY_CONFIG', '-D', tree.root, '/bin/probe', 'vhangup-shell']);
     await session.expect('probe: console reopened after vhangup');
     session.send('echo "alive-$((40+2))"\r');
     await session.expect('alive-42');

@@ -31,7 +31,8 @@ describe('isolation', () => {
   });
 
   it('keeps mounts made inside invisible on the host', async () => {
-    const result = await sh('mkdir -p /mnt/x && mount -t tmpfs tsn-private-probe /mnt/x && grep -c tsn-private-probe /proc/mounts');
+    // Mounting needs CAP_SYS_ADMIN, which a default `run` does not have.
+    const result = await sh('mkdir -p /mnt/x && mount -t tmpfs tsn-private-probe /mnt/x && grep -c tsn-private-probe /proc/mounts', '--capability', 'SYS_ADMIN');
     assert.equal(result.stdout, '1\n');
     assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes('tsn-private-probe'));
   });

@@ -59,7 +59,9 @@ describe('bridged network', () => {
       await new Promise<void>((resolve) => server.stdout?.once('data', () => resolve()));
       assert.ok(netnsLinks(net.name).includes('vb-net2'), 'the host end is named after the machine');
       const client = await runCli(
-        ['run', '-D', tree.root, ...bridged('net3', '10.77.0.4/24', 'fd77::4/64'), '/bin/sh', '-c',
+        // busybox ping needs a raw socket (iputils' ping would use an ICMP socket, allowed by
+        // the ping_group_range sysctl run sets); run's default set has no CAP_NET_RAW.
+        ['run', '-D', tree.root, '--capability', 'NET_RAW', ...bridged('net3', '10.77.0.4/24', 'fd77::4/64'), '/bin/sh', '-c',
           'ping -c1 -W2 10.77.0.1 >/dev/null && echo bridge4-ok; ping -c1 -W2 10.77.0.3 >/dev/null && echo peer4-ok; ping -6 -c1 -W2 fd77::3 >/dev/null && echo peer6-ok'],
         { netns: net.name },
       );

@@ -11,10 +11,12 @@ import type { ContainerOptions } from '../../src/spec/container-options.js';
 import type { Spec } from '../../src/spec/oci.js';
 import { makeTempDir, writeTree } from './helpers/index.js';
 
-/** systemd-nspawn's default capability set, bit by bit (linux/capability.h). */
+/** systemd-nspawn's default capability set (boot), bit by bit (linux/capability.h). */
 const DEFAULT_MASK = '0xfdecafff';
 /** The same plus CAP_NET_ADMIN (bit 12). */
 const DEFAULT_MASK_NET_ADMIN = '0xfdecbfff';
+/** podman's default set plus MKNOD (run): bits 0 1 3-8 10 18 27 31. */
+const RUN_MASK = '0x880405fb';
 
 type StepOf<Op extends Step['op']> = Extract<Step, { op: Op }>;
 
@@ -131,6 +133,7 @@ describe('compilePlan', () => {
       ...DEFAULT_MOUNT_STEPS,
       ...DEFAULT_DEVICE_STEPS,
       { op: 'pivot-root' },
+      { op: 'sysctl', key: 'net.ipv4.ping_group_range', value: '0 2147483647' },
       { op: 'mask', path: '/proc/acpi' },
       { op: 'mask', path: '/proc/asound' },
       { op: 'mask', path: '/proc/kcore' },
@@ -148,16 +151,18 @@ describe('compilePlan', () => {
       { op: 'readonly', path: '/proc/sys' },
       { op: 'readonly', path: '/proc/sysrq-trigger' },
       { op: 'chdir', path: '/' },
+      { op: 'no-new-privileges' },
       { op: 'umask', mode: 0o022 },
+      only(compilePlan(s), 'seccomp'),
       { op: 'env', vars: s.process?.env ?? assert.fail('no env') },
       {
         op: 'credentials',
         uid: 0,
         gid: 0,
         groups: [],
-        bounding: DEFAULT_MASK_NET_ADMIN,
-        effective: DEFAULT_MASK_NET_ADMIN,
-        permitted: DEFAULT_MASK_NET_ADMIN,
+        bounding: RUN_MASK,
+        effective: RUN_MASK,
+        permitted: RUN_MASK,
         inheritable: '0x0',
         ambient: '0x0',
       },
@@ -221,29 +226,32 @@ describe('compilePlan', () => {
     });
 
     it('with the host network: no net namespace, no loopback-up, no CAP_NET_ADMIN', () => {
-      const plan = compilePlan(spec({ hostNetwork: true }));
+      const plan = compilePlan(spec({ hostNetwork: true, boot: true }));
       assert.deepEqual(only(plan, 'namespaces').types, ['mount', 'pid', 'uts', 'ipc']);
       assert.deepEqual(stepsOf(plan, 'loopback-up'), []);
+      assert.equal(only(compilePlan(spec({ hostNetwork: true })), 'credentials').bounding, RUN_MASK);
       const credentials = only(plan, 'credentials');
       assert.equal(credentials.bounding, DEFAULT_MASK);
       assert.equal(credentials.effective, DEFAULT_MASK);
       assert.equal(credentials.permitted, DEFAULT_MASK);
     });
 
-    it('give CAP_NET_ADMIN (bit 12) only with a private network', () => {
+    it('give CAP_NET_ADMIN (bit 12) to boot only with a private network, to run never', () => {
       const bit12 = 1n << 12n;
-      assert.equal(BigInt(only(compilePlan(spec()), 'credentials').bounding) & bit12, bit12);
-      assert.equal(BigInt(only(compilePlan(spec({ hostNetwork: true })), 'credentials').bounding) & bit12, 0n);
+      const bounding = (options: Partial<ContainerOptions>) => BigInt(only(compilePlan(spec(options)), 'credentials').bounding);
+      assert.equal(bounding({ boot: true }) & bit12, bit12);
+      assert.equal(bounding({ boot: true, hostNetwork: true }) & bit12, 0n);
+      assert.equal(bounding({}) & bit12, 0n);
     });
 
-    it('start a non-root user with no effective or permitted capabilities but the full bounding set', () => {
+    it('start a non-root user with no capabilities at all, bounding set included', () => {
       const credentials = only(compilePlan(spec({ user: 'user' })), 'credentials');
       assert.deepEqual(credentials, {
         op: 'credentials',
         uid: 1000,
         gid: 1000,
         groups: [],
-        bounding: DEFAULT_MASK_NET_ADMIN,
+        bounding: '0x0',
         effective: '0x0',
         permitted: '0x0',
         inheritable: '0x0',

@@ -16,6 +16,8 @@ import {
   defaultMounts,
 } from '../../src/spec/defaults.js';
 import type { Spec } from '../../src/spec/oci.js';
+import { RUN_CAPABILITIES } from '../../src/security/capabilities.js';
+import { defaultSeccompProfile } from '../../src/security/seccomp-default.js';
 import { assertContainerError, makeTempDir, writeTree } from './helpers/index.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -68,7 +70,10 @@ describe('buildSpec', () => {
         readonlyPaths: DEFAULT_READONLY_PATHS,
         rootfsPropagation: 'private',
         resources: { pids: { limit: DEFAULT_PIDS_LIMIT }, devices: devicePolicy(DEFAULT_DEVICES) },
+        seccomp: defaultSeccompProfile({ capabilities: RUN_CAPABILITIES }),
+        sysctl: { 'net.ipv4.ping_group_range': '0 2147483647' },
       });
+      assert.equal(spec.process?.noNewPrivileges, true);
     });
 
     it('records the pids limit (0 and -1: unlimited), a memory limit, the cgroup parent and --device nodes', () => {
@@ -186,24 +191,29 @@ describe('buildSpec', () => {
       assert.equal(build({ chdir: '/srv/app' }).process?.cwd, '/srv/app');
     });
 
-    it('gives root all default capabilities plus CAP_NET_ADMIN with a private network', () => {
+    it('gives run podman\'s capability set plus MKNOD, without CAP_NET_ADMIN even with a private network', () => {
       const caps = build().process?.capabilities;
-      const expected = [...DEFAULT_CAPABILITIES, 'CAP_NET_ADMIN'];
-      assert.deepEqual(caps, { bounding: expected, effective: expected, permitted: expected, inheritable: [], ambient: [] });
+      const expected = [...RUN_CAPABILITIES].sort();
+      assert.deepEqual(caps?.bounding?.slice().sort(), expected);
+      assert.deepEqual(caps?.effective?.slice().sort(), expected);
+      assert.deepEqual(caps?.permitted?.slice().sort(), expected);
+      assert.deepEqual([caps?.inheritable, caps?.ambient], [[], []]);
+      for (const cap of ['CAP_SYS_ADMIN', 'CAP_DAC_READ_SEARCH', 'CAP_SYS_PTRACE', 'CAP_NET_RAW', 'CAP_NET_ADMIN']) {
+        assert.ok(!caps?.bounding?.includes(cap as 'CAP_X'), cap);
+      }
     });
 
-    it('leaves out CAP_NET_ADMIN and the network namespace with the host network', () => {
-      const spec = build({ hostNetwork: true });
-      assert.deepEqual(spec.process?.capabilities?.bounding, DEFAULT_CAPABILITIES);
-      assert.ok(!spec.process?.capabilities?.bounding?.includes('CAP_NET_ADMIN'));
+    it('gives boot systemd-nspawn\'s set, plus CAP_NET_ADMIN with a private network only', () => {
+      const sorted = (list: readonly string[] | undefined) => [...(list ?? [])].sort();
+      assert.deepEqual(sorted(build({ boot: true }).process?.capabilities?.bounding), sorted([...DEFAULT_CAPABILITIES, 'CAP_NET_ADMIN']));
+      const spec = build({ boot: true, hostNetwork: true });
+      assert.deepEqual(sorted(spec.process?.capabilities?.bounding), sorted(DEFAULT_CAPABILITIES));
       assert.deepEqual(spec.linux?.namespaces?.map((ns) => ns.type), ['mount', 'pid', 'uts', 'ipc', 'cgroup']);
     });
 
-    it('starts a non-root user without effective or permitted capabilities', () => {
+    it('starts a non-root user with no capabilities, not even in the bounding set', () => {
       const caps = build({ user: '1000' }).process?.capabilities;
-      assert.deepEqual(caps?.bounding, [...DEFAULT_CAPABILITIES, 'CAP_NET_ADMIN']);
-      assert.deepEqual(caps?.effective, []);
-      assert.deepEqual(caps?.permitted, []);
+      assert.deepEqual(caps, { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] });
     });
 
     it('appends bind mounts after the default mounts', () => {

@@ -1,0 +1,209 @@
+/*
+ * The `seccomp` step: build the filter TypeScript chose (libseccomp), and
+ * load it as late as the kernel lets us.
+ *
+ * With no_new_privs set (the `no-new-privileges` step came first) anyone
+ * may load a filter, so it is loaded in step_exec, after the executor's
+ * last sync message: the filter then never sees the executor's own set-up
+ * and cannot break it. Without no_new_privs the kernel wants CAP_SYS_ADMIN
+ * for seccomp(2), which `credentials` may be about to drop: then it is
+ * loaded here and now, before `credentials` (as runc does), and the rest of
+ * set-up runs under it.
+ *
+ * Argument format (docs/executor.md): DEFAULT ARCHES(list) RULES(list),
+ * each rule "ACTION SYSCALL [INDEX OP VALUE [VALUE2]]...". A system call
+ * this architecture does not have is skipped, as runc does.
+ */
+#include "plan.h"
+#include "steps.h"
+#include "util.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#define MAX_RULE_ARGS 6
+
+/* allow | errno:N | kill-thread | kill-process | trap | log | trace:N */
+static int parse_action(const char *s, uint32_t *action)
+{
+	uint64_t n;
+
+	if (!strcmp(s, "allow"))
+		*action = SCMP_ACT_ALLOW;
+	else if (!strcmp(s, "kill-thread"))
+		*action = SCMP_ACT_KILL_THREAD;
+	else if (!strcmp(s, "kill-process"))
+		*action = SCMP_ACT_KILL_PROCESS;
+	else if (!strcmp(s, "trap"))
+		*action = SCMP_ACT_TRAP;
+	else if (!strcmp(s, "log"))
+		*action = SCMP_ACT_LOG;
+	else if (!strncmp(s, "errno:", 6) && parse_u64(s + 6, 10, 4095, &n) == 0)
+		*action = SCMP_ACT_ERRNO((uint32_t)n);
+	else if (!strncmp(s, "trace:", 6) && parse_u64(s + 6, 10, 65535, &n) == 0)
+		*action = SCMP_ACT_TRACE((uint32_t)n);
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_op(const char *s, enum scmp_compare *op)
+{
+	static const struct { const char *name; enum scmp_compare op; } ops[] = {
+		{ "ne", SCMP_CMP_NE }, { "lt", SCMP_CMP_LT },
+		{ "le", SCMP_CMP_LE }, { "eq", SCMP_CMP_EQ },
+		{ "ge", SCMP_CMP_GE }, { "gt", SCMP_CMP_GT },
+		{ "masked-eq", SCMP_CMP_MASKED_EQ },
+	};
+
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (!strcmp(s, ops[i].name)) {
+			*op = ops[i].op;
+			return 0;
+		}
+	return -1;
+}
+
+/* 0x-prefixed hex or decimal: a full 64-bit value. */
+static int parse_value(const char *s, uint64_t *v)
+{
+	if (!strncmp(s, "0x", 2))
+		return parse_u64(s + 2, 16, UINT64_MAX, v);
+	return parse_u64(s, 10, UINT64_MAX, v);
+}
+
+/* One rule; `text` is modified (split into words). Returns 0 or -1 with
+ * failure set to the rule's text. */
+static int add_rule(scmp_filter_ctx ctx, char *text, const char *orig)
+{
+	struct scmp_arg_cmp cmp[MAX_RULE_ARGS];
+	unsigned ncmp = 0;
+	uint32_t action;
+	char *save = NULL;
+	char *act = strtok_r(text, " ", &save);
+	char *name = strtok_r(NULL, " ", &save);
+	char *word;
+	int nr, rc;
+
+	if (!act || !name || parse_action(act, &action) < 0)
+		return fail(EINVAL, orig);
+	while ((word = strtok_r(NULL, " ", &save))) {
+		uint64_t index;
+		enum scmp_compare op;
+		char *opname = strtok_r(NULL, " ", &save);
+		char *value = strtok_r(NULL, " ", &save);
+
+		if (ncmp == MAX_RULE_ARGS || !opname || !value ||
+		    parse_u64(word, 10, 5, &index) < 0 || parse_op(opname, &op) < 0)
+			return fail(EINVAL, orig);
+		cmp[ncmp] = (struct scmp_arg_cmp){ .arg = (unsigned)index, .op = op };
+		if (parse_value(value, &cmp[ncmp].datum_a) < 0)
+			return fail(EINVAL, orig);
+		if (op == SCMP_CMP_MASKED_EQ) {
+			char *two = strtok_r(NULL, " ", &save);
+			if (!two || parse_value(two, &cmp[ncmp].datum_b) < 0)
+				return fail(EINVAL, orig);
+		}
+		ncmp++;
+	}
+	nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR)
+		return 0;	/* not a call of this architecture (or too new for libseccomp) */
+	rc = seccomp_rule_add_array(ctx, action, nr, ncmp, cmp);
+	if (rc < 0)
+		return fail(-rc, orig);
+	return 0;
+}
+
+static int add_arches(scmp_filter_ctx ctx, const struct arg *arches)
+{
+	for (size_t i = 0; i < arches->count; i++) {
+		uint32_t arch = seccomp_arch_resolve_name(arches->items[i]);
+		int rc;
+
+		if (!arch)
+			return fail(EINVAL, arches->items[i]);
+		rc = seccomp_arch_add(ctx, arch);
+		if (rc < 0 && rc != -EEXIST)
+			return fail(-rc, arches->items[i]);
+	}
+	return 0;
+}
+
+static scmp_filter_ctx build(const struct step *s)
+{
+	uint32_t def;
+	scmp_filter_ctx ctx;
+
+	if (parse_action(s->args[0].str, &def) < 0) {
+		fail(EINVAL, s->args[0].str);
+		return NULL;
+	}
+	ctx = seccomp_init(def);
+	if (!ctx) {
+		fail(ENOMEM, "seccomp_init");
+		return NULL;
+	}
+	/* no_new_privs is the plan's decision, not libseccomp's (it would set
+	 * it on load); a call of another architecture kills the process
+	 * rather than slip past rules written for this one. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
+	    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0 ||
+	    add_arches(ctx, &s->args[1]) < 0)
+		goto fail;
+	for (size_t i = 0; i < s->args[2].count; i++) {
+		char *copy = strdup(s->args[2].items[i]);
+		int rc;
+
+		if (!copy) {
+			fail(ENOMEM, "seccomp");
+			goto fail;
+		}
+		rc = add_rule(ctx, copy, s->args[2].items[i]);
+		free(copy);
+		if (rc < 0)
+			goto fail;
+	}
+	return ctx;
+fail:
+	seccomp_release(ctx);
+	return NULL;
+}
+
+static int load(scmp_filter_ctx ctx)
+{
+	int rc = seccomp_load(ctx);
+
+	seccomp_release(ctx);
+	return rc < 0 ? fail(-rc, "seccomp_load") : 0;
+}
+
+int step_seccomp(struct init_state *st, const struct step *s)
+{
+	scmp_filter_ctx ctx = build(s);
+
+	if (!ctx)
+		return -1;
+	if (st->seccomp)	/* a second `seccomp` step: filters stack */
+		seccomp_release(st->seccomp);
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1) {
+		st->seccomp = ctx;
+		return 0;
+	}
+	st->seccomp = NULL;
+	return load(ctx);
+}
+
+int seccomp_load_deferred(struct init_state *st)
+{
+	scmp_filter_ctx ctx = st->seccomp;
+
+	if (!ctx)
+		return 0;
+	st->seccomp = NULL;
+	return load(ctx);
+}
