@@ -16,8 +16,9 @@
  * THE CONTRACT: the outcome each attack must have. A dash means the attack
  * is not refused for that target by design (a booted systemd needs it, and
  * it stays inside the container): it still runs and its outcome is shown.
- * "-u 1000" gets EACCES where root gets EROFS: the permission check comes
- * before the read-only one.
+ * For /proc/sys (a read-only bind mount) "-u 1000" gets EACCES where root
+ * gets EROFS: the permission check comes before the mount's read-only flag;
+ * /sys is a read-only sysfs instance, EROFS for everybody.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -45,7 +46,7 @@ const CONTRACT: Array<[attack: string, run: Outcome, user: Outcome, exec: Outcom
   ['procsys-umount',   'EPERM',  'EPERM',  'EPERM',  'EPERM',  'unmount /proc/sys, uncovering a writable one'],
   ['sysctl-write',     'EROFS',  'EACCES', 'EROFS',  'EROFS',  'write the host-global vm.overcommit_ratio (with its own value)'],
   ['sys-remount',      'EPERM',  'EPERM',  'EPERM',  'EPERM',  'remount /sys read-write'],
-  ['sys-writable',     'EROFS',  'EACCES', 'EROFS',  'EROFS',  '/sys/kernel writable (after the attempts above)'],
+  ['sys-writable',     'EROFS',  'EROFS',  'EROFS',  'EROFS',  '/sys/kernel writable (after the attempts above)'],
   // the masks
   ['proc-fresh',       'EPERM',  'EPERM',  'EPERM',  'EPERM',  'mount a fresh proc, which has no masks'],
   ['umount:/proc/keys',       'EPERM', 'EPERM', 'EPERM', 'EPERM', 'unmount the mask on /proc/keys'],
