@@ -279,12 +279,13 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
 
   /** A fork bomb: refused with EAGAIN at the pids limit, bounded and cleaned up by the binary itself. */
   const forkBombTest = (attack: (argv: string[]) => Promise<CliResult>) =>
-    it(`a fork bomb stops at the pids limit (${PIDS_LIMIT})`, { timeout: 120_000 }, async () => {
+    it(`a fork bomb stops at the pids limit (${PIDS_LIMIT})`, { timeout: 120_000 }, async (t: TestContext) => {
       const result = await attack([`forkbomb:${PIDS_LIMIT + 500}`]);
       const got = parseResults(result.stdout).get(`forkbomb:${PIDS_LIMIT + 500}`);
       assert.ok(got, `no result:\n${result.stdout}\n${result.stderr}`);
+      t.diagnostic(got.line);
       assert.equal(got.outcome, 'EAGAIN', got.line);
-      assert.ok(Number(got.detail.count) < PIDS_LIMIT, got.line);
+      assert.ok(Number(got.detail.count) <= PIDS_LIMIT, got.line);
     });
 
   describe('run: the default container', part('run'), () => {
@@ -324,7 +325,7 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
     contractTests('exec', attack);
     forkBombTest(attack);
 
-    it('a process inside never gets the host root, cwd, fds or executor from 20 execs', { timeout: 120_000 }, async () => {
+    it('a process inside never gets the host root, cwd, fds or executor from 20 execs', { timeout: 120_000 }, async (t: TestContext) => {
       const racer = spawnCli(['exec', name, '/escape', `race:${marker}:90`]);
       const finished = collect(racer, { input: undefined, timeoutMs: 110_000 });
       let seen = '';
@@ -346,6 +347,7 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
       const result = await finished;
       const got = parseResults(result.stdout).get(`race:${marker}:90`);
       assert.ok(got, `no result from the racer:\n${result.stdout}\n${result.stderr}`);
+      t.diagnostic(got.line);
       assert.ok(Number(got.detail.seen) > 0, `the racer saw no exec: ${got.line}`);
       assert.equal(got.outcome, 'clean', got.line);
     });
@@ -384,42 +386,49 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
 
   describe('names that are paths', part('names'), () => {
     let decoy: string;
-    before(() => {
-      // A directory outside the state root holding a planted, stopped record.
-      decoy = mkdtempSync(join(tmpdir(), 'tsn-escape-decoy-'));
+    /** A directory outside the state root holding a planted, stopped record; made again after each verb. */
+    const plant = () => {
+      rmSync(decoy, { recursive: true, force: true });
+      mkdirSync(join(decoy, 'sub'), { recursive: true });
       const record = {
         ociVersion: '1.2.0', id: 'decoy-secret', status: 'stopped', pid: 0, bundle: '/nonexistent', annotations: {},
-        created: new Date().toISOString(), command: ['true'], console: false, detached: true, boot: false,
+        created: '2026-01-01T00:00:00.000Z', command: ['true'], console: false, detached: true, boot: false,
         addresses: [], hostInterfaces: [], cgroups: [],
       };
       writeFileSync(join(decoy, 'state.json'), JSON.stringify(record));
       writeFileSync(join(decoy, 'config.json'), JSON.stringify({ ociVersion: '1.2.0', root: { path: '/nonexistent' }, process: { args: ['true'], cwd: '/' } }));
       writeFileSync(join(decoy, 'keep'), 'decoy\n');
-      mkdirSync(join(decoy, 'sub'));
+    };
+    const snapshot = () =>
+      existsSync(decoy) ? readdirSync(decoy).sort().map((entry) => `${entry}:${entry === 'sub' ? '' : readFileSync(join(decoy, entry), 'utf8')}`).join('|') : 'deleted';
+    before(() => {
+      decoy = mkdtempSync(join(tmpdir(), 'tsn-escape-decoy-'));
     });
     after(() => rmSync(decoy, { recursive: true, force: true }));
 
     it('every verb refuses them in one line, exit 125, reading and deleting nothing outside the state directory', async () => {
-      const snapshot = () => readdirSync(decoy).sort().map((entry) => `${entry}:${entry === 'sub' ? '' : readFileSync(join(decoy, entry), 'utf8')}`);
-      const before = snapshot();
-      const relative = `../..${decoy}`; // from /run/ts-nspawn/NAME to the decoy
+      plant();
+      const planted = snapshot();
       const failures: string[] = [];
-      for (const bad of [relative, `/../..${decoy}`, 'a/b']) {
-        for (const verb of [['status'], ['status', '--json'], ['exec'], ['stop'], ['kill'], ['rm'], ['rm', '-f'], ['logs'], ['attach']]) {
+      // From /run/ts-nspawn/NAME up to the decoy; the same from the root; a name with a slash.
+      for (const bad of [`../..${decoy}`, `/../..${decoy}`, 'a/b']) {
+        for (const verb of [['status'], ['status', '--json'], ['exec'], ['stop'], ['kill'], ['kill', '--all'], ['rm'], ['rm', '-f'], ['logs'], ['attach']]) {
           const args = [...verb, bad, ...(verb[0] === 'exec' ? ['true'] : [])];
           const result = await runCli(args, { timeoutMs: 10_000 });
           const lines = result.stderr.trimEnd().split('\n');
+          const after = snapshot();
           const problems = [
             result.status !== 125 && `exit ${result.status ?? result.signal}`,
             !(lines.length === 1 && lines[0]!.startsWith('ts-nspawn: ')) && `stderr ${JSON.stringify(result.stderr)}`,
             /internal error/.test(result.stderr) && 'internal error',
             (result.stdout + result.stderr).includes('decoy-secret') && 'read the planted record',
+            after !== planted && `the decoy was ${after === 'deleted' ? 'deleted' : 'changed'}`,
           ].filter(Boolean);
           if (problems.length) failures.push(`ts-nspawn ${args.join(' ')}: ${problems.join('; ')}`);
+          if (after !== planted) plant();
         }
       }
-      const decoyAfter = existsSync(decoy) ? snapshot() : ['the decoy directory was deleted'];
-      assert.deepEqual({ failures, decoy: decoyAfter }, { failures: [], decoy: before }, 'refused, and the decoy survives unchanged');
+      assert.deepEqual(failures, []);
     });
   });
 });
