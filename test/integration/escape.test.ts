@@ -45,6 +45,7 @@ const CONTRACT: Array<[attack: string, run: Outcome, user: Outcome, exec: Outcom
   ['procsys-remount',  'EPERM',  'EPERM',  'EPERM',  'EPERM',  'remount /proc/sys read-write'],
   ['procsys-umount',   'EPERM',  'EPERM',  'EPERM',  'EPERM',  'unmount /proc/sys, uncovering a writable one'],
   ['sysctl-write',     'EROFS',  'EACCES', 'EROFS',  'EROFS',  'write the host-global vm.overcommit_ratio (with its own value)'],
+  ['core-pattern',     'EROFS',  'EACCES', 'EROFS',  'EROFS',  'write kernel.core_pattern (with its own value): "|prog" would run prog on the host'],
   ['sys-remount',      'EPERM',  'EPERM',  'EPERM',  'EPERM',  'remount /sys read-write'],
   ['sys-writable',     'EROFS',  'EROFS',  'EROFS',  'EROFS',  '/sys/kernel writable (after the attempts above)'],
   // the masks
@@ -56,6 +57,7 @@ const CONTRACT: Array<[attack: string, run: Outcome, user: Outcome, exec: Outcom
   // host devices and files
   ['blkdev',           'EPERM',  'EPERM',  'EPERM',  'EPERM',  'mknod a host loop device and read it (refused at mknod or open)'],
   ['shocker',          'EPERM',  'EPERM',  'EPERM',  'EPERM',  'open_by_handle_at; if it works, the host root by handle and a host file'],
+  ['chroot-escape',    'ENOENT', 'EPERM',  'ENOENT', 'ENOENT', 'chroot, climb out with "..", chroot again: the host file is not there'],
   // host cgroups
   ['cgroup-foreign',   'none',   'none',   'none',   'none',   'host processes in sight in /sys/fs/cgroup: sitting in the caller\'s cgroup'],
   ['cgroup-remount',   'EPERM',  'EPERM',  'EPERM',  'EPERM',  'remount a cgroup hierarchy read-write'],
@@ -73,6 +75,12 @@ const CONTRACT: Array<[attack: string, run: Outcome, user: Outcome, exec: Outcom
   ['unshare-user',     'EPERM',  'EPERM',  'EPERM',  '-',      'unshare(CLONE_NEWUSER): a full capability set again'],
   ['setns',            'EPERM',  'EPERM',  'EPERM',  '-',      'setns'],
   ['ptrace',           'EPERM',  'EPERM',  'EPERM',  '-',      'ptrace PID 1'],
+  ['process-vm-readv', 'EPERM',  'EPERM',  'EPERM',  '-',      'read PID 1\'s memory'],
+  ['pidfd-getfd',      'EPERM',  'EPERM',  'EPERM',  '-',      'take PID 1\'s fd 0'],
+  ['io-uring',         'EPERM',  'EPERM',  'EPERM',  '-',      'io_uring_setup: a large kernel surface Docker blocks too'],
+  ['quotactl',         'EPERM',  'EPERM',  'EPERM',  '-',      'quotactl (of a device that does not exist)'],
+  ['lookup-dcookie',   'EPERM',  'EPERM',  'EPERM',  '-',      'lookup_dcookie (ENOSYS: no filter, and a kernel without it)'],
+  ['fsopen',           'EPERM',  'EPERM',  'EPERM',  '-',      'the new mount API: fsopen("proc")'],
   ['kexec',            'EPERM',  'EPERM',  'EPERM',  'EPERM',  'kexec_load (invalid flags: EINVAL or ENOSYS means no filter)'],
   ['init-module',      'EPERM',  'EPERM',  'EPERM',  'EPERM',  'init_module (an empty image)'],
   ['iopl',             'EPERM',  'EPERM',  'EPERM',  'EPERM',  'iopl(3)'],
@@ -224,7 +232,7 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
     for (const [attack] of CONTRACT) {
       if (attack.startsWith('umount:') && !existsSync(attack.slice('umount:'.length))) continue; // not on this kernel
       if (attack === 'blkdev') labels.set(attack, `blkdev:${loop!.majorMinor.join(':')}`);
-      else if (attack === 'shocker') labels.set(attack, `shocker:${marker}`);
+      else if (attack === 'shocker' || attack === 'chroot-escape') labels.set(attack, `${attack}:${marker}`);
       else if (attack === 'keyring-add') labels.set(attack, `keyring-add:${key}`);
       else labels.set(attack, attack);
     }
