@@ -7,7 +7,9 @@
  *   4. booting a Debian tree with systemd: to running, to the login
  *      prompt, and from poweroff to exit, against systemd-nspawn (boot.ts);
  *   5. detached containers: what stays in memory per container, exec
- *      round trips, list with many containers (lifecycle.ts).
+ *      round trips, list with many containers (lifecycle.ts);
+ *   6. the create -> start -> delete cycle engines take, against crun and
+ *      runc (cycle.ts).
  * Sections 1-3 and 5 run on one busybox tree in a temp dir; section 4 on
  * overlay copies of a cached Debian tree. The bench installs nothing:
  * peers that are not installed are reported and skipped.
@@ -20,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { ISSUE_REFERENCE, measureBoot, median, spread, type BootMeasure, type BootOutcome } from './boot.js';
 import { cleanUp, installSignalHandlers, Interrupted, onCleanup, throwIfInterrupted } from './cleanup.js';
 import { cgroupLayout, machineDescription, mountsUnder } from './host.js';
+import { measureCycle } from './cycle.js';
 import { execRoundTrip, listWithMany, residentMemory, type ListReport } from './lifecycle.js';
 import { cliMaxRss, sampleDuringSleep } from './memory.js';
 import { parseOptions, SECTIONS, type BenchOptions } from './options.js';
@@ -330,6 +333,24 @@ async function lifecycle(ctx: BenchContext, options: BenchOptions, targets: stri
   return ok;
 }
 
+/** The published reference for the create -> start -> delete cycle (youki's benchmark), in ms. */
+const CYCLE_REFERENCE = 'crun 47 ms, youki 111 ms, runc 225 ms';
+
+/** Section 6; returns false when ts-nspawn's cycle failed. */
+async function cycle(ctx: BenchContext, options: LoopOptions, targets: string[]): Promise<boolean> {
+  print(`6. create -> start -> delete of /bin/true (ms; the three commands' start-to-exit times added up, ${options.iterations} cycles after ${plural(options.warmups, 'warm-up')})`);
+  const results = printOutcomes(await measureCycle(ctx, options), 'peer/ts-nspawn');
+  print(`   * published reference for this cycle (another machine): ${CYCLE_REFERENCE}`);
+  print();
+  const ours = results.get(RUNNERS[0]?.name ?? '');
+  const others = ['crun', 'runc'].flatMap((name) => {
+    const summary = results.get(name);
+    return summary ? [`${name} ${ms(summary.median)} ms`] : [];
+  });
+  targets.push(ours ? `create/start/delete median ${ms(ours.median)} ms${others.length ? ` vs ${others.join(', ')}` : ''}` : 'create/start/delete: not measured');
+  return ours !== undefined;
+}
+
 async function bench(options: BenchOptions): Promise<number> {
   const ctx = makeWorkDir();
   printHeader(ctx, options);
@@ -356,6 +377,10 @@ async function bench(options: BenchOptions): Promise<number> {
   }
   if (!options.skip.has('lifecycle')) {
     if (!(await lifecycle(ctx, options, targets))) ok = false;
+    throwIfInterrupted();
+  }
+  if (!options.skip.has('cycle')) {
+    if (!(await cycle(ctx, options, targets))) ok = false;
   }
   print('Targets');
   for (const line of targets) print(`   ${line}`);

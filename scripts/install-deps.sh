@@ -7,7 +7,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-packages="gcc make libc6-dev iproute2 util-linux busybox-static mmdebstrap"
+packages="gcc make libc6-dev iproute2 util-linux busybox-static mmdebstrap openssl"
 [ "${1:-}" = --tests ] && packages="$packages python3"
 
 missing=

@@ -10,7 +10,7 @@
  */
 import { buildSpec } from './spec/build-spec.js';
 import type { ContainerOptions } from './spec/container-options.js';
-import { runContainer, startContainer, startDetached, type DetachedContainer, type RunningContainer, type StartOptions } from './runtime/container.js';
+import { createContainer, runContainer, startContainer, startDetached, type DetachedContainer, type RunningContainer, type StartOptions } from './runtime/container.js';
 import type { ExitStatus } from './runtime/executor.js';
 
 export type RunOptions = ContainerOptions & StartOptions;
@@ -25,6 +25,11 @@ export function run(options: RunOptions): Promise<ExitStatus> {
   return runContainer(buildSpec(options), options);
 }
 
+/** Creates a container in the background, held before its command until `startCreated(name)`. */
+export function create(options: Omit<RunOptions, 'stdio'>): Promise<DetachedContainer> {
+  return createContainer(buildSpec(options), options);
+}
+
 /** Starts a container in the background under its monitor; resolves once its command runs. */
 export function startInBackground(options: Omit<RunOptions, 'stdio'>): Promise<DetachedContainer> {
   return startDetached(buildSpec(options), options);
@@ -33,7 +38,8 @@ export function startInBackground(options: Omit<RunOptions, 'stdio'>): Promise<D
 export { buildSpec, machineNameFrom } from './spec/build-spec.js';
 export type { BindMount, BridgeNetwork, ContainerOptions } from './spec/container-options.js';
 export type * from './spec/oci.js';
-export { runContainer, startContainer, startDetached, RunningContainer } from './runtime/container.js';
+export { createContainer, runContainer, startContainer, startDetached, restartDetached, RunningContainer } from './runtime/container.js';
+export { startCreated } from './runtime/start.js';
 export type { DetachedContainer, StartOptions, Stdio, ExitStatus } from './runtime/container.js';
 export {
   listContainers,

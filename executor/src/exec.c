@@ -83,3 +83,30 @@ int step_exec(struct init_state *st, const struct step *s)
 	failure.status = err == ENOENT ? 127 : 126;
 	return -1;
 }
+
+int command_lookup(const char *name, char **envp)
+{
+	const char *dir = env_path(envp);
+	bool eacces = false;
+	char path[PATH_MAX];
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) < 0 ? errno : 0;
+	for (;;) {
+		size_t len = strcspn(dir, ":");
+		int n = snprintf(path, sizeof path, "%.*s%s%s", (int)len, dir,
+				 len ? "/" : "", name);
+		struct stat sb;
+
+		if (n > 0 && (size_t)n < sizeof path && stat(path, &sb) == 0 &&
+		    S_ISREG(sb.st_mode)) {
+			if (access(path, X_OK) == 0)
+				return 0;
+			eacces = true;
+		}
+		if (!dir[len])
+			break;
+		dir += len + 1;
+	}
+	return eacces ? EACCES : ENOENT;
+}

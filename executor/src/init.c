@@ -81,7 +81,7 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	       const char *slave_path, pid_t parent, const int stdio[3])
 {
 	struct init_state st = { .slavefd = -1, .syncfd = syncfd,
-				 .parent = parent };
+				 .parent = parent, .plan = plan };
 
 	detach_from_supervisor(parent);
 	if (take_stdio(stdio) < 0) {

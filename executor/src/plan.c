@@ -55,6 +55,7 @@ static const struct opdef opdefs[] = {
 	{ "no-new-privileges", 0, 0, NULL, step_no_new_privileges, NULL },
 	{ "credentials", 8, LIST(2), NULL, step_credentials, NULL },
 	{ "env", 1, LIST(0), NULL, step_env, NULL },
+	{ "wait-start", 1, 0, NULL, step_wait_start, prepare_wait_start },
 	{ "exec", 1, LIST(0), NULL, step_exec, NULL },
 };
 

@@ -103,6 +103,11 @@ int sync_wait_release(int fd)
 	return n == 1 ? 0 : -1;
 }
 
+void sync_report_waiting(int fd)
+{
+	send(fd, "W", 1, MSG_NOSIGNAL);
+}
+
 void sync_report_exec(int fd)
 {
 	send(fd, "X", 1, MSG_NOSIGNAL);

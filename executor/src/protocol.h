@@ -36,6 +36,8 @@ int sync_release(int fd);
 ssize_t sync_receive(int fd, char *buf, size_t len);
 /* Init side. */
 int sync_wait_release(int fd);
+/* Init waits at the create/start barrier (`wait-start`). */
+void sync_report_waiting(int fd);
 void sync_report_exec(int fd);
 void sync_report_error(int fd, int index, const char *opcode, int err,
 		       const char *detail);

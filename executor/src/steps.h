@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+struct plan;
 struct step;
 
 struct init_state {
@@ -13,6 +14,7 @@ struct init_state {
 	char **envp;		/* from `env`; NULL means an empty environment */
 	mode_t umask;		/* the caller's, restored just before exec */
 	pid_t parent;		/* what getppid() returns while the supervisor lives */
+	const struct plan *plan;	/* the whole plan, for steps that look ahead */
 };
 
 /* init.c */
@@ -44,5 +46,10 @@ int step_credentials(struct init_state *st, const struct step *s);
 /* exec.c */
 int step_env(struct init_state *st, const struct step *s);
 int step_exec(struct init_state *st, const struct step *s);
+/* 0 if exec would find NAME as a command (PATH of ENVP), else the errno. */
+int command_lookup(const char *name, char **envp);
+/* start-barrier.c */
+int prepare_wait_start(struct step *s);
+int step_wait_start(struct init_state *st, const struct step *s);
 
 #endif

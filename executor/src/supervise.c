@@ -103,7 +103,9 @@ static void on_sync(struct supervisor *s)
 	ssize_t n;
 
 	while ((n = sync_receive(s->syncfd, msg, sizeof msg)) > 0) {
-		if (msg[0] == 'X') {
+		if (msg[0] == 'W') {
+			ctl_send("created");
+		} else if (msg[0] == 'X') {
 			s->exec_seen = true;
 		} else if (msg[0] == 'E' && msg[1] == ' ') {
 			s->error_seen = true;

@@ -15,7 +15,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ContainerError } from '../errors.js';
-import { sha512Crypt } from './sha-crypt.js';
+import { hashPassword } from './password-hash.js';
 
 export interface TreeSettings {
   hostname: string;
@@ -40,7 +40,7 @@ export function configureTree(root: string, settings: TreeSettings): void {
   }
   const shadowPath = join(root, 'etc/shadow');
   const shadow = readText(shadowPath, '/etc/shadow');
-  const hash = settings.rootPassword === undefined ? '' : sha512Crypt(settings.rootPassword);
+  const hash = settings.rootPassword === undefined ? '' : hashPassword(settings.rootPassword);
   writeFileSync(shadowPath, setRootPassword(shadow, hash));
   const securetty = join(root, 'etc/securetty');
   if (existsSync(securetty)) writeFileSync(securetty, addSecuretty(readText(securetty, '/etc/securetty')));

@@ -15,12 +15,17 @@ function formatUptime(seconds: number | null): string {
   return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
 }
 
+function stateText(record: ContainerRecord): string {
+  if (record.error) return `${record.status} (${record.error.phase} failed)`;
+  return record.status === 'stopped' && record.exit ? `stopped (${record.exit.status})` : record.status;
+}
+
 export function table(records: ContainerRecord[]): string {
   const rows = [
     ['NAME', 'STATE', 'PID', 'ADDRESS', 'UPTIME', 'ROOT', 'COMMAND'],
     ...records.map(withUptime).map((record) => [
       record.id,
-      record.status === 'stopped' && record.exit ? `stopped (${record.exit.status})` : record.status,
+      stateText(record),
       record.pid ? String(record.pid) : '-',
       record.addresses.join(',') || '-',
       formatUptime(record.uptimeSeconds),
@@ -36,6 +41,7 @@ export function details(record: ShownRecord): string {
   const lines: Array<[string, string]> = [
     ['Name', record.id],
     ['State', record.status + (record.exit ? ` (exit status ${record.exit.status})` : '')],
+    ...(record.error ? [['Error', `${record.error.phase} failed: ${record.error.message}`] as [string, string]] : []),
     ['PID', record.pid ? String(record.pid) : '-'],
     ['Root', record.bundle],
     ['Command', record.command.join(' ')],

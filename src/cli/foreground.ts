@@ -1,16 +1,14 @@
 /**
  * Running a container (or an exec) in the foreground of the CLI: tells the
  * user about the console escape, passes signals sent to ts-nspawn on to the
- * container, and turns how it ended into the status to exit with. A booted
- * OS that reboots is started again, as systemd-nspawn does.
+ * container, and turns how it ended into the status to exit with. What a
+ * booted OS does on a signal, a halt or a reboot is the runtime's boot
+ * policy, the same for the library.
  */
 import { print, printError } from './output.js';
-import { constants } from 'node:os';
-import { defaultForwardedSignals, FORWARDED_SIGNALS, startContainer, startDetached } from '../runtime/container.js';
-import { bootExitStatus, isRestartRequest } from '../runtime/boot-exit.js';
+import { FORWARDED_SIGNALS } from '../host/signals.js';
+import { createContainer, startContainer, startDetached } from '../runtime/container.js';
 import type { ExitStatus } from '../runtime/executor.js';
-import { SIGRTMIN_PLUS_3 } from '../runtime/lifecycle.js';
-import { ANNOTATION } from '../spec/annotations.js';
 import type { Spec } from '../spec/oci.js';
 import { consoleHint } from './console-hint.js';
 
@@ -41,29 +39,15 @@ export async function forwardWhileRunning(start: () => Promise<Running>): Promis
 }
 
 export async function runInForeground(spec: Spec): Promise<number> {
-  const boot = spec.annotations?.[ANNOTATION.boot] === 'true';
   const console = spec.process?.terminal === true;
-  for (;;) {
-    consoleHint(console, 'kill');
-    const status = await forwardWhileRunning(() =>
-      startContainer(spec, { escape: console ? 'kill' : 'none', forwardSignals: boot ? bootSignals() : defaultForwardedSignals() }),
-    );
-    if (!boot) return status.status;
-    if (isRestartRequest(status)) continue;
-    return bootExitStatus(status).status;
-  }
+  consoleHint(console, 'kill');
+  const status = await forwardWhileRunning(() => startContainer(spec, { escape: console ? 'kill' : 'none' }));
+  return status.status;
 }
 
-/** Starts the container in the background and prints its name. */
-export async function runDetached(spec: Spec): Promise<number> {
-  const boot = spec.annotations?.[ANNOTATION.boot] === 'true';
-  const { name } = await startDetached(spec, { forwardSignals: boot ? bootSignals() : defaultForwardedSignals() });
+/** Starts (or with `createOnly` only creates) the container in the background and prints its name. */
+export async function runDetached(spec: Spec, createOnly = false): Promise<number> {
+  const { name } = await (createOnly ? createContainer(spec) : startDetached(spec));
   print(`${name}\n`);
   return 0;
-}
-
-/** A booted system is asked to shut down in order on SIGINT and SIGTERM, as systemd-nspawn does. */
-function bootSignals(): Array<[number, number]> {
-  const { SIGINT, SIGTERM } = constants.signals;
-  return defaultForwardedSignals().map(([from, to]) => (from === SIGINT || from === SIGTERM ? [from, SIGRTMIN_PLUS_3] : [from, to]));
 }

@@ -11,6 +11,7 @@ import { attachCommand } from './commands/attach.js';
 import { bootCommand } from './commands/boot.js';
 import { bootstrapCommand } from './commands/bootstrap.js';
 import { cleanupCommand } from './commands/cleanup.js';
+import { createCommand } from './commands/create.js';
 import { execCommand } from './commands/exec.js';
 import { gcCommand } from './commands/gc.js';
 import { killCommand } from './commands/kill.js';
@@ -18,6 +19,7 @@ import { listCommand } from './commands/list.js';
 import { logsCommand } from './commands/logs.js';
 import { rmCommand } from './commands/rm.js';
 import { runCommand } from './commands/run.js';
+import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
 import { stopCommand } from './commands/stop.js';
 import { shNspawnForm } from './sh-nspawn-form.js';
@@ -25,6 +27,8 @@ import { shNspawnForm } from './sh-nspawn-form.js';
 const COMMANDS: CommandDef[] = [
   runCommand,
   bootCommand,
+  createCommand,
+  startCommand,
   execCommand,
   listCommand,
   statusCommand,

@@ -1,10 +1,8 @@
 /** Parsers for option values shared by several verbs, with errors that quote the bad value. */
 import { constants } from 'node:os';
 import { ContainerError } from '../errors.js';
+import { SIGRTMAX, SIGRTMIN } from '../host/signals.js';
 
-/** glibc's SIGRTMIN and SIGRTMAX (the kernel's 32 and 33 are reserved by glibc). */
-const SIGRTMIN = 34;
-const SIGRTMAX = 64;
 
 /** A signal by number, name (TERM, SIGTERM) or real-time offset (RTMIN+3, SIGRTMAX-1). */
 export function parseSignal(text: string): number {

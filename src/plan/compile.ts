@@ -30,6 +30,8 @@ export interface SupervisionOptions {
   exitCommand?: string[];
   /** Run detached, the executor staying on as the container's monitor. */
   monitor?: MonitorOptions;
+  /** Create only: init waits on this FIFO (made by the executor) just before its command, until `start`. */
+  startBarrier?: string;
 }
 
 export interface MonitorOptions {
@@ -118,7 +120,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
     if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
   }
 
-  plan.push(...processSteps(process));
+  plan.push(...processSteps(process, supervision.startBarrier));
   return plan;
 }
 
@@ -156,10 +158,17 @@ function supervisorSteps(process: Process, supervision: SupervisionOptions): Ste
   return steps;
 }
 
-/** The last steps, common to a container's PID 1 and to exec: who runs what, where. */
-function processSteps(process: Process): Step[] {
+/**
+ * The last steps, common to a container's PID 1 and to exec: who runs what,
+ * where. A start barrier comes before the change of credentials, while init
+ * may still open the root-owned FIFO, and after `env`, which it needs to
+ * look the command up.
+ */
+function processSteps(process: Process, startBarrier?: string): Step[] {
   const steps: Step[] = [{ op: 'chdir', path: process.cwd }];
   if (process.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
+  steps.push({ op: 'env', vars: process.env ?? [] });
+  if (startBarrier) steps.push({ op: 'wait-start', path: startBarrier });
   const caps = process.capabilities ?? {};
   steps.push({
     op: 'credentials',
@@ -172,7 +181,6 @@ function processSteps(process: Process): Step[] {
     inheritable: capabilityMask(caps.inheritable),
     ambient: capabilityMask(caps.ambient),
   });
-  steps.push({ op: 'env', vars: process.env ?? [] });
   steps.push({ op: 'exec', args: process.args });
   return steps;
 }

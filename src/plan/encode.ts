@@ -74,6 +74,7 @@ function stepTokens(step: Step): string[] {
     case 'attach-socket':
     case 'exit-file':
     case 'clone-into-cgroup':
+    case 'wait-start':
       return [step.op, step.path];
     case 'join-pidns':
       return [step.op, String(step.pid)];

@@ -50,6 +50,7 @@ export type Step =
       ambient: string;
     }
   | { op: 'env'; vars: string[] }
+  | { op: 'wait-start'; path: string }
   | { op: 'exec'; args: string[] };
 
 export type Plan = Step[];
@@ -81,6 +82,8 @@ export function describeStep(step: Step): string {
       return `creating namespaces (${step.types.join(', ')})`;
     case 'exec':
       return `running ${step.args[0]}`;
+    case 'wait-start':
+      return `waiting to be started (${step.path})`;
     case 'join':
     case 'join-pidns':
       return `joining the namespaces of the container (PID ${step.pid})`;

@@ -7,7 +7,7 @@
  *   in cost about 8 ms of a container's start, half of a whole run; this
  *   is the CLI's path.
  * - node:child_process everywhere else: on Node.js, and on Bun when the
- *   caller wants Node streams for stdio or a detached monitor.
+ *   caller wants Node streams for stdio.
  */
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
@@ -46,7 +46,8 @@ interface SpawnOptions {
 
 export function spawnExecutor(path: string, options: SpawnOptions): ExecutorProcess {
   const bun = (globalThis as { Bun?: BunRuntime }).Bun;
-  if (bun && options.stdio !== 'pipe' && !options.detached) return new BunExecutor(bun, path, options.stdio);
+  // A monitor's stdio is /dev/null; it leaves our session itself (setsid in `detach` mode).
+  if (bun && options.stdio !== 'pipe') return new BunExecutor(bun, path, options.detached ? 'ignore' : options.stdio);
   return new NodeExecutor(path, options);
 }
 

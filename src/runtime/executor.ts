@@ -31,6 +31,8 @@ export class ExecutorSession {
   readonly initPid: Promise<number>;
   /** Resolves once the command runs; rejects with the set-up failure. */
   readonly started: Promise<void>;
+  /** Resolves once init waits at the create/start barrier (`wait-start`); rejects with the set-up failure. */
+  readonly created: Promise<void>;
   /** Resolves with PID 1's status; rejects with a ContainerError if set-up failed. */
   readonly exited: Promise<ExitStatus>;
 
@@ -53,23 +55,35 @@ export class ExecutorSession {
     let resolvePid!: (pid: number) => void;
     let resolveStarted!: () => void;
     let rejectStarted!: (error: unknown) => void;
+    let resolveCreated!: () => void;
+    let rejectCreated!: (error: unknown) => void;
     this.initPid = new Promise((resolve) => (resolvePid = resolve));
     this.started = new Promise((resolve, reject) => {
       resolveStarted = resolve;
       rejectStarted = reject;
     });
+    this.created = new Promise((resolve, reject) => {
+      resolveCreated = resolve;
+      rejectCreated = reject;
+    });
     // Callers may only await `exited`; an unobserved set-up failure is reported there.
     this.started.catch(() => {});
+    this.created.catch(() => {});
+    const rejectReady = (error: unknown) => {
+      rejectStarted(error);
+      rejectCreated(error);
+    };
 
     readLines(this.process, (line) => {
       const [kind, ...fields] = line.split(' ');
       if (kind === 'pid') resolvePid(Number(fields[0]));
       else if (kind === 'started') resolveStarted();
+      else if (kind === 'created') resolveCreated();
       else if (kind === 'escape') this.escaped = true;
       else if (kind === 'exit') this.exitMessage = { code: Number(fields[0]), signal: Number(fields[1]) };
       else if (kind === 'error') {
         this.failure = this.stepFailure(fields);
-        rejectStarted(this.failure);
+        rejectReady(this.failure);
       }
     });
 
@@ -80,11 +94,12 @@ export class ExecutorSession {
           const failure = new ContainerError(
             `the executor ended unexpectedly (${signalName ?? `exit status ${code}`}) before the container finished`,
           );
-          rejectStarted(failure);
+          rejectReady(failure);
           throw failure;
         }
         const { code: exitCode, signal } = this.exitMessage;
         resolveStarted();
+        rejectCreated(new ContainerError(`the container ended (${signal ? `signal ${signal}` : `exit status ${exitCode}`}) before it was created`));
         return {
           exitCode: signal ? null : exitCode,
           signal: signal || null,
@@ -94,7 +109,7 @@ export class ExecutorSession {
       },
       (error: Error) => {
         const failure = new ContainerError(`cannot start the executor: ${error.message}`, 125, { cause: error });
-        rejectStarted(failure);
+        rejectReady(failure);
         throw failure;
       },
     );
@@ -128,8 +143,10 @@ export class ExecutorSession {
     const detail = detailWords.join(' ');
     const step = this.plan[index];
     const reason = errno ? errnoDescription(errno) : detail;
-    if (step?.op === 'exec') {
-      const command = step.args[0] ?? '';
+    // The create/start barrier looks the command up before it waits: its failures are the command's.
+    const barrierLookup = step?.op === 'wait-start' && detail !== step.path;
+    if (step?.op === 'exec' || barrierLookup) {
+      const command = step.op === 'exec' ? (step.args[0] ?? '') : detail;
       if (errno === 2) {
         return new ContainerError(`command '${command}' not found in the container: check the path or the container's PATH`, 127);
       }

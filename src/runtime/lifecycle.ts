@@ -16,11 +16,10 @@ import { containerDirectory, containerFile } from '../state/paths.js';
 import { isAlive } from '../state/process-identity.js';
 import type { ContainerRecord, ExitRecord } from '../state/record.js';
 import { listNames, readRecord, removeDirectory, writeRecord } from '../state/store.js';
-import { bootExitStatus } from './boot-exit.js';
+import { bootExitStatus } from './boot-policy.js';
 import { releaseHostResources } from './host-resources.js';
 
-/** systemd's request for an orderly shutdown: glibc's SIGRTMIN (34) + 3. */
-export const SIGRTMIN_PLUS_3 = 37;
+import { SIGRTMIN_PLUS_3 } from '../host/signals.js';
 
 export function readExitFile(name: string): ExitRecord | undefined {
   try {
@@ -136,7 +135,8 @@ export async function stopContainer(name: string, timeoutSeconds = 10): Promise<
 export async function removeContainer(name: string, force = false): Promise<void> {
   let record = await requireContainer(name);
   if (record.status !== 'stopped') {
-    if (!force) throw new ContainerError(`container '${name}' is ${record.status}: stop it first, or use rm -f`);
+    // A created container never ran its command: removing it needs no -f, as with podman.
+    if (!force && record.status !== 'created') throw new ContainerError(`container '${name}' is ${record.status}: stop it first, or use rm -f`);
     writeRecord({ ...record, stopRequested: true });
     signalInit(record, constants.signals.SIGKILL);
     await waitForEnd(record, 10_000);

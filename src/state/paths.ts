@@ -15,6 +15,8 @@ export const FILES = {
   log: 'console.log',
   attach: 'attach.sock',
   exit: 'exit',
+  /** The create/start barrier of a created container (a FIFO). */
+  start: 'start',
 } as const;
 
 export function containerFile(name: string, file: keyof typeof FILES): string {

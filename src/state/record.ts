@@ -42,6 +42,8 @@ export interface ContainerRecord {
   /** Cgroup directories, recorded before they are created. */
   cgroups: string[];
   exit?: ExitRecord;
+  /** The last phase that failed (start, restart), and why: shown by list and status. */
+  error?: { phase: string; message: string };
   /** Set by stop/rm: the container is meant to end, so a reboot must not start it again. */
   stopRequested?: boolean;
 }

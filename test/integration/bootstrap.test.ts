@@ -9,7 +9,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hostMountsUnder } from '../../src/bootstrap/mounts.js';
-import { sha512Crypt } from '../../src/bootstrap/sha-crypt.js';
+import { hashPassword } from '../../src/bootstrap/password-hash.js';
 import { collect, runCli, spawnCli } from '../helpers/cli.js';
 import { CACHE_ROOT, cachedDebianTree, debianTreeKey, type BuildInfo } from '../helpers/debian-tree.js';
 
@@ -159,7 +159,7 @@ describe('bootstrap', { timeout: 4 * BOOTSTRAP_TIMEOUT_MS }, () => {
     const hash = root.split(':')[1] ?? '';
     const salt = /^\$6\$([^$]+)\$/.exec(hash)?.[1];
     assert.ok(salt, `a SHA-512 crypt hash: ${root}`);
-    assert.equal(hash, sha512Crypt('s3cret pw', salt));
+    assert.equal(hash, hashPassword('s3cret pw', salt));
     if (existsSync('/usr/bin/python3')) {
       // glibc's crypt(3) agrees (through Python, where the host has it).
       const check = execFileSync('python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]) == sys.argv[2])', 's3cret pw', hash], {

@@ -147,6 +147,7 @@ describe('compilePlan', () => {
       { op: 'readonly', path: '/proc/sys' },
       { op: 'readonly', path: '/proc/sysrq-trigger' },
       { op: 'chdir', path: '/' },
+      { op: 'env', vars: s.process?.env ?? assert.fail('no env') },
       {
         op: 'credentials',
         uid: 0,
@@ -158,7 +159,6 @@ describe('compilePlan', () => {
         inheritable: '0x0',
         ambient: '0x0',
       },
-      { op: 'env', vars: s.process?.env ?? assert.fail('no env') },
       { op: 'exec', args: ['/bin/sh', '-c', 'echo hi'] },
     ]);
   });
@@ -269,8 +269,8 @@ describe('compilePlan', () => {
         ['mask', first('mask'), last('mask')],
         ['readonly', first('readonly'), last('readonly')],
         ['chdir', first('chdir'), last('chdir')],
-        ['credentials', first('credentials'), last('credentials')],
         ['env', first('env'), last('env')],
+        ['credentials', first('credentials'), last('credentials')],
         ['exec', first('exec'), last('exec')],
       ];
       for (let i = 1; i < order.length; i++) {
@@ -415,7 +415,7 @@ describe('compilePlan', () => {
 
     it('skip the file-system steps without a mount namespace', () => {
       const plan = compilePlan(rawSpec({ linux: { namespaces: [{ type: 'pid' }] }, mounts: [{ destination: '/proc', type: 'proc' }] }));
-      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'credentials', 'env', 'exec']);
+      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'env', 'credentials', 'exec']);
       assert.deepEqual(only(plan, 'namespaces').types, ['pid']);
     });
 
@@ -480,7 +480,7 @@ describe('compilePlan', () => {
       const plan = compilePlan(
         rawSpec({ process: { user: { uid: 5, gid: 6, additionalGids: [7, 8] }, args: ['/x'], cwd: '/', noNewPrivileges: true } }),
       );
-      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'no-new-privileges', 'credentials', 'env', 'exec']);
+      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'no-new-privileges', 'env', 'credentials', 'exec']);
       assert.deepEqual(only(plan, 'credentials').groups, [7, 8]);
       assert.deepEqual(only(plan, 'env').vars, []);
       assert.equal(only(plan, 'credentials').bounding, '0x0');

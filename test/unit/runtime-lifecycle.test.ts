@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readExitFile, SIGRTMIN_PLUS_3 } from '../../src/runtime/lifecycle.js';
+import { readExitFile } from '../../src/runtime/lifecycle.js';
+import { SIGRTMIN_PLUS_3 } from '../../src/host/signals.js';
 import { useTemporaryStateDir } from './helpers/index.js';
 
 /** src/state/paths.ts reads TS_NSPAWN_STATE_DIR at call time. */

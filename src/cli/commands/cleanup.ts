@@ -1,5 +1,5 @@
 /** `ts-nspawn cleanup NAME`: the hidden exit hook a container's supervisor runs in its place. */
-import { isRestartRequest } from '../../runtime/boot-exit.js';
+import { isRestartRequest } from '../../runtime/boot-policy.js';
 import type { CommandDef } from '../command-line.js';
 
 export const cleanupCommand: CommandDef = {

@@ -1,0 +1,201 @@
+/**
+ * The phases of bringing a container up, each callable on its own:
+ *
+ *   claim    preflight, a name and state directory, the record (status
+ *            `creating`) and the spec on disk, the container's cgroup;
+ *   spawn    the plan compiled, the executor started, the host side done
+ *            (cgroup join on v1, network) while init waits at `go`, then
+ *            init released: it runs to its command (`run`) or stops at the
+ *            create/start barrier just before it (`create`);
+ *   rollback whatever a failed phase left, so nothing stays on the host.
+ *
+ * `start` of a created container is in start.ts. Every front door (run,
+ * run -d, create, a reboot) is a sequence of these phases.
+ */
+import { pathOfFileUrl } from '../host/file-url.js';
+import { cgroupDirectories, createCgroup, joinCgroup } from '../cgroups/container-cgroup.js';
+import { hostHierarchies, layoutOf, type Hierarchy } from '../cgroups/hierarchies.js';
+import type { SignalMap } from '../host/signals.js';
+import { plainForwarding } from '../host/signals.js';
+import { attachToBridge } from '../network/bridge.js';
+import { compilePlan, type MonitorOptions } from '../plan/compile.js';
+import { ANNOTATION } from '../spec/annotations.js';
+import { machineNameFrom } from '../spec/build-spec.js';
+import type { Spec } from '../spec/oci.js';
+import { containerFile } from '../state/paths.js';
+import { identify } from '../state/process-identity.js';
+import type { ContainerRecord } from '../state/record.js';
+import { claimName, removeDirectory, writeAtomically, writeRecord } from '../state/store.js';
+import { bootForwarding } from './boot-policy.js';
+import { ExecutorSession, type Stdio } from './executor.js';
+import { releaseHostResources } from './host-resources.js';
+import { reclaimIfStale } from './lifecycle.js';
+import { bridgeOf } from './network-settings.js';
+import { preflight } from './preflight.js';
+
+/** A detached container's log is rotated at this size (one older file is kept). */
+export const LOG_MAX_BYTES = 1024 * 1024;
+
+/** The CLI, run by the supervisor as its exit hook (`ts-nspawn cleanup NAME`). */
+const CLI = pathOfFileUrl(new URL('../../bin/ts-nspawn', import.meta.url));
+
+/**
+ * How the container is run: in the foreground of the caller, detached
+ * under its monitor and started at once, or detached and only created
+ * (held at the create/start barrier until `start`).
+ */
+export type LaunchMode = 'foreground' | 'detached' | 'created';
+
+export interface LaunchOptions {
+  stdio?: Stdio;
+  /** Console escape (Ctrl-] x3 kills the container); only with a console. */
+  escape?: 'kill' | 'none';
+  /** Signals passed on to PID 1; default: the boot policy for a booted OS, else each unchanged. */
+  forwardSignals?: SignalMap;
+}
+
+/** What the claim phase made, for the later phases and for rollback. */
+export interface Claimed {
+  spec: Spec;
+  mode: LaunchMode;
+  record: ContainerRecord;
+  hierarchies: Hierarchy[];
+  /** A restart in the directory of an existing record (its log kept). */
+  restart: boolean;
+}
+
+export interface Launched extends Claimed {
+  session: ExecutorSession;
+}
+
+export function isBoot(spec: Spec): boolean {
+  return spec.annotations?.[ANNOTATION.boot] === 'true';
+}
+
+/** Phase 1. `sameName`: a restart under the name (and in the directory) of an existing record. */
+export async function claim(spec: Spec, mode: LaunchMode, sameName?: string): Promise<Claimed> {
+  await preflight(spec);
+  const explicitName = spec.annotations?.[ANNOTATION.machine];
+  const name = sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
+  const record = newRecord(name, spec, mode !== 'foreground');
+  const claimed: Claimed = { spec, mode, record, hierarchies: hostHierarchies(), restart: sameName !== undefined };
+  try {
+    writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
+    // A booted OS and a detached container get a cgroup of their own
+    // (systemd needs one to manage; a monitor's container is listed and
+    // limited by it). So does every container on a cgroup v2 host, where
+    // init is cloned straight into it. On v1 a foreground command stays in
+    // its caller's, like bwrap or systemd-nspawn --keep-unit: moving a
+    // process into a v1 cgroup waits for an RCU grace period, half of a
+    // whole run's time.
+    const ownCgroup = mode !== 'foreground' || record.boot || layoutOf(claimed.hierarchies) === 'unified';
+    if (ownCgroup) record.cgroups = cgroupDirectories(name, claimed.hierarchies);
+    writeRecord(record);
+    if (ownCgroup) createCgroup(name, claimed.hierarchies);
+  } catch (error) {
+    await rollback(claimed, undefined, error);
+  }
+  return claimed;
+}
+
+/** Phase 2: the executor started and init released, up to its command or the barrier. */
+export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Promise<Launched> {
+  const { spec, mode, record } = claimed;
+  const name = record.id;
+  const network = bridgeOf(spec);
+  const unified = layoutOf(claimed.hierarchies) === 'unified';
+  const cloneIntoCgroup = unified ? record.cgroups[0] : undefined;
+  const joinFromHost = record.cgroups.length > 0 && !cloneIntoCgroup;
+  const waitForHost = joinFromHost || network !== undefined;
+  let session: ExecutorSession | undefined;
+  try {
+    const plan = compilePlan(spec, {
+      escape: options.escape,
+      forwardSignals: options.forwardSignals ?? (record.boot ? bootForwarding() : plainForwarding()),
+      waitForHost,
+      cloneIntoCgroup,
+      monitor: mode === 'foreground' ? undefined : monitorOptions(name),
+      startBarrier: mode === 'created' ? containerFile(name, 'start') : undefined,
+      exitFile: containerFile(name, 'exit'),
+      exitCommand: [CLI, 'cleanup', name],
+    }, { hierarchies: claimed.hierarchies });
+    session = new ExecutorSession(plan, options.stdio, { detached: mode !== 'foreground' });
+    const ready = mode === 'created' ? session.created : session.started;
+    const pid = await Promise.race([session.initPid, ready.then(() => session!.initPid)]);
+    if (waitForHost) {
+      // Sync point "go": the host side of the container, while init waits.
+      if (joinFromHost) joinCgroup(record.cgroups, pid);
+      if (network) {
+        await attachToBridge(pid, name, network, (hostIf) => {
+          record.hostInterfaces = hostIf ? [hostIf] : [];
+          writeRecord(record);
+        });
+      }
+      session.go();
+    }
+    await ready;
+    record.status = mode === 'created' ? 'created' : 'running';
+    record.pid = pid;
+    record.init = identify(pid);
+    record.supervisor = identify(session.process.pid);
+    if (mode !== 'created') record.started = new Date().toISOString();
+    writeRecord(record);
+    if (mode !== 'foreground') session.disconnect();
+    return { ...claimed, session };
+  } catch (error) {
+    return rollback(claimed, session, error);
+  }
+}
+
+/**
+ * Undoes a failed phase: init killed, host resources released, the state
+ * directory removed -- except for a restart, whose record (and log) stays,
+ * stopped, saying what failed.
+ */
+async function rollback(claimed: Claimed, session: ExecutorSession | undefined, error: unknown): Promise<never> {
+  session?.abort();
+  await session?.exited.catch(() => {});
+  await releaseHostResources(claimed.record);
+  if (claimed.restart) {
+    const message = error instanceof Error ? error.message : String(error);
+    writeRecord({ ...claimed.record, status: 'stopped', pid: 0, error: { phase: 'restart', message } });
+  } else {
+    removeDirectory(claimed.record.id);
+  }
+  throw error;
+}
+
+/** The host side of a foreground container, released when it has ended. */
+export async function teardown(launched: Claimed): Promise<void> {
+  await releaseHostResources(launched.record);
+  removeDirectory(launched.record.id);
+}
+
+function newRecord(name: string, spec: Spec, detached: boolean): ContainerRecord {
+  const annotations = spec.annotations ?? {};
+  return {
+    ociVersion: spec.ociVersion,
+    id: name,
+    status: 'creating',
+    pid: 0,
+    bundle: spec.root.path,
+    annotations,
+    created: new Date().toISOString(),
+    command: spec.process?.args ?? [],
+    console: spec.process?.terminal === true,
+    detached,
+    boot: isBoot(spec),
+    owner: identify(process.pid),
+    addresses: bridgeOf(spec)?.addresses ?? [],
+    hostInterfaces: [],
+    cgroups: [],
+  };
+}
+
+function monitorOptions(name: string): MonitorOptions {
+  return {
+    logPath: containerFile(name, 'log'),
+    logMaxBytes: LOG_MAX_BYTES,
+    attachSocket: containerFile(name, 'attach'),
+  };
+}
