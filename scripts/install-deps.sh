@@ -2,13 +2,14 @@
 # Installs what ts-nspawn needs on a Debian or Ubuntu machine (run as root):
 # a C compiler for the executor, iproute2 and util-linux for networking,
 # and, with --tests, what the tests use (busybox-static for the test
-# trees, libc6-dev for the static probe, python3 for the PTY driver).
+# trees, libc6-dev for the static probe, python3 for the PTY driver, runc
+# to compare ts-runc with).
 # Packages come from the host's own apt sources. Then `npm ci`.
 set -eu
 cd "$(dirname "$0")/.."
 
 packages="gcc make libc6-dev iproute2 util-linux busybox-static mmdebstrap openssl"
-[ "${1:-}" = --tests ] && packages="$packages python3"
+[ "${1:-}" = --tests ] && packages="$packages python3 runc"
 
 missing=
 for package in $packages; do

@@ -33,6 +33,8 @@ struct config {
 	char **exit_argv;	/* NULL without `exit-command` */
 	pid_t join_pidns;	/* 0 without `join-pidns` */
 	int join_pidns_index;
+	bool hand_off;		/* leave once init is created or runs (hand-off.c) */
+	const char *console_socket;	/* the PTY master goes there, NULL: relay it */
 	int cgroup_fd;		/* -1 without `clone-into-cgroup` */
 	int cgroup_index;
 };
@@ -55,6 +57,9 @@ int sup_exit_file(struct config *cfg, const struct step *st);
 int sup_exit_command(struct config *cfg, const struct step *st);
 int sup_join_pidns(struct config *cfg, const struct step *st);
 int sup_clone_into_cgroup(struct config *cfg, const struct step *st);
+/* hand-off.c */
+int sup_hand_off(struct config *cfg, const struct step *st);
+int sup_console_socket(struct config *cfg, const struct step *st);
 
 /* A PID argument: decimal, > 0. */
 int parse_pid(const char *s, pid_t *pid);

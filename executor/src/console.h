@@ -73,6 +73,10 @@ void console_on_master(struct console *c, short revents);
 /* After init exits: copy what is left on the master out. */
 void console_drain(struct console *c);
 
+/* Supervisor side, `console-socket`: sends the master to the Unix socket
+ * at PATH (hand-off.c). */
+int console_send_master(const struct console *c, const char *path);
+
 /* Init side: new session, slave as controlling tty and stdio. Returns the
  * slave fd (kept for `bind-console`) or -1. */
 int console_attach(const char *slave_path);

@@ -107,6 +107,8 @@ static int set_ambient(uint64_t amb)
  * must still die with the supervisor (a monitor's SIGKILL included). */
 static int rearm_pdeathsig(const struct init_state *st)
 {
+	if (st->hand_off)
+		return 0;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return fail(errno, "pdeathsig");
 	/* It may have died while the signal was not armed. */

@@ -12,6 +12,7 @@
 #include "steps.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -28,9 +29,11 @@ report(int syncfd, int index, const char *opcode)
 	_exit(failure.status ? failure.status : 125);
 }
 
-/* Dies with the supervisor. */
-static void detach_from_supervisor(pid_t parent)
+/* Dies with the supervisor -- unless it is to be handed off. */
+static void detach_from_supervisor(pid_t parent, bool hand_off)
 {
+	if (hand_off)
+		return;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* The supervisor may have died before PDEATHSIG was armed. (In a new
 	 * PID namespace getppid() is 0 either way; the sync socket's EOF
@@ -81,9 +84,10 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	       const char *slave_path, pid_t parent, const int stdio[3])
 {
 	struct init_state st = { .slavefd = -1, .syncfd = syncfd,
-				 .parent = parent, .plan = plan };
+				 .parent = parent, .plan = plan,
+				 .hand_off = cfg->hand_off };
 
-	detach_from_supervisor(parent);
+	detach_from_supervisor(parent, cfg->hand_off);
 	if (take_stdio(stdio) < 0) {
 		fail(errno, "stdio");
 		report(syncfd, cfg->log_index, "log");

@@ -113,6 +113,10 @@ static void set_up(struct config *cfg, struct console *con,
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (cfg->console && console_open(con) < 0)
 		die(cfg->console_index, "console", errno, "/dev/ptmx");
+	if (cfg->console_socket &&
+	    console_send_master(con, cfg->console_socket) < 0)
+		die(cfg->console_index, "console-socket", errno,
+		    cfg->console_socket);
 	con->local = !cfg->detach;
 	con->escape_kill = cfg->escape_kill;
 	con->out = out;
@@ -179,7 +183,10 @@ static int run_plan(void)
 	output_close_init_ends(&out);
 	plan_close_prepared(&plan);
 	sup.cfg = &cfg;
-	sup.con = cfg.console ? &con : NULL;
+	/* A console given away is not ours to relay. */
+	sup.con = cfg.console && !cfg.console_socket ? &con : NULL;
+	if (cfg.console_socket)
+		close(con.master);
 	sup.out = &out;
 	sup.att = cfg.attach_path ? &att : NULL;
 	sup.syncfd = sv[0];

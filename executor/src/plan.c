@@ -36,6 +36,8 @@ static const struct opdef opdefs[] = {
 	{ "exit-command", 1, LIST(0), sup_exit_command, NULL, NULL },
 	{ "join-pidns", 1, 0, sup_join_pidns, NULL, NULL },
 	{ "clone-into-cgroup", 1, 0, sup_clone_into_cgroup, NULL, NULL },
+	{ "hand-off", 0, 0, sup_hand_off, NULL, NULL },
+	{ "console-socket", 1, 0, sup_console_socket, NULL, NULL },
 	/* init steps: run in order by init after the clone */
 	{ "setsid", 0, 0, NULL, step_setsid, NULL },
 	{ "join", 2, 0, NULL, step_join, prepare_join },

@@ -2,6 +2,7 @@
 #ifndef TSN_STEPS_H
 #define TSN_STEPS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct plan;
@@ -15,6 +16,7 @@ struct init_state {
 	mode_t umask;		/* the caller's, restored just before exec */
 	pid_t parent;		/* what getppid() returns while the supervisor lives */
 	const struct plan *plan;	/* the whole plan, for steps that look ahead */
+	bool hand_off;		/* not tied to the supervisor's life */
 };
 
 /* init.c */

@@ -105,6 +105,9 @@ static void on_sync(struct supervisor *s)
 	while ((n = sync_receive(s->syncfd, msg, sizeof msg)) > 0) {
 		if (msg[0] == 'W') {
 			ctl_send("created");
+			/* Handed off: init is the engine's from now on. */
+			if (s->cfg->hand_off)
+				exit(0);
 		} else if (msg[0] == 'X') {
 			s->exec_seen = true;
 		} else if (msg[0] == 'E' && msg[1] == ' ') {
@@ -117,8 +120,11 @@ static void on_sync(struct supervisor *s)
 	/* EOF: init's end closed, by a successful exec or by its death. */
 	close(s->syncfd);
 	s->syncfd = -1;
-	if (s->exec_seen && !s->error_seen)
+	if (s->exec_seen && !s->error_seen) {
 		ctl_send("started");
+		if (s->cfg->hand_off)
+			exit(0);
+	}
 }
 
 /* The exit path for everything after the clone. */

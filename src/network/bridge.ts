@@ -7,7 +7,7 @@
 import { ContainerError } from '../errors.js';
 import { runTool, ToolError } from '../host/tools.js';
 import { familyOf } from './address.js';
-import { vethName } from './veth-name.js';
+import { VETH_PREFIX, vethName } from './veth-name.js';
 
 export interface BridgeAttachment {
   bridge: string;
@@ -56,6 +56,45 @@ export async function attachToBridge(
   return hostIf;
 }
 
+/**
+ * `ip -b` batch text is one command per line, words split at blanks: a
+ * value with a blank or a newline would add words or whole commands. The
+ * spec was validated, but this is where the text is made, so every value
+ * is checked here once more (a stored spec may have been tampered with).
+ */
+const SAFE_WORD = /^[A-Za-z0-9_.:\/@%+-]+$/;
+
+function word(value: string | number, what: string): string {
+  const text = String(value);
+  if (!SAFE_WORD.test(text)) throw new ContainerError(`invalid ${what} ${JSON.stringify(text)} for ip: only letters, digits and . : / @ % + - _ are allowed`);
+  return text;
+}
+
+/** The batch that creates the pair: host end on the bridge, container end in init's network namespace. */
+export function vethPairBatch(hostIf: string, bridge: string, initPid: number): string {
+  const host = word(hostIf, 'interface name');
+  const master = word(bridge, 'bridge name');
+  return [
+    `link add name ${host} type veth peer name ${CONTAINER_IFNAME} netns ${word(initPid, 'PID')}`,
+    `link set ${host} master ${master}`,
+    `link set ${host} up`,
+  ].join('\n') + '\n';
+}
+
+/** The batch run in the container's network namespace: eth0 up, its addresses and default routes. */
+export function containerSideBatch(network: BridgeAttachment): string {
+  const commands = [`link set ${CONTAINER_IFNAME} up`];
+  for (const address of network.addresses) {
+    // No duplicate address detection for static IPv6: the address is usable at once.
+    const nodad = familyOf(address.split('/')[0] ?? '') === 6 ? ' nodad' : '';
+    commands.push(`address add ${word(address, 'address')} dev ${CONTAINER_IFNAME}${nodad}`);
+  }
+  for (const gateway of network.gateways) {
+    commands.push(`route add default via ${word(gateway, 'gateway')} dev ${CONTAINER_IFNAME}`);
+  }
+  return commands.join('\n') + '\n';
+}
+
 async function createVethPair(
   initPid: number,
   machine: string,
@@ -64,14 +103,10 @@ async function createVethPair(
 ): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     const hostIf = vethName(machine, attempt);
+    const batch = vethPairBatch(hostIf, bridge, initPid);
     plannedName(hostIf);
-    const commands = [
-      `link add name ${hostIf} type veth peer name ${CONTAINER_IFNAME} netns ${initPid}`,
-      `link set ${hostIf} master ${bridge}`,
-      `link set ${hostIf} up`,
-    ];
     try {
-      await runTool('ip', ['-b', '-'], commands.join('\n') + '\n');
+      await runTool('ip', ['-b', '-'], batch);
       return hostIf;
     } catch (error) {
       if (!(error instanceof ToolError)) throw error;
@@ -86,17 +121,9 @@ async function createVethPair(
 }
 
 async function configureContainerSide(initPid: number, network: BridgeAttachment): Promise<void> {
-  const commands = [`link set ${CONTAINER_IFNAME} up`];
-  for (const address of network.addresses) {
-    // No duplicate address detection for static IPv6: the address is usable at once.
-    const nodad = familyOf(address.split('/')[0] ?? '') === 6 ? ' nodad' : '';
-    commands.push(`address add ${address} dev ${CONTAINER_IFNAME}${nodad}`);
-  }
-  for (const gateway of network.gateways) {
-    commands.push(`route add default via ${gateway} dev ${CONTAINER_IFNAME}`);
-  }
+  const batch = containerSideBatch(network);
   try {
-    await runTool('nsenter', [`--net=/proc/${initPid}/ns/net`, 'ip', '-b', '-'], commands.join('\n') + '\n');
+    await runTool('nsenter', [`--net=/proc/${initPid}/ns/net`, 'ip', '-b', '-'], batch);
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;
     throw new ContainerError(`configuring the container's ${CONTAINER_IFNAME} failed: ${oneLine(error.output)}`);
@@ -105,6 +132,8 @@ async function configureContainerSide(initPid: number, network: BridgeAttachment
 
 /** Deletes the host end (and so the pair); a veth already gone with its namespace is fine. */
 export async function removeVeth(hostIf: string): Promise<void> {
+  // Only a name of the runtime's own making (vb-...): never another interface of the host.
+  if (!hostIf.startsWith(VETH_PREFIX) || !SAFE_WORD.test(hostIf)) return;
   try {
     await runTool('ip', ['link', 'delete', 'dev', hostIf]);
   } catch (error) {

@@ -4,7 +4,8 @@
  * does not fit, or one tried again after a clash, ends in a short hash.
  */
 export const IFNAMSIZ_MAX = 15;
-const PREFIX = 'vb-';
+export const VETH_PREFIX = 'vb-';
+const PREFIX = VETH_PREFIX;
 
 export function vethName(machine: string, attempt = 0): string {
   const plain = PREFIX + machine;

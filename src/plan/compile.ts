@@ -32,6 +32,8 @@ export interface SupervisionOptions {
   monitor?: MonitorOptions;
   /** Create only: init waits on this FIFO (made by the executor) just before its command, until `start`. */
   startBarrier?: string;
+  /** ts-runc: the executor leaves once init is created or runs; a console's PTY master goes to this socket. */
+  handOff?: { consoleSocket?: string };
 }
 
 export interface MonitorOptions {
@@ -144,7 +146,9 @@ export function compileExecPlan(spec: Spec, initPid: number, process: Process, s
 
 function supervisorSteps(process: Process, supervision: SupervisionOptions): Step[] {
   const steps: Step[] = [];
-  if (process.terminal) steps.push({ op: 'console' }, { op: 'escape', mode: supervision.escape ?? 'none' });
+  if (supervision.handOff) steps.push({ op: 'hand-off' });
+  if (process.terminal && supervision.handOff) steps.push({ op: 'console-socket', path: supervision.handOff.consoleSocket ?? '' });
+  else if (process.terminal) steps.push({ op: 'console' }, { op: 'escape', mode: supervision.escape ?? 'none' });
   for (const [from, to] of supervision.forwardSignals ?? []) steps.push({ op: 'forward-signal', from, to });
   const monitor = supervision.monitor;
   if (monitor) {

@@ -75,6 +75,7 @@ function stepTokens(step: Step): string[] {
     case 'exit-file':
     case 'clone-into-cgroup':
     case 'wait-start':
+    case 'console-socket':
       return [step.op, step.path];
     case 'join-pidns':
       return [step.op, String(step.pid)];
@@ -87,6 +88,7 @@ function stepTokens(step: Step): string[] {
     case 'loopback-up':
     case 'pivot-root':
     case 'no-new-privileges':
+    case 'hand-off':
       return [step.op];
   }
 }

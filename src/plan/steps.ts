@@ -21,6 +21,8 @@ export type Step =
   | { op: 'exit-command'; args: string[] }
   | { op: 'join-pidns'; pid: number }
   | { op: 'clone-into-cgroup'; path: string }
+  | { op: 'hand-off' }
+  | { op: 'console-socket'; path: string }
   // Init steps (in the container, in order).
   | { op: 'setsid' }
   | { op: 'join'; pid: number; types: string[] }

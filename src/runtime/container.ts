@@ -18,7 +18,10 @@ import { claim, isBoot, spawn, teardown, type LaunchOptions, type Launched } fro
 export type { ExitStatus, Stdio } from './executor.js';
 export { LOG_MAX_BYTES } from './launch.js';
 
-export interface StartOptions extends LaunchOptions {}
+export interface StartOptions extends LaunchOptions {
+  /** The container's name; default: the spec's machine name, else its root's base name made unique. */
+  name?: string;
+}
 
 /** A container in the foreground of this process. A booted OS that reboots is started again under the same name. */
 export class RunningContainer {
@@ -69,9 +72,7 @@ export class RunningContainer {
       if (!isRestartRequest(status)) return bootExitStatus(status);
       this.restarting = true;
       try {
-        const name = launched.record.id;
-        const spec = { ...launched.spec, annotations: { ...launched.spec.annotations, 'org.ts-nspawn.machine': name } };
-        this.current = await spawn(await claim(spec, 'foreground'), options);
+        this.current = await spawn(await claim(launched.spec, 'foreground', { name: launched.record.id }), options);
       } finally {
         this.restarting = false;
       }
@@ -88,7 +89,7 @@ export interface DetachedContainer {
 
 /** Starts a container in the foreground; resolves once its command runs. */
 export async function startContainer(spec: Spec, options: StartOptions = {}): Promise<RunningContainer> {
-  return new RunningContainer(await spawn(await claim(spec, 'foreground'), options), options);
+  return new RunningContainer(await spawn(await claim(spec, 'foreground', { name: options.name }), options), options);
 }
 
 /** Starts the container and waits for PID 1 to end (for a booted OS: to halt or power off). */
@@ -98,7 +99,7 @@ export async function runContainer(spec: Spec, options: StartOptions = {}): Prom
 
 /** Starts the container under a monitor and returns once its command runs. */
 export async function startDetached(spec: Spec, options: Omit<StartOptions, 'stdio'> = {}): Promise<DetachedContainer> {
-  const { record } = await spawn(await claim(spec, 'detached'), options);
+  const { record } = await spawn(await claim(spec, 'detached', { name: options.name }), options);
   return { name: record.id, pid: record.pid };
 }
 
@@ -108,7 +109,7 @@ export async function startDetached(spec: Spec, options: Omit<StartOptions, 'std
  * Outlives the caller.
  */
 export async function createContainer(spec: Spec, options: Omit<StartOptions, 'stdio'> = {}): Promise<DetachedContainer> {
-  const { record } = await spawn(await claim(spec, 'created'), options);
+  const { record } = await spawn(await claim(spec, 'created', { name: options.name }), options);
   return { name: record.id, pid: record.pid };
 }
 
@@ -119,7 +120,7 @@ export async function createContainer(spec: Spec, options: Omit<StartOptions, 's
 export async function restartDetached(name: string): Promise<DetachedContainer> {
   const spec = JSON.parse(readFileSync(containerFile(name, 'config'), 'utf8')) as Spec;
   rmSync(containerFile(name, 'exit'), { force: true });
-  const { record } = await spawn(await claim(spec, 'detached', name));
+  const { record } = await spawn(await claim(spec, 'detached', { sameName: name }));
   return { name: record.id, pid: record.pid };
 }
 

@@ -48,6 +48,12 @@ export type LaunchMode = 'foreground' | 'detached' | 'created';
 
 export interface LaunchOptions {
   stdio?: Stdio;
+  /**
+   * ts-runc: once init is created (or runs), the executor leaves and init
+   * goes to the engine that called us, whose subreaper reaps it; its stdio
+   * is ours (the engine's pipes) unless a console socket gets a PTY.
+   */
+  handOff?: { consoleSocket?: string };
   /** Console escape (Ctrl-] x3 kills the container); only with a console. */
   escape?: 'kill' | 'none';
   /** Signals passed on to PID 1; default: the boot policy for a booted OS, else each unchanged. */
@@ -72,13 +78,23 @@ export function isBoot(spec: Spec): boolean {
   return spec.annotations?.[ANNOTATION.boot] === 'true';
 }
 
-/** Phase 1. `sameName`: a restart under the name (and in the directory) of an existing record. */
-export async function claim(spec: Spec, mode: LaunchMode, sameName?: string): Promise<Claimed> {
+export interface ClaimOptions {
+  /** A restart under the name (and in the directory) of an existing record. */
+  sameName?: string;
+  /** The name to claim, instead of the spec's machine name (ts-runc's container ID). */
+  name?: string;
+  /** The OCI state's `bundle` (ts-runc); default: the root directory. */
+  bundle?: string;
+}
+
+/** Phase 1: the name, the record and the cgroup. */
+export async function claim(spec: Spec, mode: LaunchMode, options: ClaimOptions = {}): Promise<Claimed> {
   await preflight(spec);
-  const explicitName = spec.annotations?.[ANNOTATION.machine];
-  const name = sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
+  const explicitName = options.name ?? spec.annotations?.[ANNOTATION.machine];
+  const name = options.sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
   const record = newRecord(name, spec, mode !== 'foreground');
-  const claimed: Claimed = { spec, mode, record, hierarchies: hostHierarchies(), restart: sameName !== undefined };
+  if (options.bundle) record.bundle = options.bundle;
+  const claimed: Claimed = { spec, mode, record, hierarchies: hostHierarchies(), restart: options.sameName !== undefined };
   try {
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
     // A booted OS and a detached container get a cgroup of their own
@@ -114,12 +130,15 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
       forwardSignals: options.forwardSignals ?? (record.boot ? bootForwarding() : plainForwarding()),
       waitForHost,
       cloneIntoCgroup,
-      monitor: mode === 'foreground' ? undefined : monitorOptions(name),
+      // Handed off, nobody of ours stays: no monitor, no exit file or hook (the engine reaps, then deletes).
+      monitor: mode === 'foreground' || options.handOff ? undefined : monitorOptions(name),
       startBarrier: mode === 'created' ? containerFile(name, 'start') : undefined,
-      exitFile: containerFile(name, 'exit'),
-      exitCommand: [CLI, 'cleanup', name],
+      handOff: options.handOff,
+      exitFile: options.handOff ? undefined : containerFile(name, 'exit'),
+      exitCommand: options.handOff ? undefined : [CLI, 'cleanup', name],
     }, { hierarchies: claimed.hierarchies });
-    session = new ExecutorSession(plan, options.stdio, { detached: mode !== 'foreground' });
+    // Handed off, the executor keeps our stdio for init (the engine's pipes) and leaves by itself.
+    session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, { detached: mode !== 'foreground' && !options.handOff });
     const ready = mode === 'created' ? session.created : session.started;
     const pid = await Promise.race([session.initPid, ready.then(() => session!.initPid)]);
     if (waitForHost) {
@@ -137,10 +156,13 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
     record.status = mode === 'created' ? 'created' : 'running';
     record.pid = pid;
     record.init = identify(pid);
-    record.supervisor = identify(session.process.pid);
+    if (options.handOff) record.handedOff = true;
+    else record.supervisor = identify(session.process.pid);
     if (mode !== 'created') record.started = new Date().toISOString();
     writeRecord(record);
-    if (mode !== 'foreground') session.disconnect();
+    // The executor leaves by itself once handed off: its end is no failure.
+    if (options.handOff) session.exited.catch(() => {});
+    else if (mode !== 'foreground') session.disconnect();
     return { ...claimed, session };
   } catch (error) {
     return rollback(claimed, session, error);

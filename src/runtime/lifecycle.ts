@@ -40,6 +40,8 @@ function observedStatus(record: ContainerRecord): ContainerRecord['status'] | 's
   if (record.status === 'stopped') return 'stopped';
   // Written by the supervisor when PID 1 ended: final, even while the supervisor's exit hook still runs.
   if (readExitFile(record.id)) return 'stopped';
+  // Handed off to an engine (ts-runc): no monitor of ours, init itself tells.
+  if (record.handedOff) return isAlive(record.init) ? record.status : 'stopped';
   if (isAlive(record.supervisor)) return record.status;
   if (record.status === 'creating' && isAlive(record.owner)) return 'creating';
   return 'stale';

@@ -34,6 +34,11 @@ export interface ContainerRecord {
   init?: ProcessIdentity;
   /** The supervising executor (the monitor of a detached container). */
   supervisor?: ProcessIdentity;
+  /**
+   * ts-runc: the executor left once init was created, handing it to the
+   * engine that called us (its subreaper reaps it), as runc does.
+   */
+  handedOff?: boolean;
   /** The ts-nspawn process running a foreground container. */
   owner?: ProcessIdentity;
   addresses: string[];

@@ -1,0 +1,40 @@
+/**
+ * An OCI bundle: a directory with config.json, whose root.path is relative
+ * to it (or absolute). The spec is read as the engine wrote it; the runtime
+ * validates it like every other spec before anything is set up.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { ContainerError } from '../errors.js';
+import type { Spec } from '../spec/oci.js';
+
+export function readBundle(bundle: string): { directory: string; spec: Spec } {
+  const directory = resolve(bundle);
+  let text: string;
+  try {
+    text = readFileSync(resolve(directory, 'config.json'), 'utf8');
+  } catch (error) {
+    throw new ContainerError(`cannot read ${directory}/config.json: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let spec: Spec;
+  try {
+    spec = JSON.parse(text) as Spec;
+  } catch (error) {
+    throw new ContainerError(`${directory}/config.json is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof spec !== 'object' || spec === null || typeof spec.root?.path !== 'string') {
+    throw new ContainerError(`${directory}/config.json has no root.path: it is not an OCI runtime spec`);
+  }
+  const root = isAbsolute(spec.root.path) ? spec.root.path : resolve(directory, spec.root.path);
+  return { directory, spec: { ...spec, root: { ...spec.root, path: root } } };
+}
+
+/** runc's rule for container IDs; they also name the state directory. */
+const ID = /^[A-Za-z0-9_+.-]{1,1024}$/;
+
+export function checkId(id: string): string {
+  if (!ID.test(id) || id === '.' || id === '..' || id.startsWith('.')) {
+    throw new ContainerError(`invalid container ID ${JSON.stringify(id)}: use letters, digits, _ + . - (not starting with .)`);
+  }
+  return id;
+}

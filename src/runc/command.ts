@@ -1,0 +1,23 @@
+/** What a ts-runc verb is: its options (runc's names), its positionals, and what it does. */
+import type { ParseArgsConfig } from 'node:util';
+
+export type Values = Record<string, string | boolean | string[] | undefined>;
+
+export interface RuncContext {
+  /** The state directory (--root). */
+  root: string;
+}
+
+export interface RuncCommand {
+  name: string;
+  usage: string;
+  summary: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** Positionals after the options: at least, at most. */
+  positionals: { min: number; max: number };
+  /** Everything after the last fixed positional is passed through (exec's command). */
+  trailing?: boolean;
+  run(values: Values, positionals: string[], context: RuncContext): Promise<number>;
+}
+
+export const string = (value: Values[string]): string | undefined => (typeof value === 'string' ? value : undefined);

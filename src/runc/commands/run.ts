@@ -1,0 +1,31 @@
+/**
+ * `run [--bundle DIR] [--detach] [--pid-file F] [--console-socket S] ID`:
+ * create and start. Detached, it returns once the process runs (the engine
+ * reaps it); in the foreground it waits and exits with the container's
+ * status, passing signals on.
+ */
+import { forwardWhileRunning } from '../../cli/foreground.js';
+import { startContainer } from '../../runtime/container.js';
+import { startCreated } from '../../runtime/start.js';
+import { checkId, readBundle } from '../bundle.js';
+import { string, type RuncCommand } from '../command.js';
+import { CREATE_OPTIONS, createFromBundle } from './create.js';
+
+export const runCommand: RuncCommand = {
+  name: 'run',
+  usage: 'run [--bundle DIR] [--detach] [--pid-file FILE] [--console-socket SOCKET] ID',
+  summary: 'create and start a container',
+  options: { ...CREATE_OPTIONS, detach: { type: 'boolean', short: 'd' }, keep: { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  async run(values, [id = '']) {
+    if (values.detach) {
+      await createFromBundle(id, values);
+      await startCreated(id);
+      return 0;
+    }
+    checkId(id);
+    const { spec } = readBundle(string(values.bundle) ?? process.cwd());
+    const status = await forwardWhileRunning(() => startContainer(spec, { name: id, escape: 'none' }));
+    return status.status;
+  },
+};

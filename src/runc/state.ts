@@ -1,0 +1,30 @@
+/** The OCI state of a container (runtime-spec runtime.md "State"), as `ts-runc state` prints it. */
+import type { ContainerRecord } from '../state/record.js';
+
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  status: 'creating' | 'created' | 'running' | 'stopped';
+  pid: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  /** Left out when empty, as runc does. */
+  annotations?: Record<string, string>;
+}
+
+export function ociState(record: ContainerRecord, rootfs: string): OciState {
+  return {
+    ociVersion: record.ociVersion,
+    id: record.id,
+    status: record.status,
+    pid: record.status === 'stopped' ? 0 : record.pid,
+    bundle: record.bundle,
+    rootfs,
+    created: record.created,
+    // runc fills it in for rootless containers only.
+    owner: '',
+    ...(Object.keys(record.annotations).length > 0 ? { annotations: record.annotations } : {}),
+  };
+}
