@@ -186,12 +186,30 @@ function removeCgroupProbes(): void {
 }
 
 describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, () => {
-  const tree = useBusyboxTree('escape');
-  let host: string; // a host directory outside every tree: the marker file, the loop image
+  let host: string | undefined; // a host directory outside every tree: the marker file, the loop image
   let marker: string;
   let binary: string;
   let loop: Loop | undefined;
   const keys = new Set<string>();
+
+  // Registered before the suite frame's hook, so it runs first: a failing
+  // host check must not leave the loop device, keys or probe cgroups behind.
+  after(() => {
+    const errors: unknown[] = [];
+    const attempt = (step: () => void) => {
+      try {
+        step();
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    for (const key of keys) attempt(() => onHost(`host-key-remove:${key}`));
+    attempt(removeCgroupProbes);
+    attempt(() => loop?.remove());
+    if (host) rmSync(host, { recursive: true, force: true });
+    if (errors.length) throw errors[0];
+  });
+  const tree = useBusyboxTree('escape');
 
   /**
    * Runs the escape binary on the host as root and as the user of `-u 1000`
@@ -204,6 +222,7 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
   before(() => {
     host = mkdtempSync(join(tmpdir(), 'tsn-escape-host-'));
     chmodSync(host, 0o755); // the binary runs as uid 1000 too
+    loop = makeLoop(host);
     marker = join(host, 'marker');
     writeFileSync(marker, 'TSN-ESCAPE-HOST-FILE\n');
     binary = join(host, 'escape');
@@ -212,16 +231,6 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
     chmodSync(join(tree.root, 'escape'), 0o755);
     copyFileSync(binary, join(tree.root, 'escape-suid'));
     chmodSync(join(tree.root, 'escape-suid'), 0o4755);
-    loop = makeLoop(host);
-  });
-  after(() => {
-    try {
-      for (const key of keys) onHost(`host-key-remove:${key}`);
-      removeCgroupProbes();
-      loop?.remove();
-    } finally {
-      rmSync(host, { recursive: true, force: true });
-    }
   });
 
   /** The attack arguments for one target: the table's, with the values known at run time. */
