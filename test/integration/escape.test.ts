@@ -393,6 +393,7 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
   describe('boot of the bootstrapped Debian, attacked from a root shell inside', { timeout: 10 * 60_000, ...part('boot') }, () => {
     const name = `esc-boot-${process.pid}`;
     let overlay: Overlay | undefined;
+    let state = '';
     before(async () => {
       overlay = makeOverlay(await cachedDebianTree(), 'debian');
       copyFileSync(binary, join(overlay.root, 'escape'));
@@ -409,6 +410,7 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
         await new Promise((resolve) => setTimeout(resolve, 500));
       } while (Date.now() < deadline);
       assert.match(up.stdout, /^(running|degraded)\n$/, up.stderr);
+      state = up.stdout.trim();
     });
     after(async () => {
       try {
@@ -417,6 +419,10 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
       } finally {
         overlay?.remove();
       }
+    });
+    it('boots to running with no failed unit, protections and all', async () => {
+      const failed = await runCli(['exec', name, 'systemctl', '--failed', '--no-legend', '--plain']);
+      assert.equal(state, 'running', `failed units: ${failed.stdout}`);
     });
     contractTests('boot', (argv) => runCli(['exec', name, '/escape', ...argv], { timeoutMs: 90_000 }));
     // CAP_SYS_PTRACE stays in a booted system: only what the helper holds protects it.
