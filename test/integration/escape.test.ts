@@ -29,9 +29,11 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { CLI, collect, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { cachedDebianTree } from '../helpers/debian-tree.js';
+import { makeTestNetwork, netnsLinks, type TestNetwork } from '../helpers/netns.js';
 import { makeOverlay, type Overlay } from '../helpers/overlay.js';
 import { PtySession } from '../helpers/pty.js';
 import { useBusyboxTree } from '../helpers/suite.js';
+import { containerFile } from '../../src/state/paths.js';
 
 type Target = 'run' | 'user' | 'exec' | 'boot';
 /** An errno name, `ok`, an observation (`none`), or '-' (not refused by design). */
@@ -427,6 +429,49 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
     contractTests('boot', (argv) => runCli(['exec', name, '/escape', ...argv], { timeoutMs: 90_000 }));
     // CAP_SYS_PTRACE stays in a booted system: only what the helper holds protects it.
     raceTest(() => name);
+  });
+
+  describe('stored network settings', part('network'), () => {
+    const name = `esc-net-${process.pid}`;
+    let net: TestNetwork | undefined;
+    let original: string | undefined;
+    before(() => {
+      net = makeTestNetwork(['10.89.0.1/24']);
+    });
+    after(async () => {
+      try {
+        if (original !== undefined) writeFileSync(containerFile(name, 'config'), original);
+        await runCli(['rm', '-f', name]);
+      } finally {
+        net?.remove();
+      }
+    });
+
+    it('a tampered config.json never adds an ip command when a reboot reads it back', { timeout: 60_000 }, async (t: TestContext) => {
+      const boot = await runCli(['boot', '-d', '-M', name, '-D', tree.root, '--network-bridge', net!.bridge, '--address', '10.89.0.2/24'], { netns: net!.name });
+      assert.equal(boot.status, 0, boot.stderr);
+      // What a reboot starts again from: the bridge's line runs on the host side.
+      original = readFileSync(containerFile(name, 'config'), 'utf8');
+      const spec = JSON.parse(original) as { annotations: Record<string, string> };
+      spec.annotations['org.ts-nspawn.network.bridge'] = `${net!.bridge}\nlink add tsnevil0 type dummy`;
+      spec.annotations['org.ts-nspawn.network.addresses'] = '10.89.0.2/24 dev lo\nlink add tsnevil1 type dummy';
+      writeFileSync(containerFile(name, 'config'), JSON.stringify(spec));
+      const first = await runCli(['status', '--json', name]);
+      const firstPid = (JSON.parse(first.stdout) as { pid: number }).pid;
+      await runCli(['exec', '-P', name, 'reboot']);
+      // Started again (with the settings refused at the sink) or stopped: either way, settled.
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const now = await runCli(['status', '--json', name]);
+        const record = now.status === 0 ? (JSON.parse(now.stdout) as { status: string; pid: number }) : undefined;
+        if (!record || record.status === 'stopped' || (record.status === 'running' && record.pid !== firstPid)) break;
+        if (Date.now() > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const settled = await runCli(['status', name]);
+      t.diagnostic(`after the reboot: ${settled.stdout.split('\n').find((line) => /status|state/i.test(line)) ?? settled.stderr.trim()}`);
+      assert.deepEqual(netnsLinks(net!.name).filter((link) => link.startsWith('tsnevil')), []);
+    });
   });
 
   describe('names that are paths', part('names'), () => {
