@@ -13,6 +13,12 @@
  *         namespaces: what protects it is the seccomp filter, the device
  *         policy and masks that cannot be undone)
  *
+ * Besides the table: a fork bomb stops at the pids limit, TIOCSTI cannot
+ * reach the user's terminal, a process inside gets nothing of the host from
+ * an exec helper (exec and boot), a tampered config.json read back by a
+ * reboot adds no `ip` command, and no verb takes a container name that is
+ * a path.
+ *
  * THE CONTRACT: the outcome each attack must have. A dash means the attack
  * is not refused for that target by design (a booted systemd needs it, and
  * it stays inside the container): it still runs and its outcome is shown.
