@@ -55,6 +55,8 @@ export type { ContainerRecord, ContainerStatus, ExitRecord } from './state/recor
 export { compilePlan, type SupervisionOptions } from './plan/compile.js';
 export { encodePlan } from './plan/encode.js';
 export type { Plan, Step } from './plan/steps.js';
-export { ContainerError } from './errors.js';
+export { ContainerError, type ContainerErrorOptions, type ErrorCode } from './errors.js';
+export { validateSpec, InvalidSpecError, type ValidatedSpec, type Problem } from './spec/validate.js';
+export type { NspawnSettings } from './spec/settings.js';
 export { bootstrap } from './bootstrap/bootstrap.js';
 export type { BootstrapOptions, BootstrapPhase, BootstrapTool } from './bootstrap/options.js';

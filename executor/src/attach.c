@@ -1,9 +1,12 @@
 #include "attach.h"
+#include "tty.h"
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,10 +14,14 @@
 #include <unistd.h>
 
 #define SOCKET_MODE 0600
+/* Output an attached terminal has not taken yet. A client further behind
+ * than this is dropped: holding more would only delay the inevitable, and
+ * waiting for it would stall the monitor (reaping, the log, `stop`). */
+#define CLIENT_BUFFER (1 << 20)
 
 static void client_reset(struct client *cl)
 {
-	*cl = (struct client){ .sock = -1, .in = -1, .out = -1 };
+	*cl = (struct client){ .sock = -1, .in = -1, .out = -1, .wfd = -1 };
 }
 
 void attach_init(struct attach *a, struct console *con)
@@ -96,7 +103,60 @@ static void client_release(struct attach *a, const char *msg)
 	close(cl->sock);
 	close(cl->in);
 	close(cl->out);
+	if (cl->wfd >= 0)
+		close(cl->wfd);
+	free(cl->buf);
 	client_reset(cl);
+}
+
+/*
+ * The fd we write the client's output to, without ever blocking. The
+ * terminal's file description is shared with the client (and the user's
+ * shell): making it non-blocking would change it under them. So a terminal
+ * or a pipe is reopened through /proc/self/fd, which gives a description of
+ * our own; a socket takes MSG_DONTWAIT; a regular file never blocks long
+ * (and reopening it would lose its offset).
+ */
+static int open_writer(struct client *cl)
+{
+	struct stat sb;
+	char path[32];
+
+	if (fstat(cl->out, &sb) < 0)
+		return -1;
+	if (S_ISSOCK(sb.st_mode))
+		cl->out_is_socket = true;
+	if (S_ISSOCK(sb.st_mode) || S_ISREG(sb.st_mode) || S_ISBLK(sb.st_mode))
+		return fcntl(cl->out, F_DUPFD_CLOEXEC, 3);
+	/* O_NOCTTY: we lead a session and have no terminal; this must not
+	 * become it. */
+	return open(fd_path(cl->out, path),
+		    O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+}
+
+/* Writes what is buffered as far as the client takes it now. */
+static void client_flush(struct attach *a)
+{
+	struct client *cl = &a->client;
+
+	while (cl->len > 0) {
+		ssize_t n = cl->out_is_socket
+			? send(cl->wfd, cl->buf + cl->head, cl->len,
+			       MSG_DONTWAIT | MSG_NOSIGNAL)
+			: write(cl->wfd, cl->buf + cl->head, cl->len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			client_release(a, NULL);	/* its terminal is gone */
+			return;
+		}
+		cl->head += (size_t)n;
+		cl->len -= (size_t)n;
+	}
+	cl->head = 0;
 }
 
 static void winsize_from(struct attach *a)
@@ -104,7 +164,7 @@ static void winsize_from(struct attach *a)
 	struct client *cl = &a->client;
 
 	/* The window size belongs to the terminal: ask whichever fd is one. */
-	console_copy_winsize(a->con, isatty(cl->in) ? cl->in : cl->out);
+	tty_copy_winsize(isatty(cl->in) ? cl->in : cl->out, a->con->master);
 }
 
 static void client_take(struct attach *a, int sock, int in, int out)
@@ -115,6 +175,12 @@ static void client_take(struct attach *a, int sock, int in, int out)
 	cl->sock = sock;
 	cl->in = in;
 	cl->out = out;
+	cl->buf = malloc(CLIENT_BUFFER);
+	cl->wfd = open_writer(cl);
+	if (!cl->buf || cl->wfd < 0) {
+		client_release(a, "unsupported\n");
+		return;
+	}
 	tty_raw(in, &cl->mode);
 	winsize_from(a);
 }
@@ -127,12 +193,33 @@ bool attach_wants_input(const struct attach *a)
 	return cl->sock >= 0 && !cl->in_eof && a->con->npending == 0;
 }
 
+bool attach_wants_output(const struct attach *a)
+{
+	return a->client.sock >= 0 && a->client.len > 0;
+}
+
+/* Only our own user (root) may take the console: the socket's mode says
+ * so too, but a mode is easy to loosen by mistake (or by a umask). */
+static bool peer_is_us(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+	       cred.uid == geteuid();
+}
+
 void attach_on_listen(struct attach *a)
 {
 	int fd = accept4(a->listenfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
 		return;
+	if (!peer_is_us(fd)) {
+		send(fd, "denied\n", 7, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+		return;
+	}
 	/* One handshake at a time: a newer connection replaces a silent one. */
 	if (a->pending >= 0)
 		close(a->pending);
@@ -263,8 +350,25 @@ void attach_output(struct attach *a, const char *buf, size_t n)
 {
 	struct client *cl = &a->client;
 
-	if (cl->sock >= 0 && write_all(cl->out, buf, n) < 0)
-		client_release(a, NULL);	/* its terminal is gone */
+	if (cl->sock < 0)
+		return;
+	if (cl->len + n > CLIENT_BUFFER) {
+		client_release(a, "dropped\n");	/* it cannot keep up */
+		return;
+	}
+	if (cl->head + cl->len + n > CLIENT_BUFFER) {
+		memmove(cl->buf, cl->buf + cl->head, cl->len);
+		cl->head = 0;
+	}
+	memcpy(cl->buf + cl->head + cl->len, buf, n);
+	cl->len += n;
+	client_flush(a);
+}
+
+void attach_on_output(struct attach *a)
+{
+	if (a->client.sock >= 0)
+		client_flush(a);
 }
 
 void attach_finish(struct attach *a, int code, int sig)
@@ -272,6 +376,9 @@ void attach_finish(struct attach *a, int code, int sig)
 	char msg[64];
 
 	snprintf(msg, sizeof msg, "exit %d %d\n", code, sig);
+	/* The last output, as far as the terminal takes it without waiting. */
+	if (a->client.sock >= 0)
+		client_flush(a);
 	client_release(a, msg);
 	attach_close(a);
 }

@@ -8,7 +8,7 @@
  * monitor restores it too, but a monitor that was SIGKILLed cannot.
  */
 #include "client.h"
-#include "console.h"
+#include "tty.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -75,6 +75,16 @@ static int parse_reply(const char *line)
 
 	if (!strcmp(line, "detached"))
 		return 0;
+	if (!strcmp(line, "dropped")) {
+		fprintf(stderr, "\r\nts-nspawn-executor: attach: detached: this "
+			"terminal did not keep up with the container's output\r\n");
+		return CLIENT_FAILED;
+	}
+	if (!strcmp(line, "denied")) {
+		fprintf(stderr, "ts-nspawn-executor: attach: refused: the "
+			"monitor accepts only its own user\n");
+		return CLIENT_FAILED;
+	}
 	if (sscanf(line, "exit %d %d", &code, &sig) == 2)
 		return sig ? 128 + sig : code;
 	return -1;
@@ -101,23 +111,34 @@ static int read_reply(int sock, char *buf, size_t size, size_t *len)
 	return n < 0 ? -2 : (int)n;
 }
 
-static int winch_fd(void)
+/* SIGWINCH, and the signals that end us: those must restore the terminal
+ * and close the socket (so the monitor lets go of the terminal too). */
+static int signal_fd(void)
 {
 	sigset_t set;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static void on_winch(int sigfd, int sock)
+/* 0, or 128+N for a signal N that ends us. */
+static int on_signal(int sigfd, int sock)
 {
 	struct signalfd_siginfo si;
 
-	while (read(sigfd, &si, sizeof si) == sizeof si)
+	while (read(sigfd, &si, sizeof si) == sizeof si) {
+		if (si.ssi_signo != SIGWINCH)
+			return 128 + (int)si.ssi_signo;
 		send(sock, "w", 1, MSG_NOSIGNAL);
+	}
+	return 0;
 }
 
 static int wait_for_monitor(int sock, int sigfd)
@@ -132,8 +153,9 @@ static int wait_for_monitor(int sock, int sigfd)
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			return -2;
-		if (p[1].revents)
-			on_winch(sigfd, sock);
+		if (p[1].revents && (r = on_signal(sigfd, sock)) > 0)
+			return r;
+		r = -1;
 		if (p[0].revents)
 			r = read_reply(sock, buf, sizeof buf, &len);
 		if (r != -1)
@@ -156,12 +178,14 @@ int attach_client(const char *path)
 	sock = connect_to(path);
 	if (sock < 0)
 		return failed(path, strerror(errno));
-	sigfd = winch_fd();
+	sigfd = signal_fd();
 	if (sigfd < 0)
 		return failed(path, strerror(errno));
 	/* Saved before the monitor makes it raw; restored whatever happens. */
 	mode.raw = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &mode.saved) == 0;
-	if (send_terminal(sock) < 0)
+	/* A refused client still reads why (the monitor may already have
+	 * closed its end: then sending fails). */
+	if (send_terminal(sock) < 0 && errno != EPIPE && errno != ECONNRESET)
 		return failed(path, strerror(errno));
 	status = wait_for_monitor(sock, sigfd);
 	tty_restore(STDIN_FILENO, &mode);

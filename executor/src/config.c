@@ -1,9 +1,10 @@
 /* The supervisor steps: they only fill in struct config. */
 #include "config.h"
-
-#include <fcntl.h>
+#include "failure.h"
 #include "plan.h"
 #include "util.h"
+
+#include <fcntl.h>
 
 #include <errno.h>
 #include <sched.h>

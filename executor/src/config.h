@@ -32,7 +32,9 @@ struct config {
 	const char *exit_file;	/* NULL without `exit-file` */
 	char **exit_argv;	/* NULL without `exit-command` */
 	pid_t join_pidns;	/* 0 without `join-pidns` */
+	int join_pidns_fd;	/* its pidfd, opened before the clone */
 	int join_pidns_index;
+	bool joined_pidns;	/* `join-ns pid PATH`: joined while reading the plan */
 	bool hand_off;		/* leave once init is created or runs (hand-off.c) */
 	const char *console_socket;	/* the PTY master goes there, NULL: relay it */
 	int cgroup_fd;		/* -1 without `clone-into-cgroup` */
@@ -57,6 +59,7 @@ int sup_exit_file(struct config *cfg, const struct step *st);
 int sup_exit_command(struct config *cfg, const struct step *st);
 int sup_join_pidns(struct config *cfg, const struct step *st);
 int sup_clone_into_cgroup(struct config *cfg, const struct step *st);
+int sup_join_ns(struct config *cfg, const struct step *st);	/* settings.c */
 /* hand-off.c */
 int sup_hand_off(struct config *cfg, const struct step *st);
 int sup_console_socket(struct config *cfg, const struct step *st);

@@ -10,8 +10,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define ESCAPE_WINDOW_MS 1000
-
 int console_open(struct console *c)
 {
 	/* Non-blocking: the relay must never stall on the master. */
@@ -22,25 +20,6 @@ int console_open(struct console *c)
 	    ptsname_r(c->master, c->slave_path, sizeof c->slave_path) != 0)
 		return -1;
 	return 0;
-}
-
-void tty_raw(int fd, struct ttymode *m)
-{
-	struct termios raw;
-
-	if (!isatty(fd) || tcgetattr(fd, &m->saved) < 0)
-		return;
-	raw = m->saved;
-	cfmakeraw(&raw);
-	if (tcsetattr(fd, TCSANOW, &raw) == 0)
-		m->raw = true;
-}
-
-void tty_restore(int fd, struct ttymode *m)
-{
-	if (m->raw)
-		tcsetattr(fd, TCSANOW, &m->saved);
-	m->raw = false;
 }
 
 /* A monitor never touches its own stdin: it is not the user's terminal. */
@@ -55,18 +34,10 @@ void console_restore(struct console *c)
 	tty_restore(STDIN_FILENO, &c->mode);
 }
 
-void console_copy_winsize(struct console *c, int fd)
-{
-	struct winsize ws;
-
-	if (ioctl(fd, TIOCGWINSZ, &ws) == 0)
-		ioctl(c->master, TIOCSWINSZ, &ws);
-}
-
 void console_sync_winsize(struct console *c)
 {
 	if (c->local)
-		console_copy_winsize(c, STDIN_FILENO);
+		tty_copy_winsize(STDIN_FILENO, c->master);
 }
 
 static void set_hup(struct console *c)
@@ -86,14 +57,6 @@ int console_retry_timeout(struct console *c)
 		return (int)left;
 	c->hup = false;		/* poll the master again */
 	return -1;
-}
-
-bool escape_press(struct escape *e)
-{
-	e->presses[0] = e->presses[1];
-	e->presses[1] = e->presses[2];
-	e->presses[2] = now_ms();
-	return e->presses[0] && e->presses[2] - e->presses[0] <= ESCAPE_WINDOW_MS;
 }
 
 /* The escape on our own stdin. The bytes are still passed through. */
@@ -180,19 +143,12 @@ void console_drain(struct console *c)
 		;
 }
 
-int console_attach(const char *slave_path)
+int console_take(int slavefd)
 {
-	int fd;
-
-	if (setsid() < 0)
+	if (setsid() < 0 || ioctl(slavefd, TIOCSCTTY, 0) < 0)
 		return -1;
-	fd = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (ioctl(fd, TIOCSCTTY, 0) < 0 || dup2(fd, 0) < 0 ||
-	    dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	for (int i = 0; i < 3; i++)
+		if (dup2(slavefd, i) < 0)
+			return -1;
+	return 0;
 }

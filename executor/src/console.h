@@ -15,23 +15,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <termios.h>
+
+#include "tty.h"
 
 #define HUP_RETRY_MS 100
-#define ESCAPE_BYTE 0x1d	/* Ctrl-] */
 
 struct output;
-
-/* A user's terminal we put in raw mode, and how to put it back. */
-struct ttymode {
-	bool raw;
-	struct termios saved;
-};
-
-/* Three Ctrl-] within a second. */
-struct escape {
-	long long presses[3];	/* times of the last Ctrl-] presses */
-};
 
 struct console {
 	int master;
@@ -49,17 +38,10 @@ struct console {
 	struct output *out;	/* where the master's output goes */
 };
 
-void tty_raw(int fd, struct ttymode *m);
-void tty_restore(int fd, struct ttymode *m);
-/* Records one Ctrl-] press; true if it completes the escape. */
-bool escape_press(struct escape *e);
-
 /* Supervisor side. */
 int console_open(struct console *c);
 void console_raw(struct console *c);
 void console_restore(struct console *c);
-/* Copies FD's window size (a user's terminal) to the master. */
-void console_copy_winsize(struct console *c, int fd);
 void console_sync_winsize(struct console *c);
 /* Milliseconds until the hung-up master is retried, or -1 when it should
  * be polled now (its retry time has come, or it is not hung up). */
@@ -77,8 +59,9 @@ void console_drain(struct console *c);
  * at PATH (hand-off.c). */
 int console_send_master(const struct console *c, const char *path);
 
-/* Init side: new session, slave as controlling tty and stdio. Returns the
- * slave fd (kept for `bind-console`) or -1. */
-int console_attach(const char *slave_path);
+/* Init side: a new session with SLAVEFD (opened by its host path before
+ * any namespace was joined, kept for `bind-console`) as its controlling
+ * terminal, and as stdio. */
+int console_take(int slavefd);
 
 #endif

@@ -7,9 +7,11 @@
 #include "init.h"
 #include "config.h"
 #include "console.h"
+#include "join.h"
 #include "plan.h"
 #include "protocol.h"
 #include "steps.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,68 +53,96 @@ static int take_stdio(const int stdio[3])
 	return 0;
 }
 
-static int fd_order(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
 /* fd 3 (control), the PTY master, the signalfd, the log: not init's
- * business. Kept: stdio, the sync socket and the fds the supervisor
- * prepared for init's steps (join's pidfds). */
-static void close_supervisor_fds(const struct plan *plan, int syncfd)
+ * business. Kept: stdio, the sync socket, the console slave and the fds
+ * the supervisor prepared for init's steps (join's pidfds and roots, the
+ * pidfd of `join-pidns`). */
+static void close_supervisor_fds(const struct config *cfg,
+				 const struct plan *plan,
+				 const struct init_state *st)
 {
-	int *keep = malloc((plan->nsteps + 1) * sizeof *keep);
+	int *keep = malloc((2 * plan->nsteps + 3) * sizeof *keep);
 	size_t n = 0;
-	unsigned from = 3;
 
 	if (!keep)
 		_exit(125);
-	keep[n++] = syncfd;
-	for (size_t i = 0; i < plan->nsteps; i++)
-		if (plan->steps[i].fd >= 0)
-			keep[n++] = plan->steps[i].fd;
-	qsort(keep, n, sizeof *keep, fd_order);
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned)keep[i] > from)
-			close_range(from, (unsigned)keep[i] - 1, 0);
-		from = (unsigned)keep[i] + 1;
+	keep[n++] = st->syncfd;
+	keep[n++] = st->slavefd;
+	keep[n++] = cfg->join_pidns ? cfg->join_pidns_fd : -1;
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		keep[n++] = plan->steps[i].fd;
+		keep[n++] = plan->steps[i].rootfd;
 	}
-	close_range(from, ~0U, 0);
+	close_fds_except(keep, n);
 	free(keep);
+}
+
+/* The exec process, released: it was the helper's child until now, and
+ * the parent-death signal is about the parent it has (the supervisor). */
+static void rearm_after_release(int syncfd)
+{
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* EOF: the supervisor died before the signal was armed. */
+	if (recv(syncfd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+		_exit(125);
 }
 
 void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	       const char *slave_path, pid_t parent, const int stdio[3])
 {
-	struct init_state st = { .slavefd = -1, .syncfd = syncfd,
+	struct init_state st = { .rootfd = -1, .slavefd = -1, .syncfd = syncfd,
 				 .parent = parent, .plan = plan,
 				 .hand_off = cfg->hand_off };
+	const char *opcode = "init";
+	int index = -1;
 
+	/* Until execve (which resets it) nobody may ptrace us or open our
+	 * /proc/PID/{mem,fd,root,cwd,exe}: a process in the container could
+	 * see us (exec, or a PID namespace that is not our own). */
+	prctl(PR_SET_DUMPABLE, 0);
 	detach_from_supervisor(parent, cfg->hand_off);
 	if (take_stdio(stdio) < 0) {
 		fail(errno, "stdio");
 		report(syncfd, cfg->log_index, "log");
 	}
-	close_supervisor_fds(plan, syncfd);
-	if (sync_wait_release(syncfd) < 0)
-		_exit(125);
+	/* By its host path, before any namespace is joined. */
+	if (cfg->console) {
+		st.slavefd = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (st.slavefd < 0) {
+			fail(errno, slave_path);
+			report(syncfd, cfg->console_index, "console");
+		}
+	}
+	close_supervisor_fds(cfg, plan, &st);
 	st.umask = umask(0);
 	st.rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (st.rootfd < 0) {
 		fail(errno, "/");
 		report(syncfd, -1, "init");
 	}
-	if (cfg->console) {
-		st.slavefd = console_attach(slave_path);
-		if (st.slavefd < 0) {
-			fail(errno, slave_path);
-			report(syncfd, cfg->console_index, "console");
-		}
+	/* exec: from here on we are a process inside the container, holding
+	 * nothing of the host (join.c). */
+	if (cfg->join_pidns && enter_container(&st, cfg, plan, &index, &opcode) < 0)
+		report(syncfd, index, opcode);
+	if (sync_wait_release(syncfd) < 0)
+		_exit(125);
+	if (cfg->join_pidns && !cfg->hand_off)
+		rearm_after_release(syncfd);
+	if (cfg->console && console_take(st.slavefd) < 0) {
+		fail(errno, slave_path);
+		report(syncfd, cfg->console_index, "console");
 	}
 	for (size_t i = 0; i < plan->nsteps; i++) {
 		const struct step *s = &plan->steps[i];
+
+		if (cfg->join_pidns && s->op->init == step_join)
+			continue;	/* done by the helper */
 		if (s->op->init && s->op->init(&st, s) < 0)
 			report(syncfd, s->index, s->op->name);
+		/* A uid change resets it (to fs.suid_dumpable). */
+		prctl(PR_SET_DUMPABLE, 0);
 	}
 	/* Unreachable: the plan was checked to end with exec. */
 	_exit(125);

@@ -30,7 +30,9 @@
 #include "output.h"
 #include "plan.h"
 #include "protocol.h"
+#include "sealed.h"
 #include "supervise.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,11 +96,33 @@ die_pid(int index, const char *opcode, int err, pid_t pid)
 	die(index, opcode, err, detail);
 }
 
+/* The output destinations (output.h): our stdout, the log, a client. */
+static void to_stdout(void *ctx, const char *buf, size_t n)
+{
+	bool *dead = ctx;
+
+	/* Foreground: the user's own terminal, which may make us wait. */
+	if (!*dead && write_all(STDOUT_FILENO, buf, n) < 0)
+		*dead = true;	/* keep reading, discard */
+}
+
+static void to_log(void *ctx, const char *buf, size_t n)
+{
+	log_write(ctx, buf, n);
+}
+
+static void to_client(void *ctx, const char *buf, size_t n)
+{
+	attach_output(ctx, buf, n);
+}
+
 /* Where the supervisor stands before the clone: process group, set-up
  * that can fail (reported by the step responsible, exit 125). */
 static void set_up(struct config *cfg, struct console *con,
 		   struct logfile *log, struct output *out)
 {
+	static bool stdout_dead;
+
 	/* Known only now that the whole plan is read. */
 	if (cfg->attach_path && !cfg->console)
 		die(cfg->attach_index, "attach-socket", 0, "no console");
@@ -120,21 +144,26 @@ static void set_up(struct config *cfg, struct console *con,
 	con->local = !cfg->detach;
 	con->escape_kill = cfg->escape_kill;
 	con->out = out;
-	out->local = !cfg->detach;
+	if (!cfg->detach)
+		output_add_sink(out, to_stdout, &stdout_dead);
 	if (cfg->log_path && log_open(log, cfg->log_path, cfg->log_max) < 0)
 		die(cfg->log_index, "log", errno, cfg->log_path);
 	if (cfg->log_path)
-		out->log = log;
+		output_add_sink(out, to_log, log);
 	if (cfg->log_path && !cfg->console && output_make_pipe(out) < 0)
 		die(cfg->log_index, "log", errno, "pipe");
-	if (cfg->join_pidns && join_pidns(cfg->join_pidns) < 0)
-		die_pid(cfg->join_pidns_index, "join-pidns", errno,
-			cfg->join_pidns);
+	if (cfg->join_pidns) {
+		cfg->join_pidns_fd = open_pidns(cfg->join_pidns);
+		if (cfg->join_pidns_fd < 0)
+			die_pid(cfg->join_pidns_index, "join-pidns", errno,
+				cfg->join_pidns);
+	}
 }
 
-static int run_plan(void)
+static int run_plan(int plan_fd)
 {
-	static struct config cfg = { .ns_index = -1, .console_index = -1, .cgroup_fd = -1 };
+	static struct config cfg = { .ns_index = -1, .console_index = -1,
+				     .cgroup_fd = -1, .join_pidns_fd = -1 };
 	static struct plan plan;
 	static struct console con;
 	static struct logfile log;
@@ -149,7 +178,12 @@ static int run_plan(void)
 	signal(SIGPIPE, SIG_IGN);
 	output_init(&out);
 	attach_init(&att, &con);
-	plan_read(CTL_FD, &cfg, &plan);
+	plan_read(plan_fd, &cfg, &plan);
+	if (plan_fd != CTL_FD)
+		close(plan_fd);	/* we are the sealed copy already */
+	else if (needs_sealed_copy(&cfg) && sealed_reexec(&plan) < 0)
+		die(-1, "sealed-copy", errno, "/proc/self/exe");
+	plan_prepare(&plan);
 	set_up(&cfg, &con, &log, &out);
 	sup.sigfd = supervisor_signalfd(&cfg);
 	if (sup.sigfd < 0)
@@ -160,7 +194,7 @@ static int run_plan(void)
 	if (cfg.attach_path && attach_listen(&att, cfg.attach_path) < 0)
 		die(cfg.attach_index, "attach-socket", errno, cfg.attach_path);
 	if (cfg.attach_path)
-		out.att = &att;
+		output_add_sink(&out, to_client, &att);
 
 	sup.init = clone_init(cfg.ns_flags, cfg.cgroup_fd);
 	if (sup.init < 0) {
@@ -173,8 +207,9 @@ static int run_plan(void)
 	}
 	if (cfg.cgroup_fd >= 0)
 		close(cfg.cgroup_fd);
-	/* Init's parent is outside its PID namespace: getppid() says 0. */
-	own_pidns = (cfg.ns_flags & CLONE_NEWPID) || cfg.join_pidns;
+	/* Init's parent is outside its PID namespace: getppid() says 0. (The
+	 * helper of an exec plan joins the container's only for its child.) */
+	own_pidns = (cfg.ns_flags & CLONE_NEWPID) || cfg.joined_pidns;
 	if (sup.init == 0)
 		init_main(&cfg, &plan, sv[1], con.slave_path,
 			  own_pidns ? 0 : self, out.init_stdio);
@@ -193,7 +228,10 @@ static int run_plan(void)
 	fcntl(sup.syncfd, F_SETFL, O_NONBLOCK);
 	memcpy(sup.ctl.buf, plan.leftover, plan.nleftover);
 	sup.ctl.len = plan.nleftover;
-	ctl_send("pid %d", (int)sup.init);
+	/* exec: the PID is that of the process the helper forks (`P`). */
+	sup.awaiting_pid = cfg.join_pidns != 0;
+	if (!sup.awaiting_pid)
+		ctl_send("pid %d", (int)sup.init);
 	if (!cfg.wait_go)
 		release_init(&sup);
 	if (sup.con) {
@@ -212,5 +250,8 @@ int main(int argc, char **argv)
 		}
 		return attach_client(argv[2]);
 	}
-	return run_plan();
+	/* Only from sealed_reexec (sealed.c). */
+	if (argc == 3 && !strcmp(argv[1], "--plan-fd"))
+		return run_plan(atoi(argv[2]));
+	return run_plan(CTL_FD);
 }

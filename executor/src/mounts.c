@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -228,11 +229,57 @@ int step_bind_console(struct init_state *st, const struct step *s)
 	return rc;
 }
 
+/* Whether FD and the directory at PATH are the same directory of the same
+ * mount. */
+static bool same_place(int fd, const char *path)
+{
+	const unsigned mask = STATX_INO | STATX_MNT_ID;
+	struct statx a, b;
+
+	return statx(fd, "", AT_EMPTY_PATH, mask, &a) == 0 &&
+	       statx(AT_FDCWD, path, 0, mask, &b) == 0 &&
+	       a.stx_ino == b.stx_ino && a.stx_mnt_id == b.stx_mnt_id;
+}
+
+/*
+ * Our root is the root of our mount namespace -- unless the runtime runs
+ * chrooted (a build system, an image builder): then the namespace still
+ * holds the whole outer tree above it, and a process in the container
+ * allowed to setns(2) into its own mount namespace would land there. So
+ * the pivot starts from the namespace's real root: setns into our own
+ * mount namespace moves us there, and pivot_root then moves all of it
+ * away, to be detached. Nothing outside the container's root is left.
+ */
+static int to_namespace_root(void)
+{
+	int self, oldroot, rc;
+	bool chrooted;
+
+	self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (self < 0 || oldroot < 0)
+		return fail(errno, "pidfd");
+	rc = setns(self, CLONE_NEWNS);
+	close(self);
+	chrooted = rc == 0 && !same_place(oldroot, "/");
+	close(oldroot);
+	if (rc < 0)
+		return fail(errno, "setns");
+	/* The outer tree's mounts were not covered by `propagation`: a
+	 * shared one would make pivot_root refuse, and the detach must not
+	 * reach the host. */
+	if (chrooted && mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return fail(errno, "outer root");
+	return 0;
+}
+
 int step_pivot_root(struct init_state *st, const struct step *s)
 {
 	int fd;
 
 	(void)s;
+	if (to_namespace_root() < 0)
+		return -1;
 	/* pivot_root(".", ".") stacks the old root on top of the new one;
 	 * the detach below then removes it without needing a directory for
 	 * it inside the container. */

@@ -1,7 +1,4 @@
 #include "output.h"
-#include "attach.h"
-#include "log.h"
-#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +9,13 @@ void output_init(struct output *o)
 	o->pipe = -1;
 	for (int i = 0; i < 3; i++)
 		o->init_stdio[i] = -1;
+}
+
+void output_add_sink(struct output *o, void (*write)(void *, const char *, size_t),
+		     void *ctx)
+{
+	if (o->nsinks < MAX_SINKS)
+		o->sinks[o->nsinks++] = (struct sink){ write, ctx };
 }
 
 int output_make_pipe(struct output *o)
@@ -41,12 +45,8 @@ void output_close_init_ends(struct output *o)
 
 void output_write(struct output *o, const char *buf, size_t n)
 {
-	if (o->local && !o->local_dead && write_all(STDOUT_FILENO, buf, n) < 0)
-		o->local_dead = true;	/* keep reading, discard */
-	if (o->log)
-		log_write(o->log, buf, n);
-	if (o->att)
-		attach_output(o->att, buf, n);
+	for (int i = 0; i < o->nsinks; i++)
+		o->sinks[i].write(o->sinks[i].ctx, buf, n);
 }
 
 /* One read: 1 data, 0 nothing now, -1 EOF (every writer is gone). */

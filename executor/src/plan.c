@@ -41,6 +41,7 @@ static const struct opdef opdefs[] = {
 	/* init steps: run in order by init after the clone */
 	{ "setsid", 0, 0, NULL, step_setsid, NULL },
 	{ "join", 2, 0, NULL, step_join, prepare_join },
+	{ "join-ns", 2, 0, sup_join_ns, step_join_ns, prepare_join_ns },
 	{ "unshare", 1, 0, NULL, step_unshare, NULL },
 	{ "hostname", 1, 0, NULL, step_hostname, NULL },
 	{ "loopback-up", 0, 0, NULL, step_loopback_up, NULL },
@@ -51,30 +52,28 @@ static const struct opdef opdefs[] = {
 	{ "symlink", 2, 0, NULL, step_symlink, NULL },
 	{ "bind-console", 1, 0, NULL, step_bind_console, NULL },
 	{ "pivot-root", 0, 0, NULL, step_pivot_root, NULL },
+	{ "sysctl", 2, 0, NULL, step_sysctl, NULL },
 	{ "mask", 1, 0, NULL, step_mask, NULL },
 	{ "readonly", 1, 0, NULL, step_readonly, NULL },
 	{ "chdir", 1, 0, NULL, step_chdir, NULL },
 	{ "no-new-privileges", 0, 0, NULL, step_no_new_privileges, NULL },
+	{ "rlimit", 3, 0, NULL, step_rlimit, NULL },
+	{ "umask", 1, 0, NULL, step_umask, NULL },
 	{ "credentials", 8, LIST(2), NULL, step_credentials, NULL },
 	{ "env", 1, LIST(0), NULL, step_env, NULL },
 	{ "wait-start", 1, 0, NULL, step_wait_start, prepare_wait_start },
 	{ "exec", 1, LIST(0), NULL, step_exec, NULL },
 };
 
-struct failure failure;
-
-int fail(int err, const char *detail)
-{
-	failure.err = err;
-	failure.detail = detail;
-	failure.status = 125;
-	return -1;
-}
+/* One token must fit: up to MAX_ARG_STRLEN (128 KiB with its NUL), the
+ * kernel's limit for one argument or environment entry. */
+#define MAX_TOKEN (128 * 1024)
 
 struct reader {
 	int fd;
-	char buf[65536];
+	char buf[MAX_TOKEN + 4096];
 	size_t start, end;
+	const char *opcode;	/* the step being read, for error messages */
 };
 
 static void __attribute__((noreturn)) plan_error(const char *what,
@@ -113,7 +112,8 @@ static char *next_token(struct reader *r)
 		r->end -= r->start;
 		r->start = 0;
 		if (r->end == sizeof r->buf)
-			plan_error("token too long", NULL);
+			plan_error("token too long (over 128 KiB) in step",
+				   r->opcode ? r->opcode : "magic");
 		n = read(r->fd, r->buf + r->end, sizeof r->buf - r->end);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -159,7 +159,7 @@ static struct step *add_step(struct plan *plan)
 			plan_error("out of memory", NULL);
 	}
 	memset(&plan->steps[plan->nsteps], 0, sizeof plan->steps[0]);
-	plan->steps[plan->nsteps].fd = -1;
+	plan->steps[plan->nsteps].fd = plan->steps[plan->nsteps].rootfd = -1;
 	return &plan->steps[plan->nsteps++];
 }
 
@@ -219,14 +219,14 @@ void plan_read(int fd, struct config *cfg, struct plan *plan)
 			plan_error("unknown opcode", name);
 		st = add_step(plan);
 		st->op = op;
+		r.opcode = op->name;
 		st->index = index;
 		for (int a = 0; a < op->nargs; a++)
 			read_arg(&r, &st->args[a], op->lists & LIST(a));
 		if (op->supervisor)
 			apply_supervisor_step(cfg, st);
-		if (op->prepare)
-			prepare_step(st);
 	}
+	r.opcode = "end";
 	validate(plan);
 	plan->nleftover = r.end - r.start;
 	if (plan->nleftover > sizeof plan->leftover)
@@ -234,9 +234,19 @@ void plan_read(int fd, struct config *cfg, struct plan *plan)
 	memcpy(plan->leftover, r.buf + r.start, plan->nleftover);
 }
 
-void plan_close_prepared(const struct plan *plan)
+void plan_prepare(struct plan *plan)
 {
 	for (size_t i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].op->prepare)
+			prepare_step(&plan->steps[i]);
+}
+
+void plan_close_prepared(const struct plan *plan)
+{
+	for (size_t i = 0; i < plan->nsteps; i++) {
 		if (plan->steps[i].fd >= 0)
 			close(plan->steps[i].fd);
+		if (plan->steps[i].rootfd >= 0)
+			close(plan->steps[i].rootfd);
+	}
 }

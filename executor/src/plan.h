@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "failure.h"	/* every step reports through fail() */
+
 #define PLAN_MAGIC "TSNPLAN/1"
 #define MAX_ARGS 8
 
@@ -31,6 +33,7 @@ struct step {
 	int index;		/* 0-based position among all steps */
 	struct arg args[MAX_ARGS];
 	int fd;			/* opened by `prepare` for init, else -1 */
+	int rootfd;		/* `join`: the container's root, else -1 */
 };
 
 struct opdef {
@@ -49,24 +52,14 @@ struct plan {
 	size_t nleftover;
 };
 
-/*
- * Why a step failed. Step functions return fail(...) so the caller can
- * report `error INDEX OPCODE ERRNO DETAIL`; status is init's exit code.
- */
-struct failure {
-	int err;
-	const char *detail;
-	int status;
-};
-
-extern struct failure failure;
-
-/* Records a failure (exit status 125) and returns -1. */
-int fail(int err, const char *detail);
-
 /* Reads the plan from FD up to `end`, applying supervisor steps to CFG.
  * On any error it reports on the control channel and exits 125. */
 void plan_read(int fd, struct config *cfg, struct plan *plan);
+
+/* Runs the `prepare` functions (after plan_read, once we know we will not
+ * re-execute: they may create files). A failure is reported like a
+ * supervisor step's, and the executor exits 125. */
+void plan_prepare(struct plan *plan);
 
 /* Supervisor, after the clone: the fds `prepare` opened are init's now. */
 void plan_close_prepared(const struct plan *plan);

@@ -103,6 +103,14 @@ int sync_wait_release(int fd)
 	return n == 1 ? 0 : -1;
 }
 
+void sync_report_pid(int fd, pid_t pid)
+{
+	char msg[32];
+	int n = snprintf(msg, sizeof msg, "P %d", (int)pid);
+
+	send(fd, msg, (size_t)n, MSG_NOSIGNAL);
+}
+
 void sync_report_waiting(int fd)
 {
 	send(fd, "W", 1, MSG_NOSIGNAL);

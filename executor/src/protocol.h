@@ -5,6 +5,7 @@
  *    (SOCK_SEQPACKET, close-on-exec): the supervisor releases init with one
  *    message; init sends "X" just before execve(2) and "E INDEX OPCODE ERRNO
  *    DETAIL" if a step fails. EOF after "X" with no "E" means exec worked.
+ *    The helper of an exec plan sends "P PID": the process it forked.
  */
 #ifndef TSN_PROTOCOL_H
 #define TSN_PROTOCOL_H
@@ -36,6 +37,7 @@ int sync_release(int fd);
 ssize_t sync_receive(int fd, char *buf, size_t len);
 /* Init side. */
 int sync_wait_release(int fd);
+void sync_report_pid(int fd, pid_t pid);
 /* Init waits at the create/start barrier (`wait-start`). */
 void sync_report_waiting(int fd);
 void sync_report_exec(int fd);

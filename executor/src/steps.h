@@ -26,6 +26,12 @@ int step_hostname(struct init_state *st, const struct step *s);
 /* join.c */
 int prepare_join(struct step *s);
 int step_join(struct init_state *st, const struct step *s);
+/* settings.c */
+int prepare_join_ns(struct step *s);
+int step_join_ns(struct init_state *st, const struct step *s);
+int step_rlimit(struct init_state *st, const struct step *s);
+int step_umask(struct init_state *st, const struct step *s);
+int step_sysctl(struct init_state *st, const struct step *s);
 /* net.c */
 int step_loopback_up(struct init_state *st, const struct step *s);
 /* mounts.c */

@@ -8,7 +8,8 @@
  *   - the sync socket: init's error report, or exec (EOF after "X");
  *   - stdin and the PTY master (console mode);
  *   - the pipe of init's stdout/stderr (a log without a console);
- *   - the attach socket, a client's handshake, its socket and terminal.
+ *   - the attach socket, a client's handshake, its socket and terminal
+ *     (for output only while some is queued: writes never block).
  * When init is reaped we write the exit file, drain, report `exit`, tell
  * the attached client, restore the tty and exit (or run the exit command).
  */
@@ -31,7 +32,7 @@
 
 enum {
 	P_SIG, P_CTL, P_SYNC, P_STDIN, P_MASTER, P_OUTPUT,
-	P_CLIENT, P_CLIENT_IN, P_PENDING, P_LISTEN, P_COUNT
+	P_CLIENT, P_CLIENT_IN, P_CLIENT_OUT, P_PENDING, P_LISTEN, P_COUNT
 };
 
 static const int fatal_signals[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT };
@@ -65,20 +66,6 @@ static void __attribute__((noreturn)) leave(struct supervisor *s, int status)
 	exit(status);
 }
 
-/* Reaps every child (we are a subreaper); remembers init's status. */
-static void reap_children(struct supervisor *s)
-{
-	int status;
-	pid_t pid;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == s->init) {
-			s->reaped = true;
-			s->wstatus = status;
-		}
-	}
-}
-
 static void kill_and_reap(struct supervisor *s)
 {
 	if (s->reaped)
@@ -89,12 +76,33 @@ static void kill_and_reap(struct supervisor *s)
 	s->reaped = true;
 }
 
+/* Init is released once it is let go and, for exec, once it is our child
+ * (the helper reaped): only then can it arm its parent-death signal. */
+static void try_release(struct supervisor *s)
+{
+	if (!s->released || s->release_sent || s->awaiting_pid || s->helper)
+		return;
+	s->release_sent = true;
+	sync_release(s->syncfd);	/* fails only if init is already gone */
+}
+
 void release_init(struct supervisor *s)
 {
-	if (s->released)
-		return;
 	s->released = true;
-	sync_release(s->syncfd);	/* fails only if init is already gone */
+	try_release(s);
+}
+
+/* The exec helper forked the real process (PID in our namespace). */
+static void on_exec_pid(struct supervisor *s, const char *text)
+{
+	pid_t pid;
+
+	if (parse_pid(text, &pid) < 0)
+		return;
+	s->helper = s->init;
+	s->init = pid;
+	s->awaiting_pid = false;
+	ctl_send("pid %d", (int)pid);
 }
 
 static void on_sync(struct supervisor *s)
@@ -110,6 +118,8 @@ static void on_sync(struct supervisor *s)
 				exit(0);
 		} else if (msg[0] == 'X') {
 			s->exec_seen = true;
+		} else if (msg[0] == 'P' && msg[1] == ' ' && s->awaiting_pid) {
+			on_exec_pid(s, msg + 2);
 		} else if (msg[0] == 'E' && msg[1] == ' ') {
 			s->error_seen = true;
 			ctl_send("error %s", msg + 2);
@@ -124,6 +134,26 @@ static void on_sync(struct supervisor *s)
 		ctl_send("started");
 		if (s->cfg->hand_off)
 			exit(0);
+	}
+}
+
+/* Reaps every child (we are a subreaper); remembers init's status. */
+static void reap_children(struct supervisor *s)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		/* The exec helper's last message may not have been read. */
+		if (pid == s->init && s->awaiting_pid && s->syncfd >= 0)
+			on_sync(s);
+		if (pid == s->helper) {
+			s->helper = 0;
+			try_release(s);
+		} else if (pid == s->init) {
+			s->reaped = true;
+			s->wstatus = status;
+		}
 	}
 }
 
@@ -260,6 +290,10 @@ static int prepare_poll(struct supervisor *s, struct pollfd *p)
 		p[P_CLIENT].fd = s->att->client.sock;
 		if (attach_wants_input(s->att))
 			p[P_CLIENT_IN].fd = s->att->client.in;
+		if (attach_wants_output(s->att)) {
+			p[P_CLIENT_OUT].fd = s->att->client.wfd;
+			p[P_CLIENT_OUT].events = POLLOUT;
+		}
 	}
 	return timeout;
 }
@@ -283,6 +317,8 @@ static void dispatch(struct supervisor *s, struct pollfd *p)
 		attach_on_socket(s->att);
 	if (p[P_CLIENT_IN].revents)
 		attach_on_input(s->att);
+	if (p[P_CLIENT_OUT].revents)
+		attach_on_output(s->att);
 	if (p[P_PENDING].revents)
 		attach_on_pending(s->att);
 	if (p[P_LISTEN].revents)

@@ -21,7 +21,13 @@ struct supervisor {
 	int syncfd;		/* -1 once init's end closed */
 	bool ctl_open;
 	struct linebuf ctl;
-	bool released;		/* init let past its sync point */
+	bool released;		/* let go (`go`, or no `wait-go`) */
+	bool release_sent;	/* init told so on the sync socket */
+	/* exec (`join-pidns`): `init` is first the helper, until it reports
+	 * the process it forked inside the container; that one is `init`
+	 * from then on, and the helper is reaped before it is released. */
+	bool awaiting_pid;
+	pid_t helper;		/* the helper, still to be reaped; else 0 */
 	bool exec_seen, error_seen;
 	bool reaped;
 	int wstatus;

@@ -71,3 +71,23 @@ void reset_signals(void)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
+
+static int fd_order(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+void close_fds_except(int *keep, size_t n)
+{
+	unsigned from = 3;
+
+	qsort(keep, n, sizeof *keep, fd_order);
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < (int)from)
+			continue;	/* -1 (none), stdio or a duplicate */
+		if ((unsigned)keep[i] > from)
+			close_range(from, (unsigned)keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
+}

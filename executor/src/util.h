@@ -18,6 +18,10 @@ const char *fd_path(int fd, char buf[32]);
  * program must start with (we blocked some, and Node ignores SIGPIPE). */
 void reset_signals(void);
 
+/* Closes every fd >= 3 but the N in KEEP (sorted in place; -1 entries
+ * are ignored). */
+void close_fds_except(int *keep, size_t n);
+
 /* Monotonic clock in milliseconds, for the escape window and retry timer. */
 long long now_ms(void);
 

@@ -14,23 +14,23 @@ export function parseInterfaceAddress(text: string): InterfaceAddress {
   const address = slash < 0 ? text : text.slice(0, slash);
   const family = familyOf(address);
   if (!family) {
-    throw new ContainerError(`invalid address '${text}': expected ADDR/PREFIX such as 10.0.0.2/24 or fd00::2/64`);
+    throw new ContainerError(`invalid address '${text}': expected ADDR/PREFIX such as 10.0.0.2/24 or fd00::2/64`, { code: 'invalid-spec' });
   }
   if (slash < 0) {
-    throw new ContainerError(`address '${text}' has no prefix length: write it as ${address}/${family === 4 ? 24 : 64}`);
+    throw new ContainerError(`address '${text}' has no prefix length: write it as ${address}/${family === 4 ? 24 : 64}`, { code: 'invalid-spec' });
   }
   const prefixText = text.slice(slash + 1);
   const maxPrefix = family === 4 ? 32 : 128;
   const prefix = Number(prefixText);
   if (!/^\d{1,3}$/.test(prefixText) || prefix > maxPrefix) {
-    throw new ContainerError(`invalid prefix length in '${text}': expected a number from 0 to ${maxPrefix}`);
+    throw new ContainerError(`invalid prefix length in '${text}': expected a number from 0 to ${maxPrefix}`, { code: 'invalid-spec' });
   }
   return { address, prefix, family };
 }
 
 export function parseGateway(text: string): { address: string; family: Family } {
   const family = familyOf(text);
-  if (!family) throw new ContainerError(`invalid gateway '${text}': expected an IPv4 or IPv6 address without a prefix`);
+  if (!family) throw new ContainerError(`invalid gateway '${text}': expected an IPv4 or IPv6 address without a prefix`, { code: 'invalid-spec' });
   return { address: text, family };
 }
 

@@ -4,7 +4,9 @@
  * tested directly.
  */
 import type { Hierarchy } from '../cgroups/hierarchies.js';
+import { ContainerError } from '../errors.js';
 import { capabilityMask } from '../spec/capabilities.js';
+import { rlimitValue } from '../spec/rlimits.js';
 import { expandCgroupMount } from './cgroup-mounts.js';
 import { DEFAULT_DEV_SYMLINKS, DEFAULT_DEVICES } from '../spec/defaults.js';
 import type { Device, Mount, NamespaceType, Process, Spec } from '../spec/oci.js';
@@ -53,6 +55,12 @@ const JOIN_NAMES: Partial<Record<NamespaceType, string>> = {
   cgroup: 'cgroup',
 };
 
+/** Executor names of the namespaces joined by path (`join-ns`). */
+const JOIN_NS_NAMES: Partial<Record<NamespaceType, string>> = { ...JOIN_NAMES, pid: 'pid' };
+
+/** The umask a command starts with when the spec gives none (runc's too). */
+export const DEFAULT_UMASK = 0o022;
+
 /** Executor names of the namespaces created at clone time. */
 const CLONE_NAMES: Partial<Record<NamespaceType, string>> = {
   mount: 'mount',
@@ -79,8 +87,10 @@ export interface HostFacts {
 
 export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, host: HostFacts = {}): Plan {
   const process = spec.process;
-  if (!process) throw new Error('the spec has no process to run');
-  const created = new Set((spec.linux?.namespaces ?? []).filter((ns) => !ns.path).map((ns) => ns.type));
+  // validateSpec refuses such a spec; this guards callers that compile a spec of their own.
+  if (!process) throw new ContainerError('the spec has no process to run', { code: 'invalid-spec', path: 'process' });
+  const namespaces = spec.linux?.namespaces ?? [];
+  const created = new Set(namespaces.filter((ns) => !ns.path).map((ns) => ns.type));
   const plan: Step[] = [];
 
   // Supervisor steps.
@@ -88,8 +98,15 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
   plan.push({ op: 'namespaces', types: [...created].flatMap((type) => CLONE_NAMES[type] ?? []) });
   plan.push(...supervisorSteps(process, supervision));
 
-  // Init steps: identity and namespaces.
+  // Init steps: identity and namespaces. Namespaces given by path are
+  // joined first (a PID namespace by the supervisor, before the clone).
   if (!process.terminal) plan.push({ op: 'setsid' });
+  for (const ns of namespaces) {
+    if (!ns.path) continue;
+    const type = JOIN_NS_NAMES[ns.type];
+    if (!type) throw new ContainerError(`joining a ${ns.type} namespace is not supported`, { code: 'invalid-spec', path: ns.path });
+    plan.push({ op: 'join-ns', type, path: ns.path });
+  }
   if (created.has('cgroup')) plan.push({ op: 'unshare', types: ['cgroup'] });
   if (created.has('uts') && spec.hostname) plan.push({ op: 'hostname', name: spec.hostname });
   if (created.has('network')) plan.push({ op: 'loopback-up' });
@@ -112,6 +129,8 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
       plan.push(...deviceSteps(spec.linux?.devices ?? [], process.terminal ?? false));
     }
     plan.push({ op: 'pivot-root' });
+    // In the container's own /proc, before /proc/sys is made read-only.
+    for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) plan.push({ op: 'sysctl', key, value });
     for (const path of spec.linux?.maskedPaths ?? []) plan.push({ op: 'mask', path });
     for (const path of spec.linux?.readonlyPaths ?? []) plan.push({ op: 'readonly', path });
     // A read-only v1 cgroup tree: its tmpfs too, once the hierarchies are mounted in it.
@@ -171,6 +190,11 @@ function supervisorSteps(process: Process, supervision: SupervisionOptions): Ste
 function processSteps(process: Process, startBarrier?: string): Step[] {
   const steps: Step[] = [{ op: 'chdir', path: process.cwd }];
   if (process.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
+  // While init is still root with all its capabilities: raising a hard limit needs CAP_SYS_RESOURCE.
+  for (const rlimit of process.rlimits ?? []) {
+    steps.push({ op: 'rlimit', type: rlimit.type, soft: rlimitValue(rlimit.soft), hard: rlimitValue(rlimit.hard) });
+  }
+  steps.push({ op: 'umask', mode: process.user.umask ?? DEFAULT_UMASK });
   steps.push({ op: 'env', vars: process.env ?? [] });
   if (startBarrier) steps.push({ op: 'wait-start', path: startBarrier });
   const caps = process.capabilities ?? {};

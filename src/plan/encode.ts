@@ -2,21 +2,55 @@
  * Serialises a plan into the executor's wire format: NUL-terminated tokens,
  * opcode then arguments, lists as a count then items (docs/executor.md).
  */
+import { ContainerError } from '../errors.js';
+import { MAX_STRING_BYTES } from '../spec/json-value.js';
 import type { Plan, Step } from './steps.js';
 
 export const PLAN_MAGIC = 'TSNPLAN/1';
 
+/**
+ * Fails with a ContainerError naming the step for a value the executor
+ * cannot take (validateSpec keeps these from specs; this is the last
+ * guard, for plans built by hand), so nothing is spawned for a bad plan.
+ */
 export function encodePlan(plan: Plan): Buffer {
   const tokens: string[] = [PLAN_MAGIC];
-  for (const step of plan) tokens.push(...stepTokens(step));
+  plan.forEach((step, index) => {
+    const bad = (what: string) =>
+      new ContainerError(`cannot encode step ${index} (${String(step?.op)}) of the plan: ${what}`, { code: 'invalid-spec', step: String(step?.op) });
+    let args: unknown[];
+    try {
+      args = stepTokens(step);
+    } catch (error) {
+      throw bad((error as Error).message);
+    }
+    if (args === undefined) throw bad('unknown opcode');
+    for (const token of args) {
+      if (typeof token !== 'string') throw bad(`an argument is a ${typeof token}, not a string`);
+      if (token.includes('\0')) throw bad(`an argument contains a NUL byte: ${JSON.stringify(token.slice(0, 60))}`);
+      if (token.length > MAX_STRING_BYTES / 3 && Buffer.byteLength(token) > MAX_STRING_BYTES) {
+        throw bad(`an argument is longer than ${MAX_STRING_BYTES} bytes (${JSON.stringify(token.slice(0, 40))}...)`);
+      }
+      tokens.push(token);
+    }
+  });
   tokens.push('end');
-  for (const token of tokens) {
-    if (token.includes('\0')) throw new Error(`plan token contains a NUL byte: ${JSON.stringify(token)}`);
-  }
   return Buffer.from(tokens.join('\0') + '\0');
 }
 
-const list = (items: readonly (string | number)[]) => [String(items.length), ...items.map(String)];
+/** A number argument: a safe integer, or the step is refused (no "NaN" reaches the executor). */
+function num(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new Error(`${typeof value === 'number' ? value : typeof value} is not an integer`);
+  return String(value);
+}
+
+const list = (items: readonly (string | number)[]) => {
+  if (!Array.isArray(items)) throw new Error('a list argument is not an array');
+  return [String(items.length), ...items.map((item) => (typeof item === 'number' ? num(item) : item))];
+};
+
+const limit = (value: number | 'infinity') => (value === 'infinity' ? value : num(value));
+const octal = (mode: number) => (num(mode), mode.toString(8));
 
 function stepTokens(step: Step): string[] {
   switch (step.op) {
@@ -26,7 +60,7 @@ function stepTokens(step: Step): string[] {
     case 'escape':
       return [step.op, step.mode];
     case 'forward-signal':
-      return [step.op, String(step.from), String(step.to)];
+      return [step.op, num(step.from), num(step.to)];
     case 'hostname':
       return [step.op, step.name];
     case 'propagation':
@@ -44,19 +78,19 @@ function stepTokens(step: Step): string[] {
         step.op,
         step.path,
         step.type,
-        String(step.major),
-        String(step.minor),
-        step.mode.toString(8),
-        String(step.uid),
-        String(step.gid),
+        num(step.major),
+        num(step.minor),
+        octal(step.mode),
+        num(step.uid),
+        num(step.gid),
       ];
     case 'symlink':
       return [step.op, step.target, step.path];
     case 'credentials':
       return [
         step.op,
-        String(step.uid),
-        String(step.gid),
+        num(step.uid),
+        num(step.gid),
         ...list(step.groups),
         step.bounding,
         step.effective,
@@ -70,7 +104,7 @@ function stepTokens(step: Step): string[] {
     case 'exit-command':
       return [step.op, ...list(step.args)];
     case 'log':
-      return [step.op, step.path, String(step.maxBytes)];
+      return [step.op, step.path, num(step.maxBytes)];
     case 'attach-socket':
     case 'exit-file':
     case 'clone-into-cgroup':
@@ -78,9 +112,17 @@ function stepTokens(step: Step): string[] {
     case 'console-socket':
       return [step.op, step.path];
     case 'join-pidns':
-      return [step.op, String(step.pid)];
+      return [step.op, num(step.pid)];
     case 'join':
-      return [step.op, String(step.pid), step.types.join(',')];
+      return [step.op, num(step.pid), step.types.join(',')];
+    case 'join-ns':
+      return [step.op, step.type, step.path];
+    case 'rlimit':
+      return [step.op, step.type, limit(step.soft), limit(step.hard)];
+    case 'sysctl':
+      return [step.op, step.key, step.value];
+    case 'umask':
+      return [step.op, octal(step.mode)];
     case 'console':
     case 'wait-go':
     case 'detach':

@@ -26,6 +26,8 @@ export type Step =
   // Init steps (in the container, in order).
   | { op: 'setsid' }
   | { op: 'join'; pid: number; types: string[] }
+  /** Join the namespace at `path` (the supervisor opens it; a PID namespace it joins itself, before the clone). */
+  | { op: 'join-ns'; type: string; path: string }
   | { op: 'unshare'; types: string[] }
   | { op: 'hostname'; name: string }
   | { op: 'loopback-up' }
@@ -36,10 +38,14 @@ export type Step =
   | { op: 'symlink'; target: string; path: string }
   | { op: 'bind-console'; path: string }
   | { op: 'pivot-root' }
+  | { op: 'sysctl'; key: string; value: string }
   | { op: 'mask'; path: string }
   | { op: 'readonly'; path: string }
   | { op: 'chdir'; path: string }
   | { op: 'no-new-privileges' }
+  | { op: 'rlimit'; type: string; soft: number | 'infinity'; hard: number | 'infinity' }
+  /** The umask the command starts with (init itself runs with 0). */
+  | { op: 'umask'; mode: number }
   | {
       op: 'credentials';
       uid: number;
@@ -56,6 +62,23 @@ export type Step =
   | { op: 'exec'; args: string[] };
 
 export type Plan = Step[];
+
+/**
+ * Every opcode once. A Record over the union makes the compiler insist on
+ * exactly the opcodes of `Step`; a unit test checks them against the C
+ * executor's table (executor/src/plan.c), so the two cannot drift apart.
+ */
+const OPCODES: Record<Step['op'], true> = {
+  namespaces: true, console: true, escape: true, 'forward-signal': true, 'wait-go': true, detach: true, log: true,
+  'attach-socket': true, 'exit-file': true, 'exit-command': true, 'join-pidns': true, 'clone-into-cgroup': true,
+  'hand-off': true, 'console-socket': true,
+  setsid: true, join: true, 'join-ns': true, unshare: true, hostname: true, 'loopback-up': true, propagation: true,
+  'enter-root': true, mount: true, mknod: true, symlink: true, 'bind-console': true, 'pivot-root': true, sysctl: true,
+  mask: true, readonly: true, chdir: true, 'no-new-privileges': true, rlimit: true, umask: true, credentials: true,
+  env: true, 'wait-start': true, exec: true,
+};
+
+export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;
 
 /** A short human description of a step, for error messages. */
 export function describeStep(step: Step): string {
@@ -84,6 +107,14 @@ export function describeStep(step: Step): string {
       return `creating namespaces (${step.types.join(', ')})`;
     case 'exec':
       return `running ${step.args[0]}`;
+    case 'join-ns':
+      return `joining the ${step.type} namespace ${step.path}`;
+    case 'rlimit':
+      return `setting ${step.type} to soft ${step.soft} hard ${step.hard} (raising a hard limit needs CAP_SYS_RESOURCE)`;
+    case 'sysctl':
+      return `setting the sysctl ${step.key} to ${JSON.stringify(step.value)}`;
+    case 'umask':
+      return `setting the umask ${step.mode.toString(8).padStart(4, '0')}`;
     case 'wait-start':
       return `waiting to be started (${step.path})`;
     case 'join':

@@ -4,6 +4,7 @@
  * console to it until Ctrl-] x3 (detach) or the container's end.
  */
 import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { ContainerError } from '../errors.js';
 import { containerFile } from '../state/paths.js';
 import { executorPath } from './executor-path.js';
@@ -16,8 +17,17 @@ export async function attachConsole(name: string): Promise<number> {
     throw new ContainerError(`container '${name}' has no console to attach to (start it with -d and -t, or boot -d); see ts-nspawn logs -f ${name}`);
   }
   const client = spawn(executorPath(), ['attach', containerFile(name, 'attach')], { stdio: 'inherit' });
-  return new Promise((resolve, reject) => {
+  // A signal that would end us ends the client first: it restores the
+  // terminal and hangs up, so the monitor lets go of our terminal too
+  // (killed alone, we would leave it attached and holding our output).
+  const forward = (signal: NodeJS.Signals) => client.kill(signal);
+  for (const signal of ENDING_SIGNALS) process.on(signal, forward);
+  return new Promise<number>((resolve, reject) => {
     client.on('error', reject);
-    client.on('close', (code, signal) => resolve(code ?? 128 + (signal ? 1 : 0)));
+    client.on('close', (code, signal) => resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 1) : 0)));
+  }).finally(() => {
+    for (const signal of ENDING_SIGNALS) process.off(signal, forward);
   });
 }
+
+const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGQUIT'];

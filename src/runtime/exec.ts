@@ -11,6 +11,7 @@ import { ContainerError } from '../errors.js';
 import { compileExecPlan, type SupervisionOptions } from '../plan/compile.js';
 import type { Process, Spec } from '../spec/oci.js';
 import { resolveUser } from '../spec/user.js';
+import { validateSpec } from '../spec/validate.js';
 import { containerFile } from '../state/paths.js';
 import { readFileSync } from 'node:fs';
 import { ExecutorSession, type ExitStatus, type Stdio } from './executor.js';
@@ -40,7 +41,8 @@ export interface RunningExec {
 export async function startExec(name: string, options: ExecOptions): Promise<RunningExec> {
   if (options.command.length === 0) throw new ContainerError('no command given: say what to run, e.g. ts-nspawn exec NAME /bin/sh');
   const record = await requireRunning(name);
-  const spec = JSON.parse(readFileSync(containerFile(name, 'config'), 'utf8')) as Spec;
+  // Stored state is input too: a tampered config.json must not make exec run on the host.
+  const { spec } = validateSpec(JSON.parse(readFileSync(containerFile(name, 'config'), 'utf8')));
   const process = execProcess(spec, record.bundle, options);
   // The cgroups init is in (the container's own, or its starter's): on
   // cgroup v2 the new process is cloned into it, on v1 moved there at `go`.

@@ -49,8 +49,11 @@ export class ExecutorSession {
     stdio: Stdio = 'inherit',
     { detached = false }: { detached?: boolean } = {},
   ) {
+    // Encoded first: a plan the executor cannot take fails here, with
+    // nothing spawned that could be left waiting for it.
+    const encoded = encodePlan(plan);
     this.process = spawnExecutor(executorPath(), { stdio, detached });
-    this.process.writeControl(encodePlan(plan));
+    this.process.writeControl(encoded);
 
     let resolvePid!: (pid: number) => void;
     let resolveStarted!: () => void;
@@ -75,7 +78,7 @@ export class ExecutorSession {
     };
 
     readLines(this.process, (line) => {
-      const [kind, ...fields] = line.split(' ');
+      const [kind = '', ...fields] = line.split(' ');
       if (kind === 'pid') resolvePid(Number(fields[0]));
       else if (kind === 'started') resolveStarted();
       else if (kind === 'created') resolveCreated();
@@ -93,6 +96,7 @@ export class ExecutorSession {
         if (!this.exitMessage) {
           const failure = new ContainerError(
             `the executor ended unexpectedly (${signalName ?? `exit status ${code}`}) before the container finished`,
+            { code: 'executor' },
           );
           rejectReady(failure);
           throw failure;
@@ -108,7 +112,7 @@ export class ExecutorSession {
         };
       },
       (error: Error) => {
-        const failure = new ContainerError(`cannot start the executor: ${error.message}`, 125, { cause: error });
+        const failure = new ContainerError(`cannot start the executor: ${error.message}`, { code: 'executor', cause: error });
         rejectReady(failure);
         throw failure;
       },
@@ -143,18 +147,23 @@ export class ExecutorSession {
     const detail = detailWords.join(' ');
     const step = this.plan[index];
     const reason = errno ? errnoDescription(errno) : detail;
+    const data = { step: opcode, ...(errno ? { errno } : {}), ...(detail ? { path: detail } : {}) };
     // The create/start barrier looks the command up before it waits: its failures are the command's.
     const barrierLookup = step?.op === 'wait-start' && detail !== step.path;
     if (step?.op === 'exec' || barrierLookup) {
       const command = step.op === 'exec' ? (step.args[0] ?? '') : detail;
       if (errno === 2) {
-        return new ContainerError(`command '${command}' not found in the container: check the path or the container's PATH`, 127);
+        return new ContainerError(`command '${command}' not found in the container: check the path or the container's PATH`, {
+          code: 'command-not-found',
+          exitCode: 127,
+          ...data,
+        });
       }
-      return new ContainerError(`cannot execute '${command}' in the container: ${reason}`, 126);
+      return new ContainerError(`cannot execute '${command}' in the container: ${reason}`, { code: 'command-not-executable', exitCode: 126, ...data });
     }
-    const what = step ? describeStep(step) : opcode;
+    const what = step ? describeStep(step) : opcode === 'plan' ? 'reading the plan' : opcode;
     const extra = errno && detail && !what.includes(detail) ? ` (${detail})` : '';
-    return new ContainerError(`setting up the container failed while ${what}: ${reason}${extra}`);
+    return new ContainerError(`setting up the container failed while ${what}: ${reason}${extra}`, { code: 'step-failed', ...data });
   }
 }
 
@@ -169,8 +178,14 @@ function readLines(process: ExecutorProcess, onLine: (line: string) => void): vo
     buffered += chunk;
     let newline;
     while ((newline = buffered.indexOf('\n')) >= 0) {
-      onLine(buffered.slice(0, newline));
+      const line = buffered.slice(0, newline);
       buffered = buffered.slice(newline + 1);
+      // Nothing may throw out of a stream handler: that would end the process, past every caller's catch.
+      try {
+        onLine(line);
+      } catch (error) {
+        queueMicrotask(() => console.error(`ts-nspawn: cannot handle the executor's message ${JSON.stringify(line.slice(0, 200))}: ${String(error)}`));
+      }
     }
   });
 }

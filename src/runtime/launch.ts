@@ -19,9 +19,9 @@ import type { SignalMap } from '../host/signals.js';
 import { plainForwarding } from '../host/signals.js';
 import { attachToBridge } from '../network/bridge.js';
 import { compilePlan, type MonitorOptions } from '../plan/compile.js';
-import { ANNOTATION } from '../spec/annotations.js';
 import { machineNameFrom } from '../spec/build-spec.js';
 import type { Spec } from '../spec/oci.js';
+import { settingsOf, type NspawnSettings } from '../spec/settings.js';
 import { containerFile } from '../state/paths.js';
 import { identify } from '../state/process-identity.js';
 import type { ContainerRecord } from '../state/record.js';
@@ -30,7 +30,6 @@ import { bootForwarding } from './boot-policy.js';
 import { ExecutorSession, type Stdio } from './executor.js';
 import { releaseHostResources } from './host-resources.js';
 import { reclaimIfStale } from './lifecycle.js';
-import { bridgeOf } from './network-settings.js';
 import { preflight } from './preflight.js';
 
 /** A detached container's log is rotated at this size (one older file is kept). */
@@ -63,6 +62,8 @@ export interface LaunchOptions {
 /** What the claim phase made, for the later phases and for rollback. */
 export interface Claimed {
   spec: Spec;
+  /** ts-nspawn's own settings, read from the spec by validateSpec. */
+  settings: NspawnSettings;
   mode: LaunchMode;
   record: ContainerRecord;
   hierarchies: Hierarchy[];
@@ -75,7 +76,7 @@ export interface Launched extends Claimed {
 }
 
 export function isBoot(spec: Spec): boolean {
-  return spec.annotations?.[ANNOTATION.boot] === 'true';
+  return settingsOf(spec).boot;
 }
 
 export interface ClaimOptions {
@@ -88,13 +89,13 @@ export interface ClaimOptions {
 }
 
 /** Phase 1: the name, the record and the cgroup. */
-export async function claim(spec: Spec, mode: LaunchMode, options: ClaimOptions = {}): Promise<Claimed> {
-  await preflight(spec);
-  const explicitName = options.name ?? spec.annotations?.[ANNOTATION.machine];
+export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions = {}): Promise<Claimed> {
+  const { spec, settings } = await preflight(input);
+  const explicitName = options.name ?? settings.machine;
   const name = options.sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
-  const record = newRecord(name, spec, mode !== 'foreground');
+  const record = newRecord(name, spec, settings, mode !== 'foreground');
   if (options.bundle) record.bundle = options.bundle;
-  const claimed: Claimed = { spec, mode, record, hierarchies: hostHierarchies(), restart: options.sameName !== undefined };
+  const claimed: Claimed = { spec, settings, mode, record, hierarchies: hostHierarchies(), restart: options.sameName !== undefined };
   try {
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
     // A booted OS and a detached container get a cgroup of their own
@@ -118,7 +119,7 @@ export async function claim(spec: Spec, mode: LaunchMode, options: ClaimOptions 
 export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Promise<Launched> {
   const { spec, mode, record } = claimed;
   const name = record.id;
-  const network = bridgeOf(spec);
+  const network = claimed.settings.network;
   const unified = layoutOf(claimed.hierarchies) === 'unified';
   const cloneIntoCgroup = unified ? record.cgroups[0] : undefined;
   const joinFromHost = record.cgroups.length > 0 && !cloneIntoCgroup;
@@ -193,7 +194,7 @@ export async function teardown(launched: Claimed): Promise<void> {
   removeDirectory(launched.record.id);
 }
 
-function newRecord(name: string, spec: Spec, detached: boolean): ContainerRecord {
+function newRecord(name: string, spec: Spec, settings: NspawnSettings, detached: boolean): ContainerRecord {
   const annotations = spec.annotations ?? {};
   return {
     ociVersion: spec.ociVersion,
@@ -206,9 +207,9 @@ function newRecord(name: string, spec: Spec, detached: boolean): ContainerRecord
     command: spec.process?.args ?? [],
     console: spec.process?.terminal === true,
     detached,
-    boot: isBoot(spec),
+    boot: settings.boot,
     owner: identify(process.pid),
-    addresses: bridgeOf(spec)?.addresses ?? [],
+    addresses: settings.network?.addresses ?? [],
     hostInterfaces: [],
     cgroups: [],
   };

@@ -1,24 +1,25 @@
 /**
  * Checks made before anything is set up, so that bad input fails with a
- * clear message and leaves the host untouched.
+ * clear message and leaves the host untouched: the spec itself
+ * (validateSpec), then what it needs from the host.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { ContainerError } from '../errors.js';
 import { resolveInRoot } from '../host/root-path.js';
-import { ANNOTATION } from '../spec/annotations.js';
 import { INIT_PATH } from '../spec/build-spec.js';
-import type { Spec } from '../spec/oci.js';
+import { validateSpec, type ValidatedSpec } from '../spec/validate.js';
 import { checkBridge } from '../network/bridge.js';
-import { bridgeOf } from './network-settings.js';
 
-export async function preflight(spec: Spec): Promise<void> {
+export async function preflight(input: unknown): Promise<ValidatedSpec> {
+  const validated = validateSpec(input);
+  const { spec, settings } = validated;
   if (process.getuid?.() !== 0) {
-    throw new ContainerError('containers need root (rootless mode is not supported yet): run ts-nspawn as root, e.g. with sudo');
+    throw new ContainerError('containers need root (rootless mode is not supported yet): run ts-nspawn as root, e.g. with sudo', { code: 'host' });
   }
   checkRootDirectory(spec.root.path);
-  if (spec.annotations?.[ANNOTATION.boot] === 'true') checkInit(spec.root.path);
-  const network = bridgeOf(spec);
-  if (network) await checkBridge(network.bridge);
+  if (settings.boot) checkInit(spec.root.path);
+  if (settings.network) await checkBridge(settings.network.bridge);
+  return validated;
 }
 
 function checkRootDirectory(root: string): void {
@@ -26,9 +27,9 @@ function checkRootDirectory(root: string): void {
   try {
     stat = statSync(root);
   } catch {
-    throw new ContainerError(`root directory '${root}' does not exist: give -D an existing directory`);
+    throw new ContainerError(`root directory '${root}' does not exist: give -D an existing directory`, { code: 'host', path: root });
   }
-  if (!stat.isDirectory()) throw new ContainerError(`root directory '${root}' is not a directory: give -D a directory`);
+  if (!stat.isDirectory()) throw new ContainerError(`root directory '${root}' is not a directory: give -D a directory`, { code: 'host', path: root });
 }
 
 function checkInit(root: string): void {
@@ -40,6 +41,6 @@ function checkInit(root: string): void {
     executable = false;
   }
   if (!executable) {
-    throw new ContainerError(`'${root}' has no executable ${INIT_PATH}: is this an OS tree? did you install systemd-sysv?`);
+    throw new ContainerError(`'${root}' has no executable ${INIT_PATH}: is this an OS tree? did you install systemd-sysv?`, { code: 'host', path: init ?? root });
   }
 }

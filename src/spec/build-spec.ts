@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { ContainerError } from '../errors.js';
 import { inSubnet, parseGateway, parseInterfaceAddress, type InterfaceAddress } from '../network/address.js';
-import { ANNOTATION } from './annotations.js';
+import type { BridgeAttachment } from '../network/bridge.js';
+import { settingsAnnotations, type NspawnSettings } from './settings.js';
 import type { BindMount, BridgeNetwork, ContainerOptions } from './container-options.js';
 import {
   CONTAINER_ENV,
@@ -31,22 +32,22 @@ export function buildSpec(options: ContainerOptions): Spec {
   checkHostname(hostname, 'hostname');
   const user = resolveUser(options.user ?? '0', directory);
   const args = options.boot ? [INIT_PATH, ...(options.command ?? [])] : (options.command ?? []);
-  if (args.length === 0) throw new ContainerError('no command given: say what to run, e.g. ts-nspawn run -D DIR /bin/sh');
+  if (args.length === 0) throw new ContainerError('no command given: say what to run, e.g. ts-nspawn run -D DIR /bin/sh', { code: 'invalid-spec' });
   for (const arg of args) checkNoNul(arg, 'command argument');
   const cwd = options.chdir ?? '/';
-  if (!isAbsolute(cwd)) throw new ContainerError(`invalid --chdir '${cwd}': it must be an absolute path inside the container`);
+  if (!isAbsolute(cwd)) throw new ContainerError(`invalid --chdir '${cwd}': it must be an absolute path inside the container`, { code: 'invalid-spec' });
 
   const privateNetwork = !options.hostNetwork;
   if (options.network && !privateNetwork) {
-    throw new ContainerError('--network-bridge and --host-network exclude each other: choose one');
+    throw new ContainerError('--network-bridge and --host-network exclude each other: choose one', { code: 'invalid-spec' });
   }
   const capabilities: CapabilityName[] = privateNetwork ? [...DEFAULT_CAPABILITIES, 'CAP_NET_ADMIN'] : [...DEFAULT_CAPABILITIES];
   const asRoot = user.uid === 0;
 
   // Only a name the user chose is fixed; otherwise the runtime makes the default unique.
-  const annotations: Record<string, string> = options.machine ? { [ANNOTATION.machine]: machine } : {};
-  if (options.boot) annotations[ANNOTATION.boot] = 'true';
-  if (options.network) Object.assign(annotations, networkAnnotations(options.network));
+  const settings: NspawnSettings = { boot: options.boot === true };
+  if (options.machine) settings.machine = machine;
+  if (options.network) settings.network = bridgeAttachment(options.network);
 
   return {
     ociVersion: OCI_VERSION,
@@ -68,7 +69,8 @@ export function buildSpec(options: ContainerOptions): Spec {
       },
     },
     mounts: [...defaultMounts({ writableCgroups: options.boot === true }), ...(options.binds?.map(bindMount) ?? [])],
-    annotations,
+    // The annotations are only the stored form of ts-nspawn's settings.
+    annotations: settingsAnnotations(settings),
     linux: {
       namespaces: namespaces(privateNetwork),
       maskedPaths: [...DEFAULT_MASKED_PATHS],
@@ -92,7 +94,7 @@ const HOSTNAME_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 function checkHostname(name: string, what: string): void {
   if (name.length > 64 || !name.split('.').every((label) => HOSTNAME_LABEL.test(label))) {
-    throw new ContainerError(`invalid ${what} '${name}': use up to 64 letters, digits, inner dashes and dots`);
+    throw new ContainerError(`invalid ${what} '${name}': use up to 64 letters, digits, inner dashes and dots`, { code: 'invalid-spec' });
   }
 }
 
@@ -112,7 +114,7 @@ function buildEnv(options: ContainerOptions, home: string): string[] {
   if (options.console) env.set('TERM', options.term || 'vt220');
   const extra = Array.isArray(options.env) ? options.env.map(splitEnv) : Object.entries(options.env ?? {});
   for (const [key, value] of extra) {
-    if (!/^[^=\0]+$/.test(key)) throw new ContainerError(`invalid environment variable name '${key}'`);
+    if (!/^[^=\0]+$/.test(key)) throw new ContainerError(`invalid environment variable name '${key}'`, { code: 'invalid-spec' });
     checkNoNul(value, `value of ${key}`);
     env.set(key, value);
   }
@@ -121,12 +123,12 @@ function buildEnv(options: ContainerOptions, home: string): string[] {
 
 /** The kernel takes arguments and environment as C strings. */
 function checkNoNul(text: string, what: string): void {
-  if (text.includes('\0')) throw new ContainerError(`invalid ${what} ${JSON.stringify(text)}: it contains a NUL byte`);
+  if (text.includes('\0')) throw new ContainerError(`invalid ${what} ${JSON.stringify(text)}: it contains a NUL byte`, { code: 'invalid-spec' });
 }
 
 function splitEnv(assignment: string): [string, string] {
   const equals = assignment.indexOf('=');
-  if (equals <= 0) throw new ContainerError(`invalid --setenv '${assignment}': expected NAME=VALUE`);
+  if (equals <= 0) throw new ContainerError(`invalid --setenv '${assignment}': expected NAME=VALUE`, { code: 'invalid-spec' });
   return [assignment.slice(0, equals), assignment.slice(equals + 1)];
 }
 
@@ -134,34 +136,34 @@ function bindMount(bind: BindMount): Mount {
   const source = resolve(bind.source);
   const destination = bind.destination ?? source;
   if (!existsSync(source)) {
-    throw new ContainerError(`bind source '${bind.source}' does not exist on the host: create it or fix the path`);
+    throw new ContainerError(`bind source '${bind.source}' does not exist on the host: create it or fix the path`, { code: 'invalid-spec' });
   }
   if (!isAbsolute(destination)) {
-    throw new ContainerError(`invalid bind destination '${destination}': it must be an absolute path inside the container`);
+    throw new ContainerError(`invalid bind destination '${destination}': it must be an absolute path inside the container`, { code: 'invalid-spec' });
   }
   const options = ['rbind', 'nosuid', 'nodev'];
   if (bind.readOnly) options.push('ro');
   return { destination, source, type: 'bind', options };
 }
 
-function networkAnnotations(network: BridgeNetwork): Record<string, string> {
+function bridgeAttachment(network: BridgeNetwork): BridgeAttachment {
   if (!/^[^\s/:]{1,15}$/.test(network.bridge)) {
-    throw new ContainerError(`invalid bridge name '${network.bridge}': interface names have 1-15 characters, no spaces, '/' or ':'`);
+    throw new ContainerError(`invalid bridge name '${network.bridge}': interface names have 1-15 characters, no spaces, '/' or ':'`, { code: 'invalid-spec' });
   }
   if (network.addresses.length === 0) {
-    throw new ContainerError('--network-bridge needs at least one --address ADDR/PREFIX for the container');
+    throw new ContainerError('--network-bridge needs at least one --address ADDR/PREFIX for the container', { code: 'invalid-spec' });
   }
   const addresses = network.addresses.map(parseInterfaceAddress);
   const gateways = (network.gateways ?? []).map((gateway) => checkGateway(gateway, addresses));
   for (const family of [4, 6]) {
     if (gateways.filter((gateway) => gateway.family === family).length > 1) {
-      throw new ContainerError(`more than one IPv${family} gateway given: a container has one default route per family`);
+      throw new ContainerError(`more than one IPv${family} gateway given: a container has one default route per family`, { code: 'invalid-spec' });
     }
   }
   return {
-    [ANNOTATION.bridge]: network.bridge,
-    [ANNOTATION.addresses]: addresses.map((a) => `${a.address}/${a.prefix}`).join(','),
-    [ANNOTATION.gateways]: gateways.map((gateway) => gateway.address).join(','),
+    bridge: network.bridge,
+    addresses: addresses.map((a) => `${a.address}/${a.prefix}`),
+    gateways: gateways.map((gateway) => gateway.address),
   };
 }
 
@@ -169,7 +171,7 @@ function checkGateway(text: string, addresses: InterfaceAddress[]) {
   const gateway = parseGateway(text);
   if (!addresses.some((address) => inSubnet(gateway.address, address))) {
     const subnets = addresses.map((a) => `${a.address}/${a.prefix}`).join(', ');
-    throw new ContainerError(`gateway ${text} is outside the container's subnet (${subnets}): pick an address on the bridge's network`);
+    throw new ContainerError(`gateway ${text} is outside the container's subnet (${subnets}): pick an address on the bridge's network`, { code: 'invalid-spec' });
   }
   return gateway;
 }

@@ -1,4 +1,5 @@
 /** Capability names to numbers and bit masks (linux/capability.h). */
+import { ContainerError } from '../errors.js';
 import type { CapabilityName } from './oci.js';
 
 const CAPABILITY_NUMBERS = new Map<string, number>(Object.entries({
@@ -54,7 +55,7 @@ export function capabilityMask(names: readonly string[] | undefined): string {
   let mask = 0n;
   for (const name of names ?? []) {
     const bit = CAPABILITY_NUMBERS.get(name);
-    if (bit === undefined) throw new Error(`unknown capability ${name}`);
+    if (bit === undefined) throw new ContainerError(`unknown capability ${JSON.stringify(name)}`, { code: 'invalid-spec' });
     mask |= 1n << BigInt(bit);
   }
   return `0x${mask.toString(16)}`;

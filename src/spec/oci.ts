@@ -37,8 +37,11 @@ export interface Process {
 export interface User {
   uid: number;
   gid: number;
+  /** Applied just before the command starts; 0o022 when unset, like runc. */
   umask?: number;
   additionalGids?: number[];
+  /** Windows only; refused by validateSpec. */
+  username?: string;
 }
 
 export type CapabilityName = `CAP_${string}`;

@@ -22,14 +22,14 @@ const MAX_ID = 0xfffffffe;
 export function resolveUser(text: string, rootDirectory: string): ResolvedUser {
   const [userPart = '', groupPart, extra] = text.split(':');
   if (userPart === '' || groupPart === '' || extra !== undefined) {
-    throw new ContainerError(`invalid --user '${text}': expected UID[:GID] or NAME[:GROUP]`);
+    throw new ContainerError(`invalid --user '${text}': expected UID[:GID] or NAME[:GROUP]`, { code: 'invalid-spec' });
   }
   const passwd = readAccounts(rootDirectory, '/etc/passwd');
   const entry = ID.test(userPart)
     ? passwd.find((candidate) => candidate.uid === Number(userPart))
     : passwd.find((candidate) => candidate.name === userPart);
   if (!ID.test(userPart) && !entry) {
-    throw new ContainerError(`user '${userPart}' does not exist in the container's /etc/passwd: give a numeric UID instead`);
+    throw new ContainerError(`user '${userPart}' does not exist in the container's /etc/passwd: give a numeric UID instead`, { code: 'invalid-spec' });
   }
   const uid = entry?.uid ?? checkId(Number(userPart), text);
   let gid = entry?.gid ?? uid;
@@ -38,7 +38,7 @@ export function resolveUser(text: string, rootDirectory: string): ResolvedUser {
       gid = checkId(Number(groupPart), text);
     } else {
       const group = readAccounts(rootDirectory, '/etc/group').find((candidate) => candidate.name === groupPart);
-      if (!group) throw new ContainerError(`group '${groupPart}' does not exist in the container's /etc/group: give a numeric GID instead`);
+      if (!group) throw new ContainerError(`group '${groupPart}' does not exist in the container's /etc/group: give a numeric GID instead`, { code: 'invalid-spec' });
       gid = group.uid;
     }
   }
@@ -46,7 +46,7 @@ export function resolveUser(text: string, rootDirectory: string): ResolvedUser {
 }
 
 function checkId(id: number, text: string): number {
-  if (id > MAX_ID) throw new ContainerError(`invalid --user '${text}': IDs go up to ${MAX_ID}`);
+  if (id > MAX_ID) throw new ContainerError(`invalid --user '${text}': IDs go up to ${MAX_ID}`, { code: 'invalid-spec' });
   return id;
 }
 

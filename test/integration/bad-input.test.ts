@@ -64,7 +64,10 @@ describe('bad input', () => {
   }
 
   it('refuses to run without root', async () => {
-    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', CLI, 'run', '-D', tree.root, 'true']);
+    // CAP_DAC_READ_SEARCH (and nothing else) lets nobody reach the CLI
+    // wherever the checkout lives, e.g. under /root (mode 0700).
+    const reach = ['--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];
+    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...reach, '--', CLI, 'run', '-D', tree.root, 'true']);
     const result = await collect(child);
     assert.equal(result.status, 125, result.stderr);
     assert.match(result.stderr, /^ts-nspawn: containers need root .*: run ts-nspawn as root, e.g. with sudo\n$/);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ContainerError } from '../../src/errors.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -147,6 +148,7 @@ describe('compilePlan', () => {
       { op: 'readonly', path: '/proc/sys' },
       { op: 'readonly', path: '/proc/sysrq-trigger' },
       { op: 'chdir', path: '/' },
+      { op: 'umask', mode: 0o022 },
       { op: 'env', vars: s.process?.env ?? assert.fail('no env') },
       {
         op: 'credentials',
@@ -415,30 +417,63 @@ describe('compilePlan', () => {
 
     it('skip the file-system steps without a mount namespace', () => {
       const plan = compilePlan(rawSpec({ linux: { namespaces: [{ type: 'pid' }] }, mounts: [{ destination: '/proc', type: 'proc' }] }));
-      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'env', 'credentials', 'exec']);
+      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'umask', 'env', 'credentials', 'exec']);
       assert.deepEqual(only(plan, 'namespaces').types, ['pid']);
     });
 
-    it('do not create joined namespaces (with a path) nor set up what belongs to them', () => {
+    it('join namespaces given by path (join-ns, right after setsid) and set up nothing that belongs to them', () => {
       const plan = compilePlan(
         rawSpec({
           hostname: 'box',
           linux: {
             namespaces: [
               { type: 'mount' },
-              { type: 'network', path: '/proc/1/ns/net' },
+              { type: 'network', path: '/run/netns/a' },
               { type: 'uts', path: '/proc/1/ns/uts' },
               { type: 'cgroup', path: '/proc/1/ns/cgroup' },
-              { type: 'user' },
-              { type: 'time' },
+              { type: 'pid', path: '/proc/1/ns/pid' },
             ],
           },
         }),
       );
-      assert.deepEqual(only(plan, 'namespaces').types, ['mount', 'user']);
+      assert.deepEqual(only(plan, 'namespaces').types, ['mount']);
+      assert.deepEqual(ops(plan).slice(0, 6), ['namespaces', 'setsid', 'join-ns', 'join-ns', 'join-ns', 'join-ns']);
+      assert.deepEqual(stepsOf(plan, 'join-ns'), [
+        { op: 'join-ns', type: 'net', path: '/run/netns/a' },
+        { op: 'join-ns', type: 'uts', path: '/proc/1/ns/uts' },
+        { op: 'join-ns', type: 'cgroup', path: '/proc/1/ns/cgroup' },
+        { op: 'join-ns', type: 'pid', path: '/proc/1/ns/pid' },
+      ]);
       assert.deepEqual(stepsOf(plan, 'loopback-up'), []);
       assert.deepEqual(stepsOf(plan, 'hostname'), []);
       assert.deepEqual(stepsOf(plan, 'unshare'), []);
+    });
+
+    it('set rlimits and the umask (0022 by default) before credentials, sysctls right after pivot-root', () => {
+      const plan = compilePlan(
+        rawSpec({
+          process: {
+            user: { uid: 0, gid: 0, umask: 0o077 },
+            args: ['/x'],
+            cwd: '/',
+            rlimits: [
+              { type: 'RLIMIT_NOFILE', soft: 64, hard: 128 },
+              { type: 'RLIMIT_CORE', soft: 0, hard: 18446744073709551615 },
+            ],
+          },
+          linux: { namespaces: [{ type: 'mount' }, { type: 'ipc' }], sysctl: { 'kernel.shmmax': '4096' }, readonlyPaths: ['/proc/sys'] },
+        }),
+      );
+      assert.deepEqual(stepsOf(plan, 'rlimit'), [
+        { op: 'rlimit', type: 'RLIMIT_NOFILE', soft: 64, hard: 128 },
+        { op: 'rlimit', type: 'RLIMIT_CORE', soft: 0, hard: 'infinity' },
+      ]);
+      assert.deepEqual(ops(plan).slice(-7), ['chdir', 'rlimit', 'rlimit', 'umask', 'env', 'credentials', 'exec']);
+      assert.deepEqual(only(plan, 'umask'), { op: 'umask', mode: 0o077 });
+      const pivot = ops(plan).indexOf('pivot-root');
+      assert.deepEqual(plan[pivot + 1], { op: 'sysctl', key: 'kernel.shmmax', value: '4096' });
+      assert.equal(plan[pivot + 2]?.op, 'readonly');
+      assert.deepEqual(only(compilePlan(rawSpec()), 'umask'), { op: 'umask', mode: 0o022 });
     });
 
     it('set no hostname when the spec has none', () => {
@@ -480,7 +515,7 @@ describe('compilePlan', () => {
       const plan = compilePlan(
         rawSpec({ process: { user: { uid: 5, gid: 6, additionalGids: [7, 8] }, args: ['/x'], cwd: '/', noNewPrivileges: true } }),
       );
-      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'no-new-privileges', 'env', 'credentials', 'exec']);
+      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'no-new-privileges', 'umask', 'env', 'credentials', 'exec']);
       assert.deepEqual(only(plan, 'credentials').groups, [7, 8]);
       assert.deepEqual(only(plan, 'env').vars, []);
       assert.equal(only(plan, 'credentials').bounding, '0x0');
@@ -507,7 +542,8 @@ describe('compilePlan', () => {
 
     it('reject an unknown capability name', () => {
       const s = rawSpec({ process: { user: { uid: 0, gid: 0 }, args: ['/x'], cwd: '/', capabilities: { bounding: ['CAP_BOGUS'] } } });
-      assert.throws(() => compilePlan(s), /unknown capability CAP_BOGUS/);
+      assert.throws(() => compilePlan(s), (error: unknown) =>
+        error instanceof ContainerError && error.code === 'invalid-spec' && /unknown capability "CAP_BOGUS"/.test(error.message));
     });
   });
 });

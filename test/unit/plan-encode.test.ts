@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ContainerError } from '../../src/errors.js';
 import { describe, it } from 'node:test';
 import { encodePlan, PLAN_MAGIC } from '../../src/plan/encode.js';
 import type { Plan, Step } from '../../src/plan/steps.js';
@@ -120,10 +121,36 @@ describe('encodePlan', () => {
 
   it('rejects a token with a NUL byte', () => {
     assert.throws(() => encodePlan([{ op: 'exec', args: ['/bin/echo', 'a\0b'] }]), {
-      name: 'Error',
-      message: 'plan token contains a NUL byte: "a\\u0000b"',
+      name: 'ContainerError',
+      code: 'invalid-spec',
+      step: 'exec',
+      message: 'cannot encode step 0 (exec) of the plan: an argument contains a NUL byte: "a\\u0000b"',
     });
     assert.throws(() => encodePlan([{ op: 'env', vars: ['X=\0'] }]), /NUL byte/);
     assert.throws(() => encodePlan([{ op: 'chdir', path: '/\0' }]), /NUL byte/);
+  });
+
+  it('rejects what the executor cannot take with a ContainerError naming the step, never a TypeError', () => {
+    const bad: unknown[] = [
+      { op: 'exec', args: ['/bin/echo', 'x'.repeat(128 * 1024)] },
+      { op: 'forward-signal', from: Symbol('x'), to: 2 },
+      { op: 'mknod', path: '/dev/x', type: 'c', major: 1n, minor: 3, mode: 0o666, uid: 0, gid: 0 },
+      { op: 'credentials', uid: 0, gid: 0, groups: 'nope', bounding: '0x0', effective: '0x0', permitted: '0x0', inheritable: '0x0', ambient: '0x0' },
+      { op: 'hostname', name: 5 },
+      { op: 'no-such-op' },
+    ];
+    for (const step of bad) {
+      assert.throws(() => encodePlan([step as Step]), (error: unknown) => error instanceof ContainerError && /^cannot encode step 0 /.test(error.message));
+    }
+    // An argument up to the kernel's limit (128 KiB with its NUL) is fine.
+    assert.ok(encodePlan([{ op: 'exec', args: ['/bin/echo', 'x'.repeat(128 * 1024 - 1)] }]).length > 128 * 1024);
+  });
+
+  it('encodes join-ns, rlimit, sysctl and umask', () => {
+    const tokens = (step: Step) => encodePlan([step]).toString().split('\0').slice(1, -2);
+    assert.deepEqual(tokens({ op: 'join-ns', type: 'net', path: '/run/netns/x' }), ['join-ns', 'net', '/run/netns/x']);
+    assert.deepEqual(tokens({ op: 'rlimit', type: 'RLIMIT_NOFILE', soft: 64, hard: 'infinity' }), ['rlimit', 'RLIMIT_NOFILE', '64', 'infinity']);
+    assert.deepEqual(tokens({ op: 'sysctl', key: 'kernel.shmmax', value: '4096' }), ['sysctl', 'kernel.shmmax', '4096']);
+    assert.deepEqual(tokens({ op: 'umask', mode: 0o022 }), ['umask', '22']);
   });
 });

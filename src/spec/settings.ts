@@ -1,0 +1,122 @@
+/**
+ * ts-nspawn's own settings, which the OCI spec has no field for: the
+ * machine name, booting an OS, a bridged network. They are a typed part of
+ * the model (`NspawnSettings`); the spec's annotations are only their
+ * stored form, written by `settingsAnnotations()` and read back, checked,
+ * by `parseSettings()` (which validateSpec calls).
+ */
+import { familyOf, inSubnet, parseInterfaceAddress, type InterfaceAddress } from '../network/address.js';
+import type { BridgeAttachment } from '../network/bridge.js';
+import { HOSTNAME_RULE, INTERFACE_RULE, isHostname, isInterfaceName } from './names.js';
+import { jsonPath, type Problem } from './json-value.js';
+
+export interface NspawnSettings {
+  /** The machine name asked for; unset: the runtime derives a unique one from the root directory. */
+  machine?: string;
+  /** Boot the tree's /sbin/init as an operating system. */
+  boot: boolean;
+  /** A veth on a host bridge, configured from the host side before the command starts. */
+  network?: BridgeAttachment;
+}
+
+const PREFIX = 'org.ts-nspawn.';
+
+export const ANNOTATION = {
+  machine: `${PREFIX}machine`,
+  boot: `${PREFIX}boot`,
+  bridge: `${PREFIX}network.bridge`,
+  /** Comma-separated ADDR/PREFIX list for the container's eth0. */
+  addresses: `${PREFIX}network.addresses`,
+  /** Comma-separated default gateways (at most one per address family). */
+  gateways: `${PREFIX}network.gateways`,
+} as const;
+
+const KNOWN = new Set<string>(Object.values(ANNOTATION));
+
+/** The stored form of the settings. */
+export function settingsAnnotations(settings: NspawnSettings): Record<string, string> {
+  const annotations: Record<string, string> = {};
+  if (settings.machine !== undefined) annotations[ANNOTATION.machine] = settings.machine;
+  if (settings.boot) annotations[ANNOTATION.boot] = 'true';
+  if (settings.network) {
+    annotations[ANNOTATION.bridge] = settings.network.bridge;
+    annotations[ANNOTATION.addresses] = settings.network.addresses.join(',');
+    annotations[ANNOTATION.gateways] = settings.network.gateways.join(',');
+  }
+  return annotations;
+}
+
+/**
+ * Reads the settings from annotations, adding a problem (at
+ * `annotations["org.ts-nspawn...."]`) for each bad value. Unknown
+ * `org.ts-nspawn.` keys are problems too: a misspelt setting must not be
+ * dropped silently.
+ */
+export function parseSettings(annotations: Record<string, string>, problems: Problem[]): NspawnSettings {
+  const at = (key: string) => jsonPath('annotations', key);
+  const problem = (key: string, message: string) => problems.push({ path: at(key), message });
+  for (const key of Object.keys(annotations)) {
+    if (key.startsWith(PREFIX) && !KNOWN.has(key)) problem(key, `unknown ts-nspawn setting (known: ${[...KNOWN].join(', ')})`);
+  }
+
+  const settings: NspawnSettings = { boot: false };
+  const machine = annotations[ANNOTATION.machine];
+  if (machine !== undefined) {
+    if (isHostname(machine)) settings.machine = machine;
+    else problem(ANNOTATION.machine, `invalid machine name ${JSON.stringify(machine)}: ${HOSTNAME_RULE}`);
+  }
+
+  const boot = annotations[ANNOTATION.boot];
+  if (boot === 'true') settings.boot = true;
+  else if (boot !== undefined && boot !== 'false') problem(ANNOTATION.boot, `must be "true" or "false", not ${JSON.stringify(boot)}`);
+
+  const bridge = annotations[ANNOTATION.bridge];
+  const addressText = annotations[ANNOTATION.addresses];
+  const gatewayText = annotations[ANNOTATION.gateways];
+  if (bridge === undefined) {
+    if (addressText) problem(ANNOTATION.addresses, `needs ${ANNOTATION.bridge}: addresses are for the veth on a bridge`);
+    if (gatewayText) problem(ANNOTATION.gateways, `needs ${ANNOTATION.bridge}: gateways are for the veth on a bridge`);
+    return settings;
+  }
+  const count = problems.length;
+  if (!isInterfaceName(bridge)) problem(ANNOTATION.bridge, `invalid bridge name ${JSON.stringify(bridge)}: ${INTERFACE_RULE}`);
+  const addresses: InterfaceAddress[] = [];
+  for (const text of splitList(addressText)) {
+    try {
+      addresses.push(parseInterfaceAddress(text));
+    } catch (error) {
+      problem(ANNOTATION.addresses, (error as Error).message);
+    }
+  }
+  if (addresses.length === 0 && problems.length === count) problem(ANNOTATION.addresses, 'a bridged container needs at least one ADDR/PREFIX');
+  const gateways = splitList(gatewayText);
+  for (const gateway of gateways) {
+    const family = familyOf(gateway);
+    if (!family) problem(ANNOTATION.gateways, `invalid gateway ${JSON.stringify(gateway)}: expected an IPv4 or IPv6 address without a prefix`);
+    else if (addresses.length > 0 && !addresses.some((address) => inSubnet(gateway, address))) {
+      problem(ANNOTATION.gateways, `gateway ${gateway} is in none of the container's subnets`);
+    }
+  }
+  for (const family of [4, 6]) {
+    if (gateways.filter((gateway) => familyOf(gateway) === family).length > 1) {
+      problem(ANNOTATION.gateways, `more than one IPv${family} gateway: a container has one default route per family`);
+    }
+  }
+  if (problems.length === count) {
+    settings.network = { bridge, addresses: addresses.map((a) => `${a.address}/${a.prefix}`), gateways };
+  }
+  return settings;
+}
+
+export function splitList(value: string | undefined): string[] {
+  return value ? value.split(',').filter((item) => item !== '') : [];
+}
+
+/**
+ * The settings of a spec that validateSpec already accepted (or that
+ * buildSpec made); bad values are left out rather than reported.
+ */
+export function settingsOf(spec: { annotations?: Record<string, string> } | null | undefined): NspawnSettings {
+  const annotations = spec?.annotations;
+  return parseSettings(annotations && typeof annotations === 'object' ? annotations : {}, []);
+}
