@@ -5,11 +5,12 @@
  * removes a created container; a failed start is reported by status.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { createContainer, removeContainer } from '../../src/index.js';
 import { startCreated } from '../../src/runtime/start.js';
 import { buildSpec } from '../../src/spec/build-spec.js';
+import { containerFile } from '../../src/state/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { useBusyboxTree } from '../helpers/suite.js';
 
@@ -84,13 +85,15 @@ describe('create and start', () => {
 
   it('reports a start that failed in status', async () => {
     names.add('ph-four');
-    const { pid } = await createContainer(buildSpec({ directory: tree.root, machine: 'ph-four', command: ['sleep', '30'] }));
-    process.kill(pid, 'SIGKILL');
-    await assert.rejects(startCreated('ph-four'), /starting container 'ph-four' failed/);
+    await createContainer(buildSpec({ directory: tree.root, machine: 'ph-four', command: ['sleep', '30'] }));
+    // Its barrier gone, the container cannot be started (a stopped one would be started again instead).
+    rmSync(containerFile('ph-four', 'start'));
+    await assert.rejects(startCreated('ph-four'), /starting container 'ph-four' failed: cannot open its start barrier/);
     const shown = await status('ph-four');
-    assert.equal(shown.status, 'stopped');
+    assert.equal(shown.status, 'created');
     assert.equal(shown.error?.phase, 'start');
-    await removeContainer('ph-four');
+    assert.match((await runCli(['list'])).stdout, /^ph-four\s+created \(start failed\)/m);
+    await removeContainer('ph-four', true);
     names.delete('ph-four');
   });
 });
