@@ -44,7 +44,7 @@ export { containerStats, type CgroupStats } from './runtime/stats.js';
 export type { DetachedContainer, StartOptions, Stdio, ExitStatus } from './runtime/container.js';
 export {
   listContainers,
-  reconcile as containerStatus,
+  reconcile as reconcileContainer,
   stopContainer,
   killContainer,
   removeContainer,

@@ -19,7 +19,7 @@
 
 /*
  * Capabilities we may ask for: known to the kernel and still in our bounding
- * set (this VM's lacks CAP_SYS_RESOURCE, for one). PR_CAPBSET_READ answers
+ * set (some hosts' lack CAP_SYS_RESOURCE, for one). PR_CAPBSET_READ answers
  * both at once -- EINVAL above the kernel's cap_last_cap -- and, unlike
  * /proc/sys/kernel/cap_last_cap, it works after pivot-root without /proc.
  */

@@ -18,40 +18,46 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 int step_env(struct init_state *st, const struct step *s)
 {
 	st->envp = s->args[0].items;
 	return 0;
 }
 
-static const char *env_path(char **envp)
+int step_search_path(struct init_state *st, const struct step *s)
 {
-	for (; envp && *envp; envp++)
-		if (!strncmp(*envp, "PATH=", 5))
-			return *envp + 5;
-	return DEFAULT_PATH;
+	st->search_path = s->args[0].str;
+	return 0;
 }
 
-/* execvpe(3) semantics, but with the container's PATH (not ours) and no
- * fallback to /bin/sh on ENOEXEC. Returns the errno to report. */
-static int exec_search(char **argv, char **envp)
+/*
+ * Where exec finds NAME: NAME itself if it has a '/', else the first
+ * executable regular file of that name in SEARCH (the container's PATH,
+ * from `search-path`) -- execvp(3)'s rule, but with the container's PATH
+ * rather than ours and no /bin/sh fallback for scripts without #!. Returns
+ * 0 with PATH filled in, or the errno to report.
+ */
+int command_lookup(const char *name, const char *search, char path[PATH_MAX])
 {
-	const char *dir = env_path(envp);
+	const char *dir = search ? search : "";
 	bool eacces = false;
-	char path[PATH_MAX];
 
+	if (strchr(name, '/')) {
+		if (snprintf(path, PATH_MAX, "%s", name) >= PATH_MAX)
+			return ENAMETOOLONG;
+		return access(name, X_OK) < 0 ? errno : 0;
+	}
 	for (;;) {
 		size_t len = strcspn(dir, ":");
-		int n = snprintf(path, sizeof path, "%.*s%s%s", (int)len, dir,
-				 len ? "/" : "", argv[0]);
-		if (n > 0 && (size_t)n < sizeof path) {
-			execve(path, argv, envp);
-			if (errno == EACCES)
-				eacces = true;
-			else if (errno != ENOENT && errno != ENOTDIR)
-				return errno;
+		int n = snprintf(path, PATH_MAX, "%.*s%s%s", (int)len, dir,
+				 len ? "/" : "", name);
+		struct stat sb;
+
+		if (n > 0 && n < PATH_MAX && stat(path, &sb) == 0 &&
+		    S_ISREG(sb.st_mode)) {
+			if (access(path, X_OK) == 0)
+				return 0;
+			eacces = true;
 		}
 		if (!dir[len])
 			break;
@@ -65,8 +71,15 @@ int step_exec(struct init_state *st, const struct step *s)
 	static char *empty_env[] = { NULL };
 	char **argv = s->args[0].items;
 	char **envp = st->envp ? st->envp : empty_env;
-	int err;
+	char path[PATH_MAX];
+	int err = command_lookup(argv[0], st->search_path, path);
 
+	if (err) {
+		fail(err, argv[0]);
+		/* Like a shell: 127 for a command that does not exist, 126 else. */
+		failure.status = err == ENOENT ? 127 : 126;
+		return -1;
+	}
 	umask(st->umask);
 	reset_signals();
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -76,41 +89,9 @@ int step_exec(struct init_state *st, const struct step *s)
 	 * after "X" still reaches the supervisor as an error. */
 	if (seccomp_load_deferred(st) < 0)
 		return -1;
-	if (strchr(argv[0], '/')) {
-		execve(argv[0], argv, envp);
-		err = errno;
-	} else {
-		err = exec_search(argv, envp);
-	}
+	execve(path, argv, envp);
+	err = errno;
 	fail(err, argv[0]);
-	/* Like a shell: 127 for a command that does not exist, 126 else. */
 	failure.status = err == ENOENT ? 127 : 126;
 	return -1;
-}
-
-int command_lookup(const char *name, char **envp)
-{
-	const char *dir = env_path(envp);
-	bool eacces = false;
-	char path[PATH_MAX];
-
-	if (strchr(name, '/'))
-		return access(name, X_OK) < 0 ? errno : 0;
-	for (;;) {
-		size_t len = strcspn(dir, ":");
-		int n = snprintf(path, sizeof path, "%.*s%s%s", (int)len, dir,
-				 len ? "/" : "", name);
-		struct stat sb;
-
-		if (n > 0 && (size_t)n < sizeof path && stat(path, &sb) == 0 &&
-		    S_ISREG(sb.st_mode)) {
-			if (access(path, X_OK) == 0)
-				return 0;
-			eacces = true;
-		}
-		if (!dir[len])
-			break;
-		dir += len + 1;
-	}
-	return eacces ? EACCES : ENOENT;
 }

@@ -63,6 +63,7 @@ static const struct opdef opdefs[] = {
 	{ "seccomp", 3, LIST(1) | LIST(2), NULL, step_seccomp, NULL },
 	{ "credentials", 8, LIST(2), NULL, step_credentials, NULL },
 	{ "env", 1, LIST(0), NULL, step_env, NULL },
+	{ "search-path", 1, 0, NULL, step_search_path, NULL },
 	{ "wait-start", 1, 0, NULL, step_wait_start, prepare_wait_start },
 	{ "exec", 1, LIST(0), NULL, step_exec, NULL },
 };

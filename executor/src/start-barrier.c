@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,10 +57,10 @@ static const struct step *exec_step(const struct plan *plan)
 int step_wait_start(struct init_state *st, const struct step *s)
 {
 	const struct step *exec = exec_step(st->plan);
-	char proc[32];
+	char proc[32], path[PATH_MAX];
 	int fd, err;
 
-	if (exec && (err = command_lookup(exec->args[0].items[0], st->envp)))
+	if (exec && (err = command_lookup(exec->args[0].items[0], st->search_path, path)))
 		return fail(err, exec->args[0].items[0]);
 	sync_report_waiting(st->syncfd);
 	do

@@ -2,6 +2,7 @@
 #ifndef TSN_STEPS_H
 #define TSN_STEPS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -13,6 +14,7 @@ struct init_state {
 	int slavefd;		/* console PTY slave, -1 without a console */
 	int syncfd;		/* internal socket to the supervisor */
 	char **envp;		/* from `env`; NULL means an empty environment */
+	const char *search_path;	/* from `search-path`: where exec looks */
 	mode_t umask;		/* the caller's, restored just before exec */
 	pid_t parent;		/* what getppid() returns while the supervisor lives */
 	const struct plan *plan;	/* the whole plan, for steps that look ahead */
@@ -59,8 +61,9 @@ int seccomp_load_deferred(struct init_state *st);
 /* exec.c */
 int step_env(struct init_state *st, const struct step *s);
 int step_exec(struct init_state *st, const struct step *s);
-/* 0 if exec would find NAME as a command (PATH of ENVP), else the errno. */
-int command_lookup(const char *name, char **envp);
+int step_search_path(struct init_state *st, const struct step *s);
+/* Where exec finds NAME in SEARCH (see exec.c): 0 and PATH, or the errno. */
+int command_lookup(const char *name, const char *search, char path[PATH_MAX]);
 /* start-barrier.c */
 int prepare_wait_start(struct step *s);
 int step_wait_start(struct init_state *st, const struct step *s);

@@ -18,7 +18,7 @@ import { debootstrapArgs, mmdebstrapArgs } from './command.js';
 import { configureTree } from './configure.js';
 import { findExecutable, hostArchitecture, hostCodename, hostDefaultSuite } from './host.js';
 import { hostMountsUnder, removeTree, unmountUnder } from './mounts.js';
-import { resolvePlan, type BootstrapOptions, type BootstrapPlan, type BootstrapTool, type HostFacts } from './options.js';
+import { resolveBootstrap, type BootstrapOptions, type ResolvedBootstrap, type BootstrapTool, type HostFacts } from './options.js';
 import { ProgressTracker } from './progress.js';
 
 /** Exit status for a bootstrap stopped by a signal (as a shell reports SIGINT). */
@@ -31,7 +31,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<void> {
   if (process.getuid?.() !== 0) {
     throw new ContainerError("bootstrap needs root: run it as root (the tree's files must belong to root)");
   }
-  const plan = resolvePlan(options, hostFacts());
+  const plan = resolveBootstrap(options, hostFacts());
   const tool = chooseTool(options.tool);
   checkTarget(plan);
   if (options.signal?.aborted) throw interrupted('resolving');
@@ -116,7 +116,7 @@ export function chooseTool(wanted: BootstrapTool | undefined, find: (name: strin
 }
 
 /** DIR must be missing or an empty directory (any directory with force), with nothing mounted in it. */
-function checkTarget(plan: BootstrapPlan): void {
+function checkTarget(plan: ResolvedBootstrap): void {
   const dir = plan.directory;
   let stat;
   try {
@@ -150,7 +150,7 @@ function checkTree(root: string): void {
 /** Runs the tool into `target` with its output in `logFile` and followed by `tracker`; resolves with its exit status. */
 function runTool(
   tool: Tool,
-  plan: BootstrapPlan,
+  plan: ResolvedBootstrap,
   target: string,
   logFile: string,
   tracker: ProgressTracker,
@@ -208,7 +208,7 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 }
 
 /** Puts the finished tree at DIR; with force, the old tree goes only once the new one is there. */
-function install(temp: string, plan: BootstrapPlan): void {
+function install(temp: string, plan: ResolvedBootstrap): void {
   const dir = plan.directory;
   let exists = true;
   try {

@@ -11,9 +11,9 @@
  * configure.ts, the same way for both tools.
  */
 import { ContainerError } from '../errors.js';
-import type { BootstrapPlan } from './options.js';
+import type { ResolvedBootstrap } from './options.js';
 
-export function mmdebstrapArgs(plan: BootstrapPlan, target: string): string[] {
+export function mmdebstrapArgs(plan: ResolvedBootstrap, target: string): string[] {
   return [
     '--mode=unshare',
     '--format=directory',
@@ -37,7 +37,7 @@ const DEBOOTSTRAP_VARIANT: Record<string, string> = {
   debootstrap: '',
 };
 
-export function debootstrapArgs(plan: BootstrapPlan, target: string): string[] {
+export function debootstrapArgs(plan: ResolvedBootstrap, target: string): string[] {
   const variant = DEBOOTSTRAP_VARIANT[plan.variant];
   if (variant === undefined) {
     throw new ContainerError(

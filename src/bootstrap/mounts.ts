@@ -8,11 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, realpathSync, rmSync } from 'node:fs';
 import { ContainerError } from '../errors.js';
+import { unescapeMountField } from '../host/mount-field.js';
 
-/** Decodes the octal escapes (\040 for a space...) of /proc/mounts fields. */
-export function unescapeMountField(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-}
+export { unescapeMountField };
 
 /** The mount points in /proc/mounts `text` at `path` or below it, deepest first. */
 export function mountsUnder(path: string, text: string): string[] {

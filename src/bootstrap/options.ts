@@ -1,6 +1,6 @@
 /**
  * Options of `bootstrap` and their validation: BootstrapOptions (what a
- * caller gives) -> BootstrapPlan (every value checked and defaulted). Pure
+ * caller gives) -> ResolvedBootstrap (every value checked and defaulted). Pure
  * apart from the host facts passed in, so it is tested without a host.
  */
 import { resolve } from 'node:path';
@@ -53,7 +53,7 @@ export const DEFAULT_VARIANT = 'minbase';
 /** mmdebstrap variants that give an installed system (not extract/custom). */
 export const VARIANTS = ['essential', 'apt', 'required', 'minbase', 'buildd', 'important', 'debootstrap', 'standard'] as const;
 
-export interface BootstrapPlan {
+export interface ResolvedBootstrap {
   /** Absolute path of the tree to create. */
   directory: string;
   /** /etc/hostname: the directory's base name made a valid hostname. */
@@ -82,7 +82,7 @@ const ARCH = /^[a-z0-9][a-z0-9-]{0,31}$/;
 /** name[:arch][=version | /release], as apt-get install takes it. */
 const PACKAGE = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?(=[A-Za-z0-9.+~:-]+|\/[a-z0-9.+-]+)?$/;
 
-export function resolvePlan(options: BootstrapOptions, host: HostFacts): BootstrapPlan {
+export function resolveBootstrap(options: BootstrapOptions, host: HostFacts): ResolvedBootstrap {
   if (typeof options.directory !== 'string' || options.directory === '') {
     throw new ContainerError('no directory given: say where to create the tree, e.g. ts-nspawn bootstrap /var/lib/machines/debian');
   }

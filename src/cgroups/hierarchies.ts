@@ -5,6 +5,7 @@
  * cgroup2 mount at /sys/fs/cgroup/unified). Read from /proc, never assumed.
  */
 import { readFileSync } from 'node:fs';
+import { unescapeMountField } from '../host/mount-field.js';
 import { join } from 'node:path';
 
 export interface Hierarchy {
@@ -36,8 +37,8 @@ function cgroupMounts(mountinfo: string, controllerNames: Set<string>): CgroupMo
     if (!before || !after) continue;
     const fields = before.split(' ');
     const [fstype, , superOptions = ''] = after.split(' ');
-    const root = unescapeMountPath(fields[3] ?? '/');
-    const mountPoint = unescapeMountPath(fields[4] ?? '');
+    const root = unescapeMountField(fields[3] ?? '/');
+    const mountPoint = unescapeMountField(fields[4] ?? '');
     if (fstype === 'cgroup2') mounts.push({ version: 2, mountPoint, root, controllers: [] });
     if (fstype === 'cgroup') {
       const controllers = superOptions.split(',').filter((option) => controllerNames.has(option));
@@ -92,9 +93,4 @@ export function layoutOf(hierarchies: Hierarchy[]): 'unified' | 'hybrid' | 'lega
   const hasV2 = hierarchies.some((h) => h.version === 2);
   if (hasV2 && !hasV1) return 'unified';
   return hasV2 ? 'hybrid' : 'legacy';
-}
-
-/** Mount points escape space, tab, newline and backslash as \\ooo. */
-function unescapeMountPath(text: string): string {
-  return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }

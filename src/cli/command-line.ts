@@ -4,7 +4,7 @@
  * and rendered into `--help` text from the same definition.
  *
  * Why not a CLI framework: the CLI's start-up time is part of every
- * container's start (the issue's target is runc's ~20 ms for a whole run),
+ * container's start (runc takes ~20 ms for a whole run),
  * and loading and configuring commander cost ~7 ms of it under Bun.
  * parseArgs is built in.
  */

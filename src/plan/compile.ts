@@ -8,7 +8,7 @@ import { ContainerError } from '../errors.js';
 import { capabilityMask } from '../spec/capabilities.js';
 import { rlimitValue } from '../spec/rlimits.js';
 import { expandCgroupMount } from './cgroup-mounts.js';
-import { DEFAULT_DEV_SYMLINKS, DEFAULT_DEVICES } from '../spec/defaults.js';
+import { DEFAULT_DEV_SYMLINKS, DEFAULT_DEVICES, DEFAULT_PATH } from '../spec/defaults.js';
 import type { Device, LinuxSeccomp, Mount, NamespaceType, Process, Spec } from '../spec/oci.js';
 import { compileSeccomp } from '../security/seccomp-rules.js';
 import type { MountCreate, Plan, Step } from './steps.js';
@@ -83,15 +83,15 @@ const MOUNT_FLAGS = new Set([
 const NO_OP_OPTIONS = new Set(['rw', 'suid', 'dev', 'exec', 'async', 'atime', 'diratime', 'defaults']);
 
 /** What the compiler needs to know about the host it compiles for. */
-export interface HostFacts {
+export interface CompileHost {
   /** cgroup hierarchies, to expand a `cgroup` mount; none: no cgroup mounts. */
   hierarchies?: Hierarchy[];
 }
 
-export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, host: HostFacts = {}): Plan {
-  const process = spec.process;
+export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, host: CompileHost = {}): Plan {
+  const containerProcess = spec.process;
   // validateSpec refuses such a spec; this guards callers that compile a spec of their own.
-  if (!process) throw new ContainerError('the spec has no process to run', { code: 'invalid-spec', path: 'process' });
+  if (!containerProcess) throw new ContainerError('the spec has no process to run', { code: 'invalid-spec', path: 'process' });
   const namespaces = spec.linux?.namespaces ?? [];
   const created = new Set(namespaces.filter((ns) => !ns.path).map((ns) => ns.type));
   const plan: Step[] = [];
@@ -99,11 +99,11 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
   // Supervisor steps.
   // The cgroup namespace is unshared by init later, once it sits in its final cgroup.
   plan.push({ op: 'namespaces', types: [...created].flatMap((type) => CLONE_NAMES[type] ?? []) });
-  plan.push(...supervisorSteps(process, supervision));
+  plan.push(...supervisorSteps(containerProcess, supervision));
 
   // Init steps: identity and namespaces. Namespaces given by path are
   // joined first (a PID namespace by the supervisor, before the clone).
-  if (!process.terminal) plan.push({ op: 'setsid' });
+  if (!containerProcess.terminal) plan.push({ op: 'setsid' });
   for (const ns of namespaces) {
     if (!ns.path) continue;
     const type = JOIN_NS_NAMES[ns.type];
@@ -129,7 +129,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
       for (const [target, path] of tree.symlinks) plan.push({ op: 'symlink', target, path });
     }
     if (mounts.some((mount) => mount.destination === '/dev' && !isBind(mount))) {
-      plan.push(...deviceSteps(spec.linux?.devices ?? [], process.terminal ?? false));
+      plan.push(...deviceSteps(spec.linux?.devices ?? [], containerProcess.terminal ?? false));
     }
     plan.push({ op: 'pivot-root' });
     // In the container's own /proc, before /proc/sys is made read-only.
@@ -144,7 +144,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
     if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
   }
 
-  plan.push(...processSteps(process, spec.linux?.seccomp, supervision.startBarrier));
+  plan.push(...processSteps(containerProcess, spec.linux?.seccomp, supervision.startBarrier));
   return plan;
 }
 
@@ -153,29 +153,29 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
  * 1 is `initPid`, joining its PID namespace (before the clone) and its other
  * namespaces (after it), with the container's root as its root.
  */
-export function compileExecPlan(spec: Spec, initPid: number, process: Process, supervision: SupervisionOptions = {}): Plan {
+export function compileExecPlan(spec: Spec, initPid: number, containerProcess: Process, supervision: SupervisionOptions = {}): Plan {
   // Every namespace init is in, created or joined by path: exec joins them through init.
   const namespaces = (spec.linux?.namespaces ?? []).map((ns) => ns.type);
   const plan: Step[] = [{ op: 'namespaces', types: [] }];
   if (namespaces.includes('pid')) plan.push({ op: 'join-pidns', pid: initPid });
-  plan.push(...supervisorSteps(process, supervision));
-  if (!process.terminal) plan.push({ op: 'setsid' });
+  plan.push(...supervisorSteps(containerProcess, supervision));
+  if (!containerProcess.terminal) plan.push({ op: 'setsid' });
   const joined = namespaces.flatMap((type) => JOIN_NAMES[type] ?? []);
   if (joined.length > 0) plan.push({ op: 'join', pid: initPid, types: joined });
-  plan.push(...processSteps(process, spec.linux?.seccomp));
+  plan.push(...processSteps(containerProcess, spec.linux?.seccomp));
   return plan;
 }
 
-function supervisorSteps(process: Process, supervision: SupervisionOptions): Step[] {
+function supervisorSteps(containerProcess: Process, supervision: SupervisionOptions): Step[] {
   const steps: Step[] = [];
   if (supervision.handOff) steps.push({ op: 'hand-off' });
-  if (process.terminal && supervision.handOff) steps.push({ op: 'console-socket', path: supervision.handOff.consoleSocket ?? '' });
-  else if (process.terminal) steps.push({ op: 'console' }, { op: 'escape', mode: supervision.escape ?? 'none' });
+  if (containerProcess.terminal && supervision.handOff) steps.push({ op: 'console-socket', path: supervision.handOff.consoleSocket ?? '' });
+  else if (containerProcess.terminal) steps.push({ op: 'console' }, { op: 'escape', mode: supervision.escape ?? 'none' });
   for (const [from, to] of supervision.forwardSignals ?? []) steps.push({ op: 'forward-signal', from, to });
   const monitor = supervision.monitor;
   if (monitor) {
     steps.push({ op: 'detach' }, { op: 'log', path: monitor.logPath, maxBytes: monitor.logMaxBytes });
-    if (process.terminal) steps.push({ op: 'attach-socket', path: monitor.attachSocket });
+    if (containerProcess.terminal) steps.push({ op: 'attach-socket', path: monitor.attachSocket });
   }
   if (supervision.exitFile) steps.push({ op: 'exit-file', path: supervision.exitFile });
   if (supervision.exitCommand?.length) steps.push({ op: 'exit-command', args: supervision.exitCommand });
@@ -191,32 +191,36 @@ function supervisorSteps(process: Process, supervision: SupervisionOptions): Ste
  * may still open the root-owned FIFO, and after `env`, which it needs to
  * look the command up.
  */
-function processSteps(process: Process, seccomp: LinuxSeccomp | undefined, startBarrier?: string): Step[] {
-  const steps: Step[] = [{ op: 'chdir', path: process.cwd }];
-  if (process.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
+function processSteps(containerProcess: Process, seccomp: LinuxSeccomp | undefined, startBarrier?: string): Step[] {
+  const steps: Step[] = [{ op: 'chdir', path: containerProcess.cwd }];
+  if (containerProcess.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
   // While init is still root with all its capabilities: raising a hard limit needs CAP_SYS_RESOURCE.
-  for (const rlimit of process.rlimits ?? []) {
+  for (const rlimit of containerProcess.rlimits ?? []) {
     steps.push({ op: 'rlimit', type: rlimit.type, soft: rlimitValue(rlimit.soft), hard: rlimitValue(rlimit.hard) });
   }
-  steps.push({ op: 'umask', mode: process.user.umask ?? DEFAULT_UMASK });
+  steps.push({ op: 'umask', mode: containerProcess.user.umask ?? DEFAULT_UMASK });
   // Built before the start barrier and while init still has CAP_SYS_ADMIN:
   // without no_new_privs the executor must load it now; with it, just before execve.
   if (seccomp) steps.push({ op: 'seccomp', ...compileSeccomp(seccomp) });
-  steps.push({ op: 'env', vars: process.env ?? [] });
+  const env = containerProcess.env ?? [];
+  steps.push({ op: 'env', vars: env });
+  // Where a command without a '/' is looked for: the container's PATH, or the default one.
+  const path = [...env].reverse().find((entry) => entry.startsWith('PATH='))?.slice('PATH='.length);
+  steps.push({ op: 'search-path', path: path ?? DEFAULT_PATH });
   if (startBarrier) steps.push({ op: 'wait-start', path: startBarrier });
-  const caps = process.capabilities ?? {};
+  const caps = containerProcess.capabilities ?? {};
   steps.push({
     op: 'credentials',
-    uid: process.user.uid,
-    gid: process.user.gid,
-    groups: process.user.additionalGids ?? [],
+    uid: containerProcess.user.uid,
+    gid: containerProcess.user.gid,
+    groups: containerProcess.user.additionalGids ?? [],
     bounding: capabilityMask(caps.bounding),
     effective: capabilityMask(caps.effective),
     permitted: capabilityMask(caps.permitted),
     inheritable: capabilityMask(caps.inheritable),
     ambient: capabilityMask(caps.ambient),
   });
-  steps.push({ op: 'exec', args: process.args });
+  steps.push({ op: 'exec', args: containerProcess.args });
   return steps;
 }
 

@@ -100,6 +100,8 @@ function stepTokens(step: Step): string[] {
       ];
     case 'env':
       return [step.op, ...list(step.vars)];
+    case 'search-path':
+      return [step.op, step.path];
     case 'seccomp':
       return [step.op, step.defaultAction, ...list(step.architectures), ...list(step.rules)];
     case 'exec':

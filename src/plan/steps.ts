@@ -60,6 +60,7 @@ export type Step =
       ambient: string;
     }
   | { op: 'env'; vars: string[] }
+  | { op: 'search-path'; path: string }
   | { op: 'wait-start'; path: string }
   | { op: 'exec'; args: string[] };
 
@@ -77,7 +78,7 @@ const OPCODES: Record<Step['op'], true> = {
   setsid: true, join: true, 'join-ns': true, unshare: true, hostname: true, 'loopback-up': true, propagation: true,
   'enter-root': true, mount: true, mknod: true, symlink: true, 'bind-console': true, 'pivot-root': true, sysctl: true,
   mask: true, readonly: true, chdir: true, 'no-new-privileges': true, rlimit: true, umask: true, seccomp: true, credentials: true,
-  env: true, 'wait-start': true, exec: true,
+  env: true, 'search-path': true, 'wait-start': true, exec: true,
 };
 
 export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;

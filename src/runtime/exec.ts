@@ -42,14 +42,14 @@ export async function startExec(name: string, options: ExecOptions): Promise<Run
   const record = await requireRunning(name);
   // Stored state is input too: a tampered config.json must not make exec run on the host.
   const { spec } = readStoredSpec(name, validateSpec);
-  const process = execProcess(spec, record.bundle, options);
+  const containerProcess = execProcess(spec, record.bundle, options);
   // The cgroups init is in (the container's own, or the one a booted systemd moved it to): on
   // cgroup v2 the new process is cloned into it, on v1 moved there at `go`.
   const manager = cgroupManager();
   const cgroups = manager.directoriesOf(record.pid);
   const cloneIntoCgroup = manager.unifiedDirectory(cgroups);
   if (!cloneIntoCgroup) manager.prepareJoin();
-  const plan = compileExecPlan(spec, record.pid, process, {
+  const plan = compileExecPlan(spec, record.pid, containerProcess, {
     escape: options.escape,
     forwardSignals: options.forwardSignals,
     waitForHost: !cloneIntoCgroup,
@@ -92,7 +92,7 @@ function execProcess(spec: Spec, rootDirectory: string, options: ExecOptions): P
     user = { uid: resolved.uid, gid: resolved.gid };
     if (resolved.uid !== 0) capabilities = capabilitiesFor(capabilities?.bounding ?? [], resolved.uid);
   }
-  if (options.console) env.set('TERM', `TERM=${globalThis.process.env.TERM || 'vt220'}`);
+  if (options.console) env.set('TERM', `TERM=${process.env.TERM || 'vt220'}`);
   return {
     ...base,
     terminal: options.console ?? false,

@@ -106,7 +106,21 @@ const COLUMN: Record<Target, 1 | 2 | 3 | 4> = { run: 1, user: 2, exec: 3, boot: 
  * Outcomes of the contract that no filter can give before user namespaces:
  * their tests run as `todo` (reported, not failing the suite) with why.
  */
+const NEEDS_USERNS =
+  'a booted system keeps CAP_SYS_ADMIN in the host user namespace until user namespaces (issue 9): seccomp sees flags, never the ' +
+  'mount behind a path, and refusing every read-write remount breaks systemd services (logind\'s ReadWritePaths=); only mounts ' +
+  'locked by a less privileged user namespace stay read-only';
 const KNOWN_GAPS: Record<string, string> = {
+  'boot:procsys-remount': NEEDS_USERNS,
+  'boot:sysctl-write': NEEDS_USERNS,
+  'boot:core-pattern': NEEDS_USERNS,
+  'boot:sys-remount': NEEDS_USERNS,
+  'boot:sys-writable': NEEDS_USERNS,
+  'boot:cgroup-remount': NEEDS_USERNS,
+  'boot:cgroup-mkdir': NEEDS_USERNS,
+  'boot:race':
+    'a booted system keeps CAP_SYS_PTRACE in the host user namespace, so its root may take the exec process\'s sync socket ' +
+    '(a socket to the supervisor, which takes only step reports) with pidfd_getfd or ptrace before exec; user namespaces (issue 9) end it',
   'boot:proc-fresh':
     'with CAP_SYS_ADMIN in the host user namespace a fresh proc mount is refused only by mount_too_revealing() in a user namespace; ' +
     'seccomp cannot see the file system type, and systemd itself mounts proc for its services',
@@ -329,8 +343,8 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
    * `ts-nspawn exec` runs 20 times, trying to take what an exec helper holds
    * of the host (root, cwd, descriptors, the executor itself).
    */
-  const raceTest = (container: () => string) =>
-    it('a process inside never gets the host root, cwd, fds or executor from 20 execs', { timeout: 120_000 }, async (t: TestContext) => {
+  const raceTest = (container: () => string, target: Target) =>
+    it('a process inside never gets the host root, cwd, fds or executor from 20 execs', { timeout: 120_000, todo: KNOWN_GAPS[`${target}:race`] }, async (t: TestContext) => {
       const name = container();
       const racer = spawnCli(['exec', name, '/escape', `race:${marker}:90`]);
       const finished = collect(racer, { timeoutMs: 110_000 });
@@ -395,7 +409,7 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
     contractTests('exec', attack);
     forkBombTest(attack);
 
-    raceTest(() => name);
+    raceTest(() => name, 'exec');
   });
 
   describe('boot of the bootstrapped Debian, attacked from a root shell inside', { timeout: 10 * 60_000, ...part('boot') }, () => {
@@ -434,7 +448,7 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
     });
     contractTests('boot', (argv) => runCli(['exec', name, '/escape', ...argv], { timeoutMs: 90_000 }));
     // CAP_SYS_PTRACE stays in a booted system: only what the helper holds protects it.
-    raceTest(() => name);
+    raceTest(() => name, 'boot');
   });
 
   describe('stored network settings', part('network'), () => {

@@ -3,12 +3,12 @@ import { describe, it } from 'node:test';
 import { chooseTool } from '../../src/bootstrap/bootstrap.js';
 import { debootstrapArgs, mmdebstrapArgs } from '../../src/bootstrap/command.js';
 import { defaultSuiteFrom, parseOsRelease } from '../../src/bootstrap/host.js';
-import { BASE_PACKAGES, resolvePlan, type BootstrapOptions, type HostFacts } from '../../src/bootstrap/options.js';
+import { BASE_PACKAGES, resolveBootstrap, type BootstrapOptions, type HostFacts } from '../../src/bootstrap/options.js';
 import { assertContainerError } from './helpers/index.js';
 
 const MIRROR = 'http://mirror.example/debian';
 const host: HostFacts = { defaultSuite: 'bookworm', arch: 'amd64', findMirror: () => MIRROR };
-const plan = (options: Partial<BootstrapOptions>, facts: HostFacts = host) => resolvePlan({ directory: '/srv/machines/deb', ...options }, facts);
+const plan = (options: Partial<BootstrapOptions>, facts: HostFacts = host) => resolveBootstrap({ directory: '/srv/machines/deb', ...options }, facts);
 
 describe('defaultSuiteFrom (os-release)', () => {
   it("takes a Debian host's code name", () => {
@@ -31,7 +31,7 @@ describe('defaultSuiteFrom (os-release)', () => {
   });
 });
 
-describe('resolvePlan', () => {
+describe('resolveBootstrap', () => {
   it('fills in the defaults', () => {
     assert.deepEqual(plan({}), {
       directory: '/srv/machines/deb',

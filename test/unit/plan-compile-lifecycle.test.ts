@@ -75,6 +75,7 @@ const EXEC_PROCESS_STEPS: Step[] = [
   { op: 'chdir', path: '/home/user' },
   { op: 'umask', mode: 0o022 },
   { op: 'env', vars: ['PATH=/usr/bin:/bin', 'HOME=/home/user'] },
+  { op: 'search-path', path: '/usr/bin:/bin' },
   { op: 'credentials', uid: 1000, gid: 100, groups: [27], bounding: '0x0', effective: '0x0', permitted: '0x0', inheritable: '0x0', ambient: '0x0' },
   { op: 'exec', args: ['/bin/ps', 'aux'] },
 ];
@@ -282,7 +283,7 @@ describe('compileExecPlan', () => {
 
   it('has no join step when there is no namespace to join, and ignores the time namespace', () => {
     assert.deepEqual(compileExecPlan(rawSpec(), 3, EXEC_PROCESS), [{ op: 'namespaces', types: [] }, { op: 'setsid' }, ...EXEC_PROCESS_STEPS]);
-    assert.deepEqual(ops(compileExecPlan(rawSpec(namespaces('time')), 3, EXEC_PROCESS)), ['namespaces', 'setsid', 'chdir', 'umask', 'env', 'credentials', 'exec']);
+    assert.deepEqual(ops(compileExecPlan(rawSpec(namespaces('time')), 3, EXEC_PROCESS)), ['namespaces', 'setsid', 'chdir', 'umask', 'env', 'search-path', 'credentials', 'exec']);
   });
 
   it('runs the given process, not the spec\'s, and sets no hostname, mounts, pivot-root, masks or read-only paths', () => {
@@ -296,7 +297,7 @@ describe('compileExecPlan', () => {
     const plan = compileExecPlan(spec, 1, { ...EXEC_PROCESS, noNewPrivileges: true });
     const forbidden = ['mount', 'pivot-root', 'enter-root', 'propagation', 'hostname', 'loopback-up', 'unshare', 'mask', 'readonly', 'mknod', 'symlink', 'bind-console'];
     for (const op of forbidden) assert.ok(!ops(plan).includes(op), `${op} in ${ops(plan).join(' ')}`);
-    assert.deepEqual(ops(plan).slice(-6), ['chdir', 'no-new-privileges', 'umask', 'env', 'credentials', 'exec']);
+    assert.deepEqual(ops(plan).slice(-7), ['chdir', 'no-new-privileges', 'umask', 'env', 'search-path', 'credentials', 'exec']);
     assert.deepEqual(stepsOf(plan, 'exec'), [{ op: 'exec', args: ['/bin/ps', 'aux'] }]);
   });
 

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan, Step } from '../../src/plan/steps.js';
 import { buildSpec } from '../../src/spec/build-spec.js';
+import { DEFAULT_PATH } from '../../src/spec/defaults.js';
 import type { ContainerOptions } from '../../src/spec/container-options.js';
 import type { Spec } from '../../src/spec/oci.js';
 import { makeTempDir, writeTree } from './helpers/index.js';
@@ -155,6 +156,7 @@ describe('compilePlan', () => {
       { op: 'umask', mode: 0o022 },
       only(compilePlan(s), 'seccomp'),
       { op: 'env', vars: s.process?.env ?? assert.fail('no env') },
+      { op: 'search-path', path: DEFAULT_PATH },
       {
         op: 'credentials',
         uid: 0,
@@ -425,7 +427,7 @@ describe('compilePlan', () => {
 
     it('skip the file-system steps without a mount namespace', () => {
       const plan = compilePlan(rawSpec({ linux: { namespaces: [{ type: 'pid' }] }, mounts: [{ destination: '/proc', type: 'proc' }] }));
-      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'umask', 'env', 'credentials', 'exec']);
+      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'umask', 'env', 'search-path', 'credentials', 'exec']);
       assert.deepEqual(only(plan, 'namespaces').types, ['pid']);
     });
 
@@ -476,7 +478,7 @@ describe('compilePlan', () => {
         { op: 'rlimit', type: 'RLIMIT_NOFILE', soft: 64, hard: 128 },
         { op: 'rlimit', type: 'RLIMIT_CORE', soft: 0, hard: 'infinity' },
       ]);
-      assert.deepEqual(ops(plan).slice(-7), ['chdir', 'rlimit', 'rlimit', 'umask', 'env', 'credentials', 'exec']);
+      assert.deepEqual(ops(plan).slice(-8), ['chdir', 'rlimit', 'rlimit', 'umask', 'env', 'search-path', 'credentials', 'exec']);
       assert.deepEqual(only(plan, 'umask'), { op: 'umask', mode: 0o077 });
       const pivot = ops(plan).indexOf('pivot-root');
       assert.deepEqual(plan[pivot + 1], { op: 'sysctl', key: 'kernel.shmmax', value: '4096' });
@@ -523,7 +525,7 @@ describe('compilePlan', () => {
       const plan = compilePlan(
         rawSpec({ process: { user: { uid: 5, gid: 6, additionalGids: [7, 8] }, args: ['/x'], cwd: '/', noNewPrivileges: true } }),
       );
-      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'no-new-privileges', 'umask', 'env', 'credentials', 'exec']);
+      assert.deepEqual(ops(plan), ['namespaces', 'setsid', 'chdir', 'no-new-privileges', 'umask', 'env', 'search-path', 'credentials', 'exec']);
       assert.deepEqual(only(plan, 'credentials').groups, [7, 8]);
       assert.deepEqual(only(plan, 'env').vars, []);
       assert.equal(only(plan, 'credentials').bounding, '0x0');
