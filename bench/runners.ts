@@ -38,6 +38,8 @@ export interface Prepared {
   timer: Timer;
   /** argv of one run; ITERATION in it stands for the iteration number. */
   template: string[];
+  /** Instead of `template`: several commands timed one after the other as one sample. */
+  sequence?: string[][];
 }
 
 /** argv of the ts-nspawn CLI running COMMAND without a console. */

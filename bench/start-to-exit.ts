@@ -41,7 +41,11 @@ export async function measureStartToExit(ctx: BenchContext, runners: Runner[], o
         if (!entry) continue;
         try {
           // The round number makes container IDs unique (crun, runc).
-          const ms = await entry.prepared.timer.time(instantiate(entry.prepared.template, round));
+          // A sequence (create, start, delete) counts as one sample: the sum of its commands' times.
+          let ms = 0;
+          for (const template of entry.prepared.sequence ?? [entry.prepared.template]) {
+            ms += await entry.prepared.timer.time(instantiate(template, round));
+          }
           if (round >= options.warmups) entry.outcome.samples.push(ms);
         } catch (error) {
           entry.outcome.skipped = `failed: ${reason(error)}`;

@@ -9,6 +9,7 @@
  */
 #include "client.h"
 #include "tty.h"
+#include "util.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -18,54 +19,16 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define CLIENT_FAILED 125
 
-static int connect_to(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof sun.sun_path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
-		int err = errno;
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
-}
-
 /* One byte (SCM_RIGHTS needs some data) carrying fds 0 and 1. */
 static int send_terminal(int sock)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-	} ctl;
 	static const int fds[2] = { STDIN_FILENO, STDOUT_FILENO };
-	char byte = 'a';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = ctl.buf,
-			      .msg_controllen = sizeof ctl.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
-	memset(ctl.buf, 0, sizeof ctl.buf);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof fds);
-	memcpy(CMSG_DATA(c), fds, sizeof fds);
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	return send_fds(sock, fds, 2, "a", 1);
 }
 
 /* "detached" -> 0, "exit CODE SIGNAL" -> CODE or 128+SIGNAL, else -1. */
@@ -175,7 +138,7 @@ int attach_client(const char *path)
 	int sock, sigfd, status;
 
 	signal(SIGPIPE, SIG_IGN);
-	sock = connect_to(path);
+	sock = unix_connect(path);
 	if (sock < 0)
 		return failed(path, strerror(errno));
 	sigfd = signal_fd();

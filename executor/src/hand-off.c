@@ -15,11 +15,10 @@
 #include "config.h"
 #include "console.h"
 #include "plan.h"
+#include "util.h"
 
 #include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 int sup_hand_off(struct config *cfg, const struct step *st)
@@ -41,42 +40,14 @@ int sup_console_socket(struct config *cfg, const struct step *st)
 	return 0;
 }
 
-static int send_fd(int sock, int fd, const char *name)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = ctl.buf,
-			      .msg_controllen = sizeof ctl.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	memset(ctl.buf, 0, sizeof ctl.buf);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof fd);
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
-}
-
 int console_send_master(const struct console *con, const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int sock, rc, err;
+	int sock = unix_connect(path), rc, err;
 
-	if (strlen(path) >= sizeof sun.sun_path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0)
 		return -1;
-	rc = connect(sock, (struct sockaddr *)&sun, sizeof sun);
-	if (rc == 0)
-		rc = send_fd(sock, con->master, con->slave_path);
+	/* The PTY's name as the data, as runc sends it. */
+	rc = send_fds(sock, &con->master, 1, con->slave_path, strlen(con->slave_path));
 	err = errno;
 	close(sock);
 	errno = err;

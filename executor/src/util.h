@@ -25,4 +25,11 @@ void close_fds_except(int *keep, size_t n);
 /* Monotonic clock in milliseconds, for the escape window and retry timer. */
 long long now_ms(void);
 
+/* A connected Unix stream socket to PATH (close-on-exec), or -1 with errno. */
+int unix_connect(const char *path);
+
+/* Sends N fds with SCM_RIGHTS along with LEN bytes of DATA (at least one:
+ * a message with fds must carry data). 0, or -1 with errno. */
+int send_fds(int sock, const int *fds, size_t n, const void *data, size_t len);
+
 #endif

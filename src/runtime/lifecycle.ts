@@ -199,7 +199,25 @@ export async function requireRunning(name: string): Promise<ContainerRecord> {
 export async function killContainer(name: string, signal: number, all = false): Promise<void> {
   const record = await requireRunning(name);
   if (!all) return signalInit(record, signal);
-  for (const member of containerProcesses(record)) signalProcess(member, signal);
+  const cgroups = cgroupManager();
+  const directories = record.cgroups.filter((path) => isOwnCgroupPath(path, record.id));
+  // SIGKILL to all: the cgroup kills them itself (cgroup.kill on v2; frozen, then killed, on v1).
+  if (signal === constants.signals.SIGKILL && directories.length > 0) return cgroups.killAll(directories);
+  // Any other signal: frozen while it is sent, so that no process forks one that would miss it.
+  let frozen = false;
+  try {
+    if (directories.length > 0) {
+      cgroups.freeze(directories);
+      frozen = true;
+    }
+  } catch {
+    // no freezer here: signalled as they are
+  }
+  try {
+    for (const member of containerProcesses(record)) signalProcess(member, signal);
+  } finally {
+    if (frozen) cgroups.thaw(directories);
+  }
 }
 
 /**
