@@ -76,6 +76,17 @@ export function pidsBelow(directory: string): number[] {
  * Removes a cgroup and its sub-cgroups, deepest first. A cgroup whose last
  * process is still exiting is busy for a moment: retried up to 0.5 s.
  */
+/** SIGKILL to each PID (a frozen cgroup's members: none can fork meanwhile); one already gone is fine. */
+export function killEach(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 export function removeTree(directory: string): void {
   for (const child of subdirectories(directory)) removeTree(join(directory, child));
   for (let attempt = 0; ; attempt++) {

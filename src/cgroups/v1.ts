@@ -11,6 +11,7 @@ import type { LinuxResources } from '../spec/oci.js';
 import { v1DeviceWrites } from './device-rules.js';
 import {
   directoryWith,
+  killEach,
   makeDirectory,
   pidsBelow,
   readControlFile,
@@ -138,13 +139,7 @@ export class V1Manager implements CgroupManager {
   killAll(directories: string[]): void {
     const frozen = this.freezeIfPossible(directories);
     try {
-      for (const pid of this.pids(directories)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killEach(this.pids(directories));
     } finally {
       if (frozen) this.thaw(directories);
     }

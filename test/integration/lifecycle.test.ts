@@ -8,6 +8,7 @@ import { CLI, runCli } from '../helpers/cli.js';
 import { assertHostUnchanged, hostState, type HostState } from '../helpers/host-state.js';
 import { PtySession } from '../helpers/pty.js';
 import { makeBusyboxRoot, type TestRoot } from '../helpers/rootfs.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Listed {
   id: string;
@@ -28,14 +29,6 @@ async function statusOf(name: string): Promise<Listed> {
   const result = await runCli(['status', name, '--json']);
   assert.equal(result.status, 0, result.stderr);
   return JSON.parse(result.stdout) as Listed;
-}
-
-async function waitFor(what: string, predicate: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('lifecycle', () => {

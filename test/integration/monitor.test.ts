@@ -13,16 +13,9 @@ import { containerFile } from '../../src/state/paths.js';
 import { CLI, collect, runCli } from '../helpers/cli.js';
 import { assertHostUnchanged, hostState, type HostState } from '../helpers/host-state.js';
 import { makeBusyboxRoot, type TestRoot } from '../helpers/rootfs.js';
+import { waitFor } from '../helpers/wait.js';
 
 const EXECUTOR = fileURLToPath(new URL('../../build/ts-nspawn-executor', import.meta.url));
-
-async function waitFor(what: string, predicate: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function alive(pid: number): boolean {
   try {
@@ -76,9 +69,9 @@ describe('monitor', () => {
     let stderr = '';
     client.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => client.on('close', resolve));
-    await waitFor('the client', () => client.pid !== undefined && childrenOf(client.pid).length > 0);
+    await waitFor('the client', () => client.pid !== undefined && childrenOf(client.pid).length > 0, 20_000);
     client.stdin?.write('go\r');
-    await waitFor('the whole output in the log', async () => (await runCli(['logs', '-n', '1', 'mon-slow'])).stdout.includes('all-written'));
+    await waitFor('the whole output in the log', async () => (await runCli(['logs', '-n', '1', 'mon-slow'])).stdout.includes('all-written'), 20_000);
     const begin = Date.now();
     const stop = await runCli(['stop', '--timeout', '2', 'mon-slow']);
     assert.equal(stop.status, 0, stop.stderr);
@@ -91,7 +84,7 @@ describe('monitor', () => {
   it("refuses an attach client of another user, even through a socket it may open", async () => {
     await detach('mon-peer', 'sleep', '60');
     const socket = containerFile('mon-peer', 'attach');
-    await waitFor('the attach socket', () => existsSync(socket));
+    await waitFor('the attach socket', () => existsSync(socket), 20_000);
     chmodSync(socket, 0o666);
     // CAP_DAC_READ_SEARCH only to reach the executor wherever the checkout is.
     const reach = ['--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];
@@ -108,9 +101,9 @@ describe('monitor', () => {
     let output = '';
     cli.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     const closed = new Promise((resolve) => cli.on('close', resolve));
-    await waitFor('the client', () => cli.pid !== undefined && childrenOf(cli.pid).length > 0);
+    await waitFor('the client', () => cli.pid !== undefined && childrenOf(cli.pid).length > 0, 20_000);
     cli.stdin?.write('echo "attached-$((2+3))"\r');
-    await waitFor('the console', () => output.includes('attached-5'));
+    await waitFor('the console', () => output.includes('attached-5'), 20_000);
     const [client] = childrenOf(cli.pid ?? 0);
     assert.ok(client);
     cli.kill('SIGTERM');
@@ -121,9 +114,9 @@ describe('monitor', () => {
     clients.push(again);
     let more = '';
     again.stdout?.setEncoding('utf8').on('data', (chunk: string) => (more += chunk));
-    await waitFor('the client', () => again.pid !== undefined && childrenOf(again.pid).length > 0);
+    await waitFor('the client', () => again.pid !== undefined && childrenOf(again.pid).length > 0, 20_000);
     again.stdin?.write('echo "again-$((3+4))"\r');
-    await waitFor('the console again', () => more.includes('again-7'));
+    await waitFor('the console again', () => more.includes('again-7'), 20_000);
     again.kill('SIGTERM');
   });
 });

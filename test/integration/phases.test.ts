@@ -13,6 +13,7 @@ import { buildSpec } from '../../src/spec/build-spec.js';
 import { containerFile } from '../../src/state/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { useBusyboxTree } from '../helpers/suite.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Shown {
   status: string;
@@ -24,14 +25,6 @@ async function status(name: string): Promise<Shown> {
   const result = await runCli(['status', '--json', name]);
   assert.equal(result.status, 0, result.stderr);
   return JSON.parse(result.stdout) as Shown;
-}
-
-async function waitFor(what: string, predicate: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('create and start', () => {

@@ -12,6 +12,7 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { assertHostUnchanged, hostState, type HostState } from '../helpers/host-state.js';
 import { makeBusyboxRoot, type TestRoot } from '../helpers/rootfs.js';
 import { identify, processStartTime } from '../../src/state/process-identity.js';
+import { waitFor } from '../helpers/wait.js';
 
 const STATE = '/run/ts-nspawn';
 
@@ -38,14 +39,6 @@ function assertOneLine(result: CliResult, pattern: RegExp): void {
 }
 
 const alive = (identity: { pid: number; startTime: string } | undefined) => identity !== undefined && processStartTime(identity.pid) === identity.startTime;
-
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('robustness against tampered state', () => {
   let tree: TestRoot;

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { useBusyboxTree } from '../helpers/suite.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TS_RUNC = fileURLToPath(new URL('../../bin/ts-runc', import.meta.url));
 
@@ -39,14 +40,6 @@ function runtime(binary: string, root: string, args: string[], cwd?: string): Ru
     return { status: result.status, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
