@@ -14,7 +14,7 @@ import { containerFile } from '../state/paths.js';
 import { readStoredSpec } from '../state/store.js';
 import { bootExitStatus, isRestartRequest } from './boot-policy.js';
 import type { ExitStatus } from './executor.js';
-import { claim, isBoot, spawn, teardown, type LaunchOptions, type Launched } from './launch.js';
+import { claim, spawn, teardown, type LaunchOptions, type Launched } from './launch.js';
 
 export type { ExitStatus, Stdio } from './executor.js';
 export { LOG_MAX_BYTES } from './launch.js';
@@ -125,4 +125,3 @@ export async function restartDetached(name: string): Promise<DetachedContainer> 
   return { name: record.id, pid: record.pid };
 }
 
-export { isBoot };

@@ -76,10 +76,6 @@ export interface Launched extends Claimed {
   session: ExecutorSession;
 }
 
-export function isBoot(spec: Spec): boolean {
-  return settingsOf(spec).boot;
-}
-
 export interface ClaimOptions {
   /** A restart under the name (and in the directory) of an existing record. */
   sameName?: string;

@@ -7,29 +7,18 @@
  * a decoy process must survive every case.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { processStartTime } from '../../src/state/process-identity.js';
-import { assertContract, CLI, propertyParameters, runCliSync } from './helpers/contract.js';
-import { makeTempDir } from './helpers/index.js';
+import { assertContract, CLI, propertyParameters, runCliSync, usePropertyWorkspace } from './helpers/contract.js';
 
-const work = makeTempDir('ts-nspawn-prop-cli-');
-const stateDir = join(work.path, 'state');
-const cwd = join(work.path, 'cwd');
-const decoyDir = join(work.path, 'decoy');
-mkdirSync(stateDir);
-mkdirSync(cwd);
-mkdirSync(decoyDir);
-writeFileSync(join(decoyDir, 'state.json'), '{"id":"decoy","status":"stopped"}');
-const sleeper = spawn('sleep', ['1000'], { stdio: 'ignore' });
+const work = usePropertyWorkspace('ts-nspawn-prop-cli-', '{"id":"decoy","status":"stopped"}');
+const { stateDir, cwd, decoyDir, sleeper } = work;
 const sleeperStart = processStartTime(sleeper.pid!);
-after(() => {
-  sleeper.kill('SIGKILL');
-  work.remove();
-});
+
 
 const env = { ...process.env, TS_NSPAWN_STATE_DIR: stateDir };
 const missingRoot = join(work.path, 'no-such-root');

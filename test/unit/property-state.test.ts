@@ -9,30 +9,18 @@
  * starts: the planted processes are never in a PID namespace of their own.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { identify, processStartTime } from '../../src/state/process-identity.js';
 import type { ContainerRecord } from '../../src/state/record.js';
-import { assertContract, propertyParameters, runCliSync } from './helpers/contract.js';
-import { makeTempDir } from './helpers/index.js';
+import { assertContract, propertyParameters, runCliSync, usePropertyWorkspace } from './helpers/contract.js';
 
-const work = makeTempDir('ts-nspawn-prop-state-');
-const stateDir = join(work.path, 'state');
-const cwd = join(work.path, 'cwd');
-const decoyDir = join(work.path, 'decoy');
-mkdirSync(stateDir);
-mkdirSync(cwd);
-mkdirSync(decoyDir);
 const decoyState = '{"id":"pt","status":"stopped"}';
-writeFileSync(join(decoyDir, 'state.json'), decoyState);
-const sleeper = spawn('sleep', ['1000'], { stdio: 'ignore' });
-after(() => {
-  sleeper.kill('SIGKILL');
-  work.remove();
-});
+const { stateDir, cwd, decoyDir, sleeper } = usePropertyWorkspace('ts-nspawn-prop-state-', decoyState);
+
 
 const env = { ...process.env, TS_NSPAWN_STATE_DIR: stateDir };
 const NAME = 'pt';
