@@ -1,5 +1,5 @@
 // Compiles the vendored OCI runtime-spec JSON Schema (share/oci-runtime-spec-schema)
-// into a standalone validator module, src/spec/oci-schema.generated.ts.
+// into a standalone validator module, src/oci/oci-schema.generated.ts.
 // Compiling the schema at run time would cost every container start tens
 // of milliseconds; the generated code validates a spec in microseconds and
 // loads in about a millisecond. Run by `npm install`/`build` and before the
@@ -12,7 +12,7 @@ import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const schemaDir = join(root, 'share/oci-runtime-spec-schema');
-const out = join(root, 'src/spec/oci-schema.generated.ts');
+const out = join(root, 'src/oci/oci-schema.generated.ts');
 
 // allErrors: validateSpec reports every problem at once.
 // strict off: the official schema uses keywords Ajv's strict mode frowns on.

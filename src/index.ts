@@ -8,8 +8,8 @@
  * take an OCI runtime spec directly. Errors of the runtime itself are
  * `ContainerError`s with the exit code the CLI would use.
  */
-import { buildSpec } from './spec/build-spec.js';
-import type { ContainerOptions } from './spec/container-options.js';
+import { buildSpec } from './oci/build-spec.js';
+import type { ContainerOptions } from './oci/container-options.js';
 import { createContainer, runContainer, startContainer, startDetached, type DetachedContainer, type RunningContainer, type StartOptions } from './runtime/container.js';
 import type { ExitStatus } from './runtime/executor.js';
 
@@ -35,9 +35,9 @@ export function startInBackground(options: Omit<RunOptions, 'stdio'>): Promise<D
   return startDetached(buildSpec(options), options);
 }
 
-export { buildSpec, machineNameFrom } from './spec/build-spec.js';
-export type { BindMount, BridgeNetwork, ContainerOptions, DeviceOption } from './spec/container-options.js';
-export type * from './spec/oci.js';
+export { buildSpec, machineNameFrom } from './oci/build-spec.js';
+export type { BindMount, BridgeNetwork, ContainerOptions, DeviceOption } from './oci/container-options.js';
+export type * from './oci/types.js';
 export { createContainer, runContainer, startContainer, startDetached, restartDetached, RunningContainer } from './runtime/container.js';
 export { startCreated } from './runtime/start.js';
 export { containerStats, type CgroupStats } from './runtime/stats.js';
@@ -57,7 +57,7 @@ export { compilePlan, type SupervisionOptions } from './plan/compile.js';
 export { encodePlan } from './plan/encode.js';
 export type { Plan, Step } from './plan/steps.js';
 export { ContainerError, type ContainerErrorOptions, type ErrorCode } from './errors.js';
-export { validateSpec, InvalidSpecError, type ValidatedSpec, type Problem } from './spec/validate.js';
-export type { NspawnSettings } from './spec/settings.js';
+export { validateSpec, InvalidSpecError, type ValidatedSpec, type Problem } from './oci/validate.js';
+export type { NspawnSettings } from './oci/settings.js';
 export { bootstrap } from './bootstrap/bootstrap.js';
 export type { BootstrapOptions, BootstrapPhase, BootstrapTool } from './bootstrap/options.js';

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { ContainerError } from '../errors.js';
-import { machineNameFrom } from '../spec/build-spec.js';
+import { machineNameFrom } from '../oci/build-spec.js';
 
 export type BootstrapTool = 'mmdebstrap' | 'debootstrap';
 

@@ -4,7 +4,7 @@
  * executor's `device-filter` step, which compiles them into an eBPF
  * program on cgroup v2. Rules apply in order and the last match wins.
  */
-import type { Device, LinuxDeviceCgroup } from '../spec/oci.js';
+import type { Device, LinuxDeviceCgroup } from '../oci/types.js';
 
 /** Unix98 PTY slaves (/dev/pts/N) use majors 136-143. */
 const PTS_MAJORS = [136, 137, 138, 139, 140, 141, 142, 143];

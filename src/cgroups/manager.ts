@@ -8,8 +8,8 @@
  * (clone straight into the cgroup, attach the eBPF device program).
  */
 import { join } from 'node:path';
-import { ANNOTATION } from '../spec/annotations.js';
-import type { LinuxResources, Spec } from '../spec/oci.js';
+import { ANNOTATION } from '../oci/annotations.js';
+import type { LinuxResources, Spec } from '../oci/types.js';
 import { hostHierarchies, layoutOf, type Hierarchy } from './hierarchies.js';
 import { V1Manager } from './v1.js';
 import { V2Manager } from './v2.js';

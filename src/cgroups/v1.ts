@@ -7,7 +7,7 @@
 import { closeSync, constants, openSync, readFileSync, write } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ContainerError } from '../errors.js';
-import type { LinuxResources } from '../spec/oci.js';
+import type { LinuxResources } from '../oci/types.js';
 import { v1DeviceWrites } from './device-rules.js';
 import {
   directoryWith,

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ContainerError } from '../errors.js';
-import type { LinuxResources } from '../spec/oci.js';
+import type { LinuxResources } from '../oci/types.js';
 import { killEach, makeDirectory, pidsBelow, readControlFile, readKeyed, readNumber, removeIfEmpty, removeTree, sleepMs, writeControlFile } from './files.js';
 import type { Hierarchy } from './hierarchies.js';
 import type { CgroupManager, CgroupStats } from './manager.js';

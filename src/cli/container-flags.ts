@@ -4,7 +4,7 @@
  */
 import { isTerminal } from '../host/terminal.js';
 import { ContainerError } from '../errors.js';
-import type { BindMount, ContainerOptions, DeviceOption } from '../spec/container-options.js';
+import type { BindMount, ContainerOptions, DeviceOption } from '../oci/container-options.js';
 import { option, type Flags, type OptionDef } from './command-line.js';
 import { parseNonNegative } from './parse-values.js';
 import { SECURITY_OPTIONS, toSecurityOptions } from './security-flags.js';

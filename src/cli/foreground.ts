@@ -9,7 +9,7 @@ import { print, printError } from './output.js';
 import { FORWARDED_SIGNALS } from '../host/signals.js';
 import { createContainer, startContainer, startDetached } from '../runtime/container.js';
 import type { ExitStatus } from '../runtime/executor.js';
-import type { Spec } from '../spec/oci.js';
+import type { Spec } from '../oci/types.js';
 import { consoleHint } from './console-hint.js';
 
 interface Running {

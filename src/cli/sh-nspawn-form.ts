@@ -26,7 +26,7 @@ export const shNspawnForm: CommandDef = {
     const route = text(flags.route);
     if ((address || route) && !bridge) throw new ContainerError('-a and -r need -b BRIDGE: the address is given to a veth on that bridge');
     if (bridge && !address) throw new ContainerError('-b needs -a ADDR/PREFIX for the container');
-    const [{ buildSpec }, { runInForeground }] = await Promise.all([import('../spec/build-spec.js'), import('./foreground.js')]);
+    const [{ buildSpec }, { runInForeground }] = await Promise.all([import('../oci/build-spec.js'), import('./foreground.js')]);
     const spec = buildSpec({
       directory: path,
       boot: true,

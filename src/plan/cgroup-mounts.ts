@@ -13,7 +13,7 @@
  * a tree it may write where it keeps its own cgroups, read-only controllers.
  */
 import type { Hierarchy } from '../cgroups/hierarchies.js';
-import type { Mount } from '../spec/oci.js';
+import type { Mount } from '../oci/types.js';
 
 const BASE_OPTIONS = ['nosuid', 'nodev', 'noexec'];
 

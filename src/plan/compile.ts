@@ -5,11 +5,11 @@
  */
 import type { Hierarchy } from '../cgroups/hierarchies.js';
 import { ContainerError } from '../errors.js';
-import { capabilityMask } from '../spec/capabilities.js';
-import { rlimitValue } from '../spec/rlimits.js';
+import { capabilityMask } from '../oci/capabilities.js';
+import { rlimitValue } from '../oci/rlimits.js';
 import { expandCgroupMount } from './cgroup-mounts.js';
-import { DEFAULT_DEV_SYMLINKS, DEFAULT_DEVICES, DEFAULT_PATH } from '../spec/defaults.js';
-import type { Device, LinuxSeccomp, Mount, NamespaceType, Process, Spec } from '../spec/oci.js';
+import { DEFAULT_DEV_SYMLINKS, DEFAULT_DEVICES, DEFAULT_PATH } from '../oci/defaults.js';
+import type { Device, LinuxSeccomp, Mount, NamespaceType, Process, Spec } from '../oci/types.js';
 import { compileSeccomp } from '../security/seccomp-rules.js';
 import type { MountCreate, Plan, Step } from './steps.js';
 

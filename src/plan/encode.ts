@@ -3,7 +3,7 @@
  * opcode then arguments, lists as a count then items (docs/executor.md).
  */
 import { ContainerError } from '../errors.js';
-import { MAX_STRING_BYTES } from '../spec/json-value.js';
+import { MAX_STRING_BYTES } from '../oci/json-value.js';
 import type { Plan, Step } from './steps.js';
 
 export const PLAN_MAGIC = 'TSNPLAN/1';

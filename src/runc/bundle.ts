@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ContainerError } from '../errors.js';
-import type { Spec } from '../spec/oci.js';
+import type { Spec } from '../oci/types.js';
 
 export function readBundle(bundle: string): { directory: string; spec: Spec } {
   const directory = resolve(bundle);

@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { print } from '../cli/output.js';
 import { ContainerError } from '../errors.js';
-import { OCI_VERSION } from '../spec/oci.js';
+import { OCI_VERSION } from '../oci/types.js';
 import { VERSION } from '../version.js';
 import type { RuncCommand } from './command.js';
 import { createCommand } from './commands/create.js';

@@ -9,7 +9,7 @@
  */
 import { rmSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import type { Spec } from '../spec/oci.js';
+import type { Spec } from '../oci/types.js';
 import { containerFile } from '../state/paths.js';
 import { readStoredSpec } from '../state/store.js';
 import { bootExitStatus, isRestartRequest } from './boot-policy.js';

@@ -6,8 +6,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { ContainerError } from '../errors.js';
 import { resolveInRoot } from '../host/root-path.js';
-import { INIT_PATH } from '../spec/build-spec.js';
-import { validateSpec, type ValidatedSpec } from '../spec/validate.js';
+import { INIT_PATH } from '../oci/build-spec.js';
+import { validateSpec, type ValidatedSpec } from '../oci/validate.js';
 import { checkBridge } from '../network/bridge.js';
 
 export async function preflight(input: unknown): Promise<ValidatedSpec> {

@@ -3,9 +3,9 @@
  * `boot`, and the user's --capability / --drop-capability on top.
  */
 import { ContainerError } from '../errors.js';
-import { ALL_CAPABILITIES, isCapabilityName } from '../spec/capabilities.js';
-import { DEFAULT_CAPABILITIES } from '../spec/defaults.js';
-import type { CapabilityName, Capabilities } from '../spec/oci.js';
+import { ALL_CAPABILITIES, isCapabilityName } from '../oci/capabilities.js';
+import { DEFAULT_CAPABILITIES } from '../oci/defaults.js';
+import type { CapabilityName, Capabilities } from '../oci/types.js';
 
 /**
  * `run`: podman's default set. No SYS_ADMIN (mount, namespaces, most of the

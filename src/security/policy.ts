@@ -4,7 +4,7 @@
  * with them. build-spec.ts puts the result into the OCI spec.
  */
 import { ContainerError } from '../errors.js';
-import type { Capabilities, LinuxSeccomp } from '../spec/oci.js';
+import type { Capabilities, LinuxSeccomp } from '../oci/types.js';
 import { capabilitiesFor, containerCapabilities, PING_GROUP_RANGE } from './capabilities.js';
 import { defaultSeccompProfile } from './seccomp-default.js';
 import { parseSeccompProfile } from './seccomp-profile.js';

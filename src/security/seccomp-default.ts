@@ -11,7 +11,7 @@
  * native filter are killed (libseccomp's "bad arch" action), so an
  * int 0x80 cannot dodge the rules.
  */
-import type { CapabilityName, LinuxSeccomp, LinuxSyscall } from '../spec/oci.js';
+import type { CapabilityName, LinuxSeccomp, LinuxSyscall } from '../oci/types.js';
 import { nativeArchitecture } from './seccomp-arch.js';
 
 const EPERM = 1;

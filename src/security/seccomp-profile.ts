@@ -6,7 +6,7 @@
  * executor.
  */
 import { ContainerError } from '../errors.js';
-import type { CapabilityName, LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from '../spec/oci.js';
+import type { CapabilityName, LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from '../oci/types.js';
 import { nativeArchitecture } from './seccomp-arch.js';
 
 export const SECCOMP_ACTIONS = new Set([

@@ -3,7 +3,7 @@
  * a default action, the architectures, and one text rule per libseccomp
  * rule, "ACTION SYSCALL [INDEX OP VALUE [VALUE2]]...".
  */
-import type { LinuxSeccomp, LinuxSyscall } from '../spec/oci.js';
+import type { LinuxSeccomp, LinuxSyscall } from '../oci/types.js';
 import { executorArchName } from './seccomp-arch.js';
 
 export interface SeccompFilter {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { createContainer, removeContainer } from '../../src/index.js';
 import { startCreated } from '../../src/runtime/start.js';
-import { buildSpec } from '../../src/spec/build-spec.js';
+import { buildSpec } from '../../src/oci/build-spec.js';
 import { containerFile } from '../../src/state/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { useBusyboxTree } from '../helpers/suite.js';

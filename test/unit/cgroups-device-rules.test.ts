@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deviceFilterTokens, v1DeviceWrites } from '../../src/cgroups/device-rules.js';
-import type { LinuxDeviceCgroup } from '../../src/spec/oci.js';
+import type { LinuxDeviceCgroup } from '../../src/oci/types.js';
 
 const rules: LinuxDeviceCgroup[] = [
   { allow: false },

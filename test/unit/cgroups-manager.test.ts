@@ -12,8 +12,8 @@ import { devicePolicy } from '../../src/cgroups/device-rules.js';
 import type { Hierarchy } from '../../src/cgroups/hierarchies.js';
 import { cgroupManager, containerCgroupPath } from '../../src/cgroups/manager.js';
 import { sharesToWeight } from '../../src/cgroups/v2.js';
-import { ANNOTATION } from '../../src/spec/annotations.js';
-import type { Spec } from '../../src/spec/oci.js';
+import { ANNOTATION } from '../../src/oci/annotations.js';
+import type { Spec } from '../../src/oci/types.js';
 
 const base = mkdtempSync(join(tmpdir(), 'tsn-cgroups-'));
 after(() => rmSync(base, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Hierarchy } from '../../src/cgroups/hierarchies.js';
 import { expandCgroupMount } from '../../src/plan/cgroup-mounts.js';
-import type { Mount } from '../../src/spec/oci.js';
+import type { Mount } from '../../src/oci/types.js';
 
 const v1 = (name: string, controllers: string[] = [name]): Hierarchy => ({
   version: 1,

@@ -9,9 +9,9 @@ import type { Hierarchy } from '../../src/cgroups/hierarchies.js';
 import { compileExecPlan, compilePlan, type MonitorOptions, type SupervisionOptions } from '../../src/plan/compile.js';
 import type { Plan, Step } from '../../src/plan/steps.js';
 import { encodePlan } from '../../src/plan/encode.js';
-import { buildSpec } from '../../src/spec/build-spec.js';
-import type { ContainerOptions } from '../../src/spec/container-options.js';
-import type { Process, Spec } from '../../src/spec/oci.js';
+import { buildSpec } from '../../src/oci/build-spec.js';
+import type { ContainerOptions } from '../../src/oci/container-options.js';
+import type { Process, Spec } from '../../src/oci/types.js';
 import { makeTempDir, writeTree } from './helpers/index.js';
 
 type StepOf<Op extends Step['op']> = Extract<Step, { op: Op }>;

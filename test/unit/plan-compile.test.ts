@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { compilePlan } from '../../src/plan/compile.js';
 import type { Plan, Step } from '../../src/plan/steps.js';
-import { buildSpec } from '../../src/spec/build-spec.js';
-import { DEFAULT_PATH } from '../../src/spec/defaults.js';
-import type { ContainerOptions } from '../../src/spec/container-options.js';
-import type { Spec } from '../../src/spec/oci.js';
+import { buildSpec } from '../../src/oci/build-spec.js';
+import { DEFAULT_PATH } from '../../src/oci/defaults.js';
+import type { ContainerOptions } from '../../src/oci/container-options.js';
+import type { Spec } from '../../src/oci/types.js';
 import { makeTempDir, writeTree } from './helpers/index.js';
 
 /** systemd-nspawn's default capability set (boot), bit by bit (linux/capability.h). */

@@ -14,8 +14,8 @@ import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ContainerError } from '../../src/errors.js';
 import { runContainer, startDetached } from '../../src/runtime/container.js';
-import { buildSpec } from '../../src/spec/build-spec.js';
-import type { Spec } from '../../src/spec/oci.js';
+import { buildSpec } from '../../src/oci/build-spec.js';
+import type { Spec } from '../../src/oci/types.js';
 import { propertyParameters } from './helpers/contract.js';
 import { useTemporaryStateDir } from './helpers/index.js';
 

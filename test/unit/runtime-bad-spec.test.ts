@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ContainerError } from '../../src/errors.js';
 import { runContainer, startDetached } from '../../src/runtime/container.js';
-import { buildSpec } from '../../src/spec/build-spec.js';
-import type { Spec } from '../../src/spec/oci.js';
+import { buildSpec } from '../../src/oci/build-spec.js';
+import type { Spec } from '../../src/oci/types.js';
 
 function spec(change: (spec: any) => void): Spec {
   const s = buildSpec({ directory: '/nonexistent-tsn-root', command: ['/bin/true'], user: '0:0' });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { capabilitiesFor, containerCapabilities, parseCapabilityNames, RUN_CAPABILITIES } from '../../src/security/capabilities.js';
 import { securitySettings } from '../../src/security/policy.js';
-import { ALL_CAPABILITIES } from '../../src/spec/capabilities.js';
-import { DEFAULT_CAPABILITIES } from '../../src/spec/defaults.js';
+import { ALL_CAPABILITIES } from '../../src/oci/capabilities.js';
+import { DEFAULT_CAPABILITIES } from '../../src/oci/defaults.js';
 import { assertContainerError } from './helpers/index.js';
 
 const sorted = (list: readonly string[] | undefined) => [...(list ?? [])].sort();

@@ -4,9 +4,9 @@ import { RUN_CAPABILITIES } from '../../src/security/capabilities.js';
 import { defaultSeccompProfile } from '../../src/security/seccomp-default.js';
 import { parseSeccompProfile } from '../../src/security/seccomp-profile.js';
 import { compileSeccomp } from '../../src/security/seccomp-rules.js';
-import { DEFAULT_CAPABILITIES } from '../../src/spec/defaults.js';
+import { DEFAULT_CAPABILITIES } from '../../src/oci/defaults.js';
 import { encodePlan } from '../../src/plan/encode.js';
-import type { CapabilityName } from '../../src/spec/oci.js';
+import type { CapabilityName } from '../../src/oci/types.js';
 import { assertContainerError } from './helpers/index.js';
 
 /** The rules of a profile whose first word is an action other than allow, keyed by system call. */

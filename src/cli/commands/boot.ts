@@ -17,7 +17,7 @@ export const bootCommand: CommandDef = {
   async run(flags, _, command) {
     requireFlag(flags, bootCommand, 'directory');
     const options = toContainerOptions(flags, command, true);
-    const [{ buildSpec }, { runDetached, runInForeground }] = await Promise.all([import('../../spec/build-spec.js'), import('../foreground.js')]);
+    const [{ buildSpec }, { runDetached, runInForeground }] = await Promise.all([import('../../oci/build-spec.js'), import('../foreground.js')]);
     const spec = buildSpec(options);
     return flags.detach ? runDetached(spec) : runInForeground(spec);
   },

@@ -23,7 +23,7 @@ export const createCommand: CommandDef = {
     if (!boot && command.length === 0) throw new UsageError('create: no command given: say what to run after the options (see ts-nspawn create --help)');
     // Detached: created containers have no terminal to inherit.
     const options = toContainerOptions({ ...flags, detach: true }, command, boot);
-    const [{ buildSpec }, { runDetached }] = await Promise.all([import('../../spec/build-spec.js'), import('../foreground.js')]);
+    const [{ buildSpec }, { runDetached }] = await Promise.all([import('../../oci/build-spec.js'), import('../foreground.js')]);
     return runDetached(buildSpec(options), true);
   },
 };

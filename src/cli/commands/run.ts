@@ -17,7 +17,7 @@ export const runCommand: CommandDef = {
     requireFlag(flags, runCommand, 'directory');
     const options = toContainerOptions(flags, command, false);
     // Loaded on use: the CLI's start-up time is part of every container's.
-    const [{ buildSpec }, { runDetached, runInForeground }] = await Promise.all([import('../../spec/build-spec.js'), import('../foreground.js')]);
+    const [{ buildSpec }, { runDetached, runInForeground }] = await Promise.all([import('../../oci/build-spec.js'), import('../foreground.js')]);
     const spec = buildSpec(options);
     return flags.detach ? runDetached(spec) : runInForeground(spec);
   },

@@ -6,8 +6,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ContainerError } from '../../errors.js';
-import { DEFAULT_MASKED_PATHS, DEFAULT_PATH, DEFAULT_READONLY_PATHS, defaultMounts } from '../../spec/defaults.js';
-import { OCI_VERSION, type NamespaceType, type Spec } from '../../spec/oci.js';
+import { DEFAULT_MASKED_PATHS, DEFAULT_PATH, DEFAULT_READONLY_PATHS, defaultMounts } from '../../oci/defaults.js';
+import { OCI_VERSION, type NamespaceType, type Spec } from '../../oci/types.js';
 import { string, type RuncCommand } from '../command.js';
 
 const CAPABILITIES = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'] as const;

@@ -17,8 +17,8 @@ import {
   DEFAULT_READONLY_PATHS,
   defaultMounts,
 } from './defaults.js';
-import type { Mount, Namespace, Spec } from './oci.js';
-import { OCI_VERSION } from './oci.js';
+import type { Mount, Namespace, Spec } from './types.js';
+import { OCI_VERSION } from './types.js';
 import { buildResources, deviceNode } from './resources.js';
 import { resolveUser } from './user.js';
 import { securitySettings } from '../security/policy.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ANNOTATION, splitList } from '../../src/spec/annotations.js';
+import { ANNOTATION, splitList } from '../../src/oci/annotations.js';
 
 describe('ANNOTATION', () => {
   it('names the ts-nspawn annotations under org.ts-nspawn', () => {

@@ -9,7 +9,7 @@ import { devicePolicy } from '../cgroups/device-rules.js';
 import { ContainerError } from '../errors.js';
 import type { ContainerOptions, DeviceOption } from './container-options.js';
 import { DEFAULT_DEVICES } from './defaults.js';
-import type { Device, LinuxResources } from './oci.js';
+import type { Device, LinuxResources } from './types.js';
 
 /** podman's default for a command; a booted OS gets systemd-nspawn@.service's TasksMax. */
 export const DEFAULT_PIDS_LIMIT = 2048;

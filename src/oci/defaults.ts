@@ -3,7 +3,7 @@
  * they live here in TypeScript; the executor only carries them out.
  */
 import { pathOfFileUrl } from '../host/file-url.js';
-import type { CapabilityName, Device, Mount } from './oci.js';
+import type { CapabilityName, Device, Mount } from './types.js';
 
 /**
  * Shown to the container at /run/host (read-only), as systemd's container

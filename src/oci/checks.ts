@@ -8,7 +8,7 @@ import { seccompProblem } from '../security/seccomp-profile.js';
 import { isCapabilityName } from './capabilities.js';
 import { HOSTNAME_RULE, isHostname } from './names.js';
 import { jsonPath, type Problem } from './json-value.js';
-import type { Capabilities, NamespaceType, Spec } from './oci.js';
+import type { Capabilities, NamespaceType, Spec } from './types.js';
 import { RLIMIT_TYPES } from './rlimits.js';
 import type { NspawnSettings } from './settings.js';
 

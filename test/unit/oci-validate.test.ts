@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ContainerError } from '../../src/errors.js';
-import { buildSpec } from '../../src/spec/build-spec.js';
-import type { Spec } from '../../src/spec/oci.js';
-import { InvalidSpecError, validateSpec } from '../../src/spec/validate.js';
+import { buildSpec } from '../../src/oci/build-spec.js';
+import type { Spec } from '../../src/oci/types.js';
+import { InvalidSpecError, validateSpec } from '../../src/oci/validate.js';
 
 /** A spec from buildSpec (no file-system look-ups: the user is numeric). */
 function goodSpec(): Spec {
@@ -212,7 +212,7 @@ describe('validateSpec', () => {
 
 describe('jsonProblems (the walk that names a field JSON cannot hold)', () => {
   it('names symbols, functions, NaN, non-plain objects and deep nesting too', async () => {
-    const { jsonProblems } = await import('../../src/spec/json-value.js');
+    const { jsonProblems } = await import('../../src/oci/json-value.js');
     const problems = jsonProblems({ a: [Symbol('x'), () => 1, Number.NaN], d: new Date(0), n: JSON.parse('['.repeat(70) + ']'.repeat(70)) });
     assert.deepEqual(problems.map((problem) => `${problem.path}: ${problem.message}`), [
       'a[0]: must be JSON data, not a symbol',

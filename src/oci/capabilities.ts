@@ -1,6 +1,6 @@
 /** Capability names to numbers and bit masks (linux/capability.h). */
 import { ContainerError } from '../errors.js';
-import type { CapabilityName } from './oci.js';
+import type { CapabilityName } from './types.js';
 
 const CAPABILITY_NUMBERS = new Map<string, number>(Object.entries({
   CAP_CHOWN: 0,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { resolveUser } from '../../src/spec/user.js';
+import { resolveUser } from '../../src/oci/user.js';
 import { assertContainerError, makeTempDir, writeTree } from './helpers/index.js';
 
 const PASSWD = [

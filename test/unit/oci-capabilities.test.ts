@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { capabilityMask, isCapabilityName } from '../../src/spec/capabilities.js';
-import { DEFAULT_CAPABILITIES } from '../../src/spec/defaults.js';
+import { capabilityMask, isCapabilityName } from '../../src/oci/capabilities.js';
+import { DEFAULT_CAPABILITIES } from '../../src/oci/defaults.js';
 
 describe('capabilityMask', () => {
   it('is 0x0 for no capabilities', () => {
@@ -30,7 +30,7 @@ describe('capabilityMask', () => {
     assert.throws(() => capabilityMask(['CAP_CHOWN', 'CAP_NOPE']), { name: 'ContainerError', code: 'invalid-spec', message: 'unknown capability "CAP_NOPE"' });
   });
 
-  // BUG (src/spec/capabilities.ts:56): the lookup `CAPABILITY_NUMBERS[name]` sees
+  // BUG (src/oci/capabilities.ts:56): the lookup `CAPABILITY_NUMBERS[name]` sees
   // Object.prototype, so these names reach BigInt() and throw a SyntaxError
   // ("Cannot convert function toString() ... to a BigInt") instead of the
   // "unknown capability" error. isCapabilityName() already uses Object.hasOwn.

@@ -14,7 +14,7 @@
 import { ContainerError } from '../errors.js';
 import { specProblems } from './checks.js';
 import { jsonPath, jsonProblems, MAX_STRING_BYTES, type Problem } from './json-value.js';
-import type { Spec } from './oci.js';
+import type { Spec } from './types.js';
 import { validate as generatedValidator } from './oci-schema.generated.js';
 import { parseSettings, type NspawnSettings } from './settings.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSettings, settingsAnnotations, settingsOf, type NspawnSettings } from '../../src/spec/settings.js';
-import type { Problem } from '../../src/spec/validate.js';
+import { parseSettings, settingsAnnotations, settingsOf, type NspawnSettings } from '../../src/oci/settings.js';
+import type { Problem } from '../../src/oci/validate.js';
 
 describe('NspawnSettings', () => {
   it('round-trips through its stored form (annotations)', () => {

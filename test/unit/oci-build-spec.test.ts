@@ -3,10 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { devicePolicy } from '../../src/cgroups/device-rules.js';
-import { ANNOTATION } from '../../src/spec/annotations.js';
-import { DEFAULT_BOOT_PIDS_LIMIT, DEFAULT_PIDS_LIMIT } from '../../src/spec/resources.js';
-import { buildSpec, INIT_PATH, machineNameFrom } from '../../src/spec/build-spec.js';
-import type { ContainerOptions } from '../../src/spec/container-options.js';
+import { ANNOTATION } from '../../src/oci/annotations.js';
+import { DEFAULT_BOOT_PIDS_LIMIT, DEFAULT_PIDS_LIMIT } from '../../src/oci/resources.js';
+import { buildSpec, INIT_PATH, machineNameFrom } from '../../src/oci/build-spec.js';
+import type { ContainerOptions } from '../../src/oci/container-options.js';
 import {
   DEFAULT_CAPABILITIES,
   DEFAULT_DEVICES,
@@ -14,8 +14,8 @@ import {
   DEFAULT_PATH,
   DEFAULT_READONLY_PATHS,
   defaultMounts,
-} from '../../src/spec/defaults.js';
-import type { Spec } from '../../src/spec/oci.js';
+} from '../../src/oci/defaults.js';
+import type { Spec } from '../../src/oci/types.js';
 import { RUN_CAPABILITIES } from '../../src/security/capabilities.js';
 import { defaultSeccompProfile } from '../../src/security/seccomp-default.js';
 import { assertContainerError, makeTempDir, writeTree } from './helpers/index.js';
