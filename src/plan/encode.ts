@@ -72,6 +72,7 @@ function stepTokens(step: Step): string[] {
     case 'chdir':
       return [step.op, step.path];
     case 'mount':
+    case 'mount-copy-up':
       return [step.op, step.source, step.target, step.fstype, step.flags.join(','), step.data, step.create];
     case 'mknod':
       return [

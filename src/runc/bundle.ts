@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { devicePolicy } from '../cgroups/device-rules.js';
 import { ContainerError } from '../errors.js';
+import { DEFAULT_DEVICES } from '../oci/defaults.js';
 import type { Spec } from '../oci/types.js';
 
 export function readBundle(bundle: string): { directory: string; spec: Spec } {
@@ -26,7 +28,20 @@ export function readBundle(bundle: string): { directory: string; spec: Spec } {
     throw new ContainerError(`${directory}/config.json has no root.path: it is not an OCI runtime spec`);
   }
   const root = isAbsolute(spec.root.path) ? spec.root.path : resolve(directory, spec.root.path);
-  return { directory, spec: { ...spec, root: { ...spec.root, path: root } } };
+  return { directory, spec: withDefaultDevices({ ...spec, root: { ...spec.root, path: root } }) };
+}
+
+/**
+ * The default nodes every container gets (/dev/null, /dev/tty, the PTYs,
+ * ...) stay usable whatever the spec's device rules say, as under runc:
+ * engines write only `deny all` and the extra devices they add, and rely
+ * on the runtime to allow its own nodes after them (the last match wins).
+ */
+function withDefaultDevices(spec: Spec): Spec {
+  const rules = spec.linux?.resources?.devices;
+  if (!rules) return spec;
+  const defaults = devicePolicy(DEFAULT_DEVICES).filter((rule) => rule.allow);
+  return { ...spec, linux: { ...spec.linux, resources: { ...spec.linux!.resources, devices: [...rules, ...defaults] } } };
 }
 
 /** runc's rule for container IDs; they also name the state directory. */
