@@ -178,6 +178,9 @@ function supervisorSteps(containerProcess: Process, supervision: SupervisionOpti
   if (supervision.handOff) steps.push({ op: 'hand-off' });
   if (containerProcess.terminal && supervision.handOff) steps.push({ op: 'console-socket', path: supervision.handOff.consoleSocket ?? '' });
   else if (containerProcess.terminal) steps.push({ op: 'console' }, { op: 'escape', mode: supervision.escape ?? 'none' });
+  const size = containerProcess.terminal ? containerProcess.consoleSize : undefined;
+  // A terminal's size fits 16 bits.
+  if (size) steps.push({ op: 'console-size', rows: Math.min(size.height, 0xffff), cols: Math.min(size.width, 0xffff) });
   for (const [from, to] of supervision.forwardSignals ?? []) steps.push({ op: 'forward-signal', from, to });
   const monitor = supervision.monitor;
   if (monitor) {
