@@ -138,12 +138,12 @@ describe('containerd with ts-runc', { skip: !(hasCommand('containerd') && hasCom
     }
   });
 
-  it('ctr task exec runs a process in the container with its own status', { todo: 'ts-runc exec lands with the runcverbs work' }, () => {
+  it('ctr task exec runs a process in the container with its own status', () => {
     ok(['run', '--detach', ...runtime('execme'), IMAGE, 'execme', 'sleep', '60']);
     try {
-      const result = ctr(['task', 'exec', '--exec-id', 'one', '--cwd', '/tmp', 'execme', 'sh', '-c', 'pwd; cat /proc/1/cmdline; exit 5']);
+      const result = ctr(['task', 'exec', '--exec-id', 'one', '--cwd', '/tmp', 'execme', 'sh', '-c', 'pwd; tr "\\0" " " < /proc/1/cmdline; exit 5']);
       assert.equal(result.status, 5, result.stderr);
-      assert.equal(result.stdout, '/tmp\nsleep60');
+      assert.equal(result.stdout, '/tmp\nsleep 60 ');
     } finally {
       removeContainer('execme');
     }

@@ -138,12 +138,12 @@ describe('podman with ts-runc', { skip: !hasCommand('podman') && 'podman is not 
     assert.equal(ok(['ps', '--all', '--quiet']), '');
   });
 
-  it('exec runs a command in a running container', { todo: 'ts-runc exec lands with the runcverbs work' }, () => {
+  it('exec runs a command in a running container', () => {
     ok(['run', '-d', '--network', 'none', '--name', 'execme', IMAGE, 'sleep', '60']);
     try {
-      const result = podman(['exec', '-e', 'X=1', '-w', '/tmp', 'execme', 'sh', '-c', 'echo "$X $(pwd)"; cat /proc/1/cmdline; exit 6']);
+      const result = podman(['exec', '-e', 'X=1', '-w', '/tmp', 'execme', 'sh', '-c', 'echo "$X $(pwd)"; tr "\\0" " " < /proc/1/cmdline; exit 6']);
       assert.equal(result.status, 6, result.stderr);
-      assert.equal(result.stdout, '1 /tmp\nsleep60');
+      assert.equal(result.stdout, '1 /tmp\nsleep 60 ');
     } finally {
       podman(['rm', '--force', '--time', '0', 'execme']);
     }
