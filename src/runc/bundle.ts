@@ -27,6 +27,10 @@ export function readBundle(bundle: string): { directory: string; spec: Spec } {
   if (typeof spec !== 'object' || spec === null || typeof spec.root?.path !== 'string') {
     throw new ContainerError(`${directory}/config.json has no root.path: it is not an OCI runtime spec`);
   }
+  // Every 1.x release (engines write 1.0.2-dev to 1.3.0) is compatible; another major is not.
+  if (typeof spec.ociVersion !== 'string' || !/^1\.\d+\.\d+/.test(spec.ociVersion)) {
+    throw new ContainerError(`${directory}/config.json: ociVersion ${JSON.stringify(spec.ociVersion)} is not supported: ts-runc runs runtime-spec 1.x bundles (1.0.0 to 1.3.x)`);
+  }
   const root = isAbsolute(spec.root.path) ? spec.root.path : resolve(directory, spec.root.path);
   return { directory, spec: withDefaultDevices({ ...spec, root: { ...spec.root, path: root } }) };
 }

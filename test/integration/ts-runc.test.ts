@@ -110,6 +110,13 @@ describe('ts-runc', () => {
     assert.equal(run(['list', '-q']).stdout, '');
   });
 
+  it('works in the minimal environment engines call it with (no PATH, no HOME)', () => {
+    writeConfig(['/bin/sh', '-c', 'exit 7']);
+    const result = spawnSync('env', ['-i', TS_RUNC, '--root', stateRoot, 'run', 'minimal'], { cwd: bundle, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(result.status, 7, result.stderr);
+    assert.equal(run(['list', '-q']).stdout, '');
+  });
+
   it('sends the terminal to --console-socket and needs one for a terminal', async () => {
     writeConfig(['/bin/sh', '-c', 'tty; sleep 60'], true);
     const missing = run(['create', 'four']);

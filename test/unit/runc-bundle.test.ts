@@ -8,10 +8,17 @@ import { makeTempDir } from './helpers/index.js';
 describe('readBundle', () => {
   const temp = makeTempDir();
   after(() => temp.remove());
-  const bundleWith = (linux: object) => {
-    writeFileSync(join(temp.path, 'config.json'), JSON.stringify({ ociVersion: '1.0.2-dev', root: { path: 'rootfs' }, process: { cwd: '/', args: ['sh'] }, linux }));
+  const bundleWith = (linux: object, ociVersion = '1.0.2-dev') => {
+    writeFileSync(join(temp.path, 'config.json'), JSON.stringify({ ociVersion, root: { path: 'rootfs' }, process: { cwd: '/', args: ['sh'] }, linux }));
     return readBundle(temp.path).spec;
   };
+
+  it('takes every runtime-spec 1.x version and refuses another major', () => {
+    for (const version of ['1.0.0', '1.0.2-dev', '1.2.0', '1.3.0', '1.3.7']) assert.equal(bundleWith({}, version).ociVersion, version);
+    for (const version of ['2.0.0', '0.6.0', '', 'one']) {
+      assert.throws(() => bundleWith({}, version), /ociVersion .* is not supported: ts-runc runs runtime-spec 1\.x bundles/);
+    }
+  });
 
   it('resolves root.path against the bundle', () => {
     assert.equal(bundleWith({}).root.path, join(temp.path, 'rootfs'));
