@@ -1,46 +1,12 @@
 /**
- * What the engine tests (podman, containerd) share: running a client with
- * its output in files, the ts-runc binary they are given, and the host
- * places an engine writes to outside its private directories (its own
- * cgroup parents, runc-style socket and state directories), noted before
- * and restored after.
+ * What the engine tests (podman, containerd) share besides running their
+ * clients (oci-runtime.ts): the host places an engine writes to outside
+ * its private directories (its own cgroup parents, runc-style socket and
+ * state directories), noted before and restored after.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const TS_RUNC = fileURLToPath(new URL('../../bin/ts-runc', import.meta.url));
-
-export interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs a command with its output in files, not pipes: a daemon it starts
- * (conmon, a shim) may keep a pipe open that would never reach end-of-file.
- */
-export function runToFiles(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Run {
-  const dir = mkdtempSync(join(tmpdir(), 'tsn-engine-out-'));
-  try {
-    const out = openSync(join(dir, 'out'), 'w');
-    const err = openSync(join(dir, 'err'), 'w');
-    const result = spawnSync(command, args, {
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', out, err],
-      input: options.input,
-      env: options.env,
-      timeout: options.timeoutMs ?? 30_000,
-    });
-    closeSync(out);
-    closeSync(err);
-    return { status: result.status, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 export function hasCommand(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
@@ -75,16 +41,5 @@ export function removeCgroupTree(directory: string): void {
     rmdirSync(directory);
   } catch {
     // in use: left for the check to report
-  }
-}
-
-/** Removes each of PATHS, in order, that is an empty directory (children before parents). */
-export function removeEmptyDirectories(paths: string[]): void {
-  for (const path of paths) {
-    try {
-      rmdirSync(path);
-    } catch {
-      // not empty or gone
-    }
   }
 }

@@ -13,7 +13,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { existing, hasCommand, removeCgroupTree, runToFiles, topCgroups, TS_RUNC, type Run } from '../helpers/engines.js';
+import { existing, hasCommand, removeCgroupTree, topCgroups } from '../helpers/engines.js';
+import { runToFiles, TS_RUNC, type Run } from '../helpers/oci-runtime.js';
 import { writeImageArchive } from '../helpers/image-archive.js';
 import { PtySession } from '../helpers/pty.js';
 import { useBusyboxTree } from '../helpers/suite.js';
@@ -149,7 +150,7 @@ describe('containerd with ts-runc', { skip: !(hasCommand('containerd') && hasCom
     }
   });
 
-  it('ctr task ps lists the container\'s processes', { todo: 'ts-runc ps lands with the runcverbs work' }, () => {
+  it('ctr task ps lists the container\'s processes', () => {
     ok(['run', '--detach', ...runtime('listed'), IMAGE, 'listed', 'sleep', '60']);
     try {
       const pid = ok(['task', 'ls']).split('\n').find((line) => line.startsWith('listed '))?.trim().split(/\s+/)[1];
@@ -159,7 +160,7 @@ describe('containerd with ts-runc', { skip: !(hasCommand('containerd') && hasCom
     }
   });
 
-  it('ctr task pause freezes the task and resume thaws it', { todo: 'ts-runc pause/resume land with the runcverbs work' }, () => {
+  it('ctr task pause freezes the task and resume thaws it', () => {
     ok(['run', '--detach', ...runtime('frozen'), IMAGE, 'frozen', 'sleep', '60']);
     try {
       ok(['task', 'pause', 'frozen']);

@@ -13,7 +13,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { existing, hasCommand, removeCgroupTree, runToFiles, topCgroups, TS_RUNC, type Run } from '../helpers/engines.js';
+import { existing, hasCommand, removeCgroupTree, topCgroups } from '../helpers/engines.js';
+import { runToFiles, TS_RUNC, type Run } from '../helpers/oci-runtime.js';
 import { writeImageArchive } from '../helpers/image-archive.js';
 import { PtySession } from '../helpers/pty.js';
 import { useBusyboxTree } from '../helpers/suite.js';
@@ -203,7 +204,7 @@ describe('podman with ts-runc', { skip: !hasCommand('podman') && 'podman is not 
     assert.equal(runScript([], 'grep NoNewPrivs /proc/self/status').stdout, 'NoNewPrivs:\t0\n');
   });
 
-  it('pause freezes the container and unpause thaws it', { todo: 'ts-runc pause/resume land with the runcverbs work' }, async () => {
+  it('pause freezes the container and unpause thaws it', async () => {
     const data = join(base, 'data');
     ok(['run', '-d', '--network', 'none', '--name', 'counter', '-v', `${data}:/data`, IMAGE, 'sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /data/count; sleep 0.05; done']);
     try {
