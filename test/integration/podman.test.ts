@@ -10,7 +10,7 @@
  * and removed after.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { existing, hasCommand, removeCgroupTree, topCgroups } from '../helpers/engines.js';
@@ -53,6 +53,8 @@ describe('podman with ts-runc', { skip: !hasCommand('podman') && 'podman is not 
     // What --read-only's tmpfs on /run must show (runc's tmpcopyup).
     mkdirSync(join(tree.root, 'run/image'), { recursive: true });
     writeFileSync(join(tree.root, 'run/image/marker'), 'from the image\n');
+    // Copied as a link, never followed (else the copy would take in the whole root).
+    symlinkSync('/', join(tree.root, 'run/image/root-link'));
     writeImageArchive(tree.root, IMAGE, join(base, 'busybox.tar'));
     writeFileSync(join(base, 'containers.conf'), containersConf(base));
     writeFileSync(join(base, 'storage.conf'), `[storage]\ndriver = "overlay"\ngraphroot = "${base}/root"\nrunroot = "${base}/runroot"\n`);
@@ -107,9 +109,11 @@ describe('podman with ts-runc', { skip: !hasCommand('podman') && 'podman is not 
   });
 
   it('--read-only: the root refuses writes, its tmpfs mounts start with the image\'s files', () => {
-    const result = runScript(['--read-only'], 'touch /new 2>&1; echo "status $?"; touch /tmp/ok && echo tmp-writable; cat /run/image/marker');
+    const result = runScript(['--read-only'], 'touch /new 2>&1; echo "status $?"; touch /tmp/ok && echo tmp-writable; cat /run/image/marker; readlink /run/image/root-link; grep " /run " /proc/mounts');
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(result.stdout, 'touch: /new: Read-only file system\nstatus 1\ntmp-writable\nfrom the image\n');
+    const lines = result.stdout.split('\n');
+    assert.deepEqual(lines.slice(0, 5), ['touch: /new: Read-only file system', 'status 1', 'tmp-writable', 'from the image', '/']);
+    assert.match(lines[5] ?? '', /^tmpfs \/run tmpfs rw,nosuid,nodev/);
   });
 
   it('-v binds host directories read-write and read-only, --tmpfs mounts a sized tmpfs', () => {
@@ -139,12 +143,20 @@ describe('podman with ts-runc', { skip: !hasCommand('podman') && 'podman is not 
     assert.equal(ok(['ps', '--all', '--quiet']), '');
   });
 
-  it('exec runs a command in a running container', () => {
+  it('exec runs a command in a running container, with a terminal too', async () => {
     ok(['run', '-d', '--network', 'none', '--name', 'execme', IMAGE, 'sleep', '60']);
     try {
       const result = podman(['exec', '-e', 'X=1', '-w', '/tmp', 'execme', 'sh', '-c', 'echo "$X $(pwd)"; tr "\\0" " " < /proc/1/cmdline; exit 6']);
       assert.equal(result.status, 6, result.stderr);
       assert.equal(result.stdout, '1 /tmp\nsleep 60 ');
+      const session = new PtySession(['env', `CONTAINERS_CONF=${env.CONTAINERS_CONF}`, `CONTAINERS_STORAGE_CONF=${env.CONTAINERS_STORAGE_CONF}`,
+        'podman', ...globals, 'exec', '-t', 'execme', 'sh', '-c', 'tty; exit 3'], { rows: 30, cols: 100 });
+      try {
+        assert.equal(await session.exited, 3);
+        assert.match(session.transcript, /^\/dev\/pts\/\d+\r?$/m);
+      } finally {
+        session.close();
+      }
     } finally {
       podman(['rm', '--force', '--time', '0', 'execme']);
     }
