@@ -52,6 +52,8 @@ export interface CgroupManager {
   /** Writes the limits; returns the fields the host cannot apply (their controller is missing). */
   setLimits(directories: string[], resources: LinuxResources): string[];
   stats(directories: string[]): CgroupStats;
+  /** CgroupStats.pidsLimitHits alone: one file, for the release after every container. */
+  pidsLimitHits(directories: string[]): number | undefined;
   /** Every PID in the cgroup, sub-cgroups included. */
   pids(directories: string[]): number[];
   /** SIGKILLs every process in the cgroup, none escaping by forking meanwhile. */

@@ -124,10 +124,15 @@ export class V1Manager implements CgroupManager {
       memoryCurrentBytes: readNumber(at('memory.usage_in_bytes')),
       memoryPeakBytes: readNumber(at('memory.max_usage_in_bytes')),
       pids: readNumber(at('pids.current')) ?? this.pids(directories).length,
-      pidsLimitHits: readKeyed(at('pids.events')).get('max'),
+      pidsLimitHits: this.pidsLimitHits(directories),
       ioReadBytes: io?.read,
       ioWriteBytes: io?.write,
     };
+  }
+
+  pidsLimitHits(directories: string[]): number | undefined {
+    const directory = this.directoryFor(directories, 'pids.events');
+    return directory ? readKeyed(join(directory, 'pids.events')).get('max') : undefined;
   }
 
   pids(directories: string[]): number[] {

@@ -176,7 +176,7 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
 async function rollback(claimed: Claimed, session: ExecutorSession | undefined, error: unknown): Promise<never> {
   session?.abort();
   await session?.exited.catch(() => {});
-  await releaseHostResources(claimed.record);
+  await releaseHostResources(claimed.record, claimed.hierarchies);
   if (claimed.restart) {
     const message = error instanceof Error ? error.message : String(error);
     writeRecord({ ...claimed.record, status: 'stopped', pid: 0, error: { phase: 'restart', message } });
@@ -188,7 +188,7 @@ async function rollback(claimed: Claimed, session: ExecutorSession | undefined, 
 
 /** The host side of a foreground container, released when it has ended. */
 export async function teardown(launched: Claimed): Promise<void> {
-  await releaseHostResources(launched.record);
+  await releaseHostResources(launched.record, launched.hierarchies);
   removeDirectory(launched.record.id);
 }
 
