@@ -3,11 +3,7 @@ import { parseArgs } from 'node:util';
 import type { LoopOptions } from './spawn-timer.js';
 
 /** The sections `--skip` names, in report order. */
-<<<<<<< HEAD
-export const SECTIONS = ['start', 'memory', 'sequential', 'boot', 'lifecycle', 'cycle', 'podman'] as const;
-=======
-export const SECTIONS = ['start', 'policy', 'memory', 'sequential', 'boot', 'lifecycle', 'cycle'] as const;
->>>>>>> perf
+export const SECTIONS = ['start', 'policy', 'memory', 'sequential', 'boot', 'lifecycle', 'cycle', 'podman'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions extends LoopOptions {
