@@ -86,6 +86,15 @@ function cgroupParentOf(spec: Spec): string {
   return (explicit ?? spec.annotations?.[ANNOTATION.cgroupParent] ?? '').replace(/^\/+/, '');
 }
 
+/** Why a limit setLimits named was not applied, in one line. */
+export function unappliedLimit(field: string): string {
+  const why: Record<string, string> = {
+    'blockIO.weight': 'no I/O weight file in the container\'s cgroup (blkio.weight, blkio.bfq.weight, io.bfq.weight or io.weight; the bfq I/O scheduler provides one)',
+    'memory.swap': 'no swap accounting in the container\'s cgroup (memory.memsw.limit_in_bytes or memory.swap.max)',
+  };
+  return `linux.resources.${field} not applied: this host has ${why[field] ?? `no ${field} controller in the container's cgroup hierarchy`}`;
+}
+
 /**
  * Makes the container's cgroup and applies the spec's limits to it (the
  * device rules too on v1; on v2 they go to the executor as `deviceFilter`).
@@ -96,9 +105,7 @@ export function setUpContainerCgroup(manager: CgroupManager, path: string, spec:
   const directories = manager.create(path);
   try {
     const unsupported = manager.setLimits(directories, spec.linux?.resources ?? {});
-    for (const field of unsupported) {
-      process.stderr.write(`ts-nspawn: warning: linux.resources.${field} not applied: this host has no ${field} controller in the container's cgroup hierarchy\n`);
-    }
+    for (const field of unsupported) process.stderr.write(`ts-nspawn: warning: ${unappliedLimit(field)}\n`);
   } catch (error) {
     manager.remove(directories);
     throw error;

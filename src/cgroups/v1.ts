@@ -4,7 +4,7 @@
  * has its own hierarchy, so the container's cgroup is one directory per
  * hierarchy and every limit is written where its controller lives.
  */
-import { closeSync, constants, openSync, readFileSync, write } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, write } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ContainerError } from '../errors.js';
 import type { LinuxResources } from '../oci/types.js';
@@ -101,15 +101,57 @@ export class V1Manager implements CgroupManager {
       writeLimit(join(directory, file), String(value));
     };
     if (resources.pids) write('pids', 'pids.max', resources.pids.limit > 0 ? resources.pids.limit : 'max');
-    if (resources.memory?.limit !== undefined) write('memory', 'memory.limit_in_bytes', resources.memory.limit > 0 ? resources.memory.limit : -1);
+    this.setMemory(directories, resources.memory, unsupported);
     const cpu = resources.cpu;
     if (cpu?.period !== undefined) write('cpu', 'cpu.cfs_period_us', cpu.period);
     if (cpu?.quota !== undefined) write('cpu', 'cpu.cfs_quota_us', cpu.quota > 0 ? cpu.quota : -1);
-    if (cpu?.shares !== undefined) write('cpu', 'cpu.shares', cpu.shares);
+    if (cpu?.shares) write('cpu', 'cpu.shares', cpu.shares);
+    // Memory nodes first: a cpuset needs both, and the kernel checks each against the parent's.
+    if (cpu?.mems) write('cpuset', 'cpuset.mems', cpu.mems);
+    if (cpu?.cpus) write('cpuset', 'cpuset.cpus', cpu.cpus);
+    const weight = resources.blockIO?.weight;
+    if (weight) {
+      // blkio.weight is CFQ's, gone from new kernels; bfq's takes the same range.
+      const file = ['blkio.weight', 'blkio.bfq.weight'].find((name) => this.directoryFor(directories, name) && existsSync(join(this.directoryFor(directories, name)!, name)));
+      if (file) write('blockIO.weight', file, weight);
+      else unsupported.push('blockIO.weight');
+    }
     if (resources.devices) {
       for (const { file, line } of v1DeviceWrites(resources.devices)) write('devices', file, line);
     }
     return [...new Set(unsupported)];
+  }
+
+  /**
+   * memory.limit_in_bytes may never exceed memory.memsw.limit_in_bytes, so
+   * of the two the one that makes room goes first: a memory+swap total
+   * that grows (or becomes unlimited) before the memory limit, one that
+   * shrinks after it.
+   */
+  private setMemory(directories: string[], memory: LinuxResources['memory'], unsupported: string[]): void {
+    if (!memory) return;
+    const directory = this.directoryFor(directories, 'memory.limit_in_bytes');
+    if (!directory) {
+      if (memory.limit !== undefined || memory.swap) unsupported.push('memory');
+      return;
+    }
+    const limit = join(directory, 'memory.limit_in_bytes');
+    const memsw = join(directory, 'memory.memsw.limit_in_bytes');
+    const writeMemory = () => memory.limit !== undefined && writeLimit(limit, String(memory.limit > 0 ? memory.limit : -1));
+    if (!memory.swap) return void writeMemory();
+    if (!existsSync(memsw)) {
+      unsupported.push('memory.swap');
+      return void writeMemory();
+    }
+    const current = readNumber(memsw) ?? Infinity;
+    const swap = memory.swap > 0 ? memory.swap : -1;
+    if (swap === -1 || swap > current) {
+      writeLimit(memsw, String(swap));
+      writeMemory();
+    } else {
+      writeMemory();
+      writeLimit(memsw, String(swap));
+    }
   }
 
   stats(directories: string[]): CgroupStats {

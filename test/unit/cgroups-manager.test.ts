@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { devicePolicy } from '../../src/cgroups/device-rules.js';
 import type { Hierarchy } from '../../src/cgroups/hierarchies.js';
 import { cgroupManager, containerCgroupPath } from '../../src/cgroups/manager.js';
-import { sharesToWeight } from '../../src/cgroups/v2.js';
+import { sharesToWeight } from '../../src/cgroups/convert.js';
 import { ANNOTATION } from '../../src/oci/annotations.js';
 import type { Spec } from '../../src/oci/types.js';
 
