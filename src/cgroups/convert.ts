@@ -26,14 +26,17 @@ export function sharesToWeight(shares: number): number {
   return Math.min(WEIGHT_MAX, Math.ceil(Number(Math.pow(10, exponent).toPrecision(9))));
 }
 
-/** The smallest cpu.shares whose cpu.weight is WEIGHT: so `--cpu-weight N` lands on v2 as exactly N. */
+/**
+ * The largest cpu.shares whose cpu.weight is WEIGHT, so that `--cpu-weight
+ * N` lands on v2 as exactly N, and 100 on v1 as the default 1024.
+ */
 export function weightToShares(weight: number): number {
   let low = SHARES_MIN;
   let high = SHARES_MAX;
   while (low < high) {
-    const middle = Math.floor((low + high) / 2);
-    if (sharesToWeight(middle) >= weight) high = middle;
-    else low = middle + 1;
+    const middle = Math.ceil((low + high) / 2);
+    if (sharesToWeight(middle) <= weight) low = middle;
+    else high = middle - 1;
   }
   return low;
 }

@@ -21,10 +21,18 @@ export const DEFAULT_CGROUP_PARENT = 'ts-nspawn';
 export interface CgroupStats {
   /** CPU time of all processes, microseconds. */
   cpuUsageUsec?: number;
+  /** The same in nanoseconds (v1 counts them; v2 counts microseconds, so its last three digits are 0). */
+  cpuUsageNs?: number;
   memoryCurrentBytes?: number;
   /** The high-water mark (cgroup v2 needs Linux 5.19). */
   memoryPeakBytes?: number;
+  /** The memory limit; undefined when unlimited. */
+  memoryLimitBytes?: number;
+  /** Processes the kernel's OOM killer killed in the cgroup because of its memory limit. */
+  oomKills?: number;
   pids: number;
+  /** The pids limit; undefined when unlimited. */
+  pidsLimit?: number;
   /** How often a fork was refused because the pids limit was reached. */
   pidsLimitHits?: number;
   ioReadBytes?: number;

@@ -22,6 +22,7 @@ import {
   sleepMs,
   writeControlFile,
 } from './files.js';
+import { isUnlimited } from './convert.js';
 import { parseHierarchies, type Hierarchy } from './hierarchies.js';
 import type { CgroupManager, CgroupStats } from './manager.js';
 
@@ -161,11 +162,18 @@ export class V1Manager implements CgroupManager {
     };
     const usageNs = readNumber(at('cpuacct.usage'));
     const io = blkioBytes(readControlFile(at('blkio.throttle.io_service_bytes_recursive')) ?? '');
+    const oom = readKeyed(at('memory.oom_control'));
+    const memoryLimit = readNumber(at('memory.limit_in_bytes'));
     return {
       cpuUsageUsec: usageNs === undefined ? undefined : Math.round(usageNs / 1000),
+      cpuUsageNs: usageNs,
       memoryCurrentBytes: readNumber(at('memory.usage_in_bytes')),
       memoryPeakBytes: readNumber(at('memory.max_usage_in_bytes')),
+      memoryLimitBytes: isUnlimited(memoryLimit) ? undefined : memoryLimit,
+      // oom_kill counts since Linux 4.13; under_oom only says an OOM is in progress.
+      oomKills: oom.get('oom_kill') ?? (oom.has('under_oom') ? oom.get('under_oom') : undefined),
       pids: readNumber(at('pids.current')) ?? this.pids(directories).length,
+      pidsLimit: readNumber(at('pids.max')),
       pidsLimitHits: readKeyed(at('pids.events')).get('max'),
       ioReadBytes: io?.read,
       ioWriteBytes: io?.write,

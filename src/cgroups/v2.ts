@@ -104,11 +104,17 @@ export class V2Manager implements CgroupManager {
   stats(directories: string[]): CgroupStats {
     const directory = directories[0]!;
     const io = ioBytes(readControlFile(join(directory, 'io.stat')));
+    const usageUsec = readKeyed(join(directory, 'cpu.stat')).get('usage_usec');
     return {
-      cpuUsageUsec: readKeyed(join(directory, 'cpu.stat')).get('usage_usec'),
+      cpuUsageUsec: usageUsec,
+      cpuUsageNs: usageUsec === undefined ? undefined : usageUsec * 1000,
       memoryCurrentBytes: readNumber(join(directory, 'memory.current')),
       memoryPeakBytes: readNumber(join(directory, 'memory.peak')),
+      memoryLimitBytes: readNumber(join(directory, 'memory.max')),
+      // memory.events counts the whole subtree (memory.events.local only the cgroup itself).
+      oomKills: readKeyed(join(directory, 'memory.events')).get('oom_kill'),
       pids: readNumber(join(directory, 'pids.current')) ?? this.pids(directories).length,
+      pidsLimit: readNumber(join(directory, 'pids.max')),
       pidsLimitHits: readKeyed(join(directory, 'pids.events')).get('max'),
       ioReadBytes: io?.read,
       ioWriteBytes: io?.write,
