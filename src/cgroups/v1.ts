@@ -12,6 +12,7 @@ import { v1DeviceWrites } from './device-rules.js';
 import {
   directoryWith,
   killEach,
+  limitError,
   makeDirectory,
   pidsBelow,
   readControlFile,
@@ -243,7 +244,7 @@ function writeLimit(path: string, value: string): void {
   try {
     writeControlFile(path, value);
   } catch (error) {
-    throw new ContainerError(`cannot set the cgroup limit ${path} to '${value}': ${(error as Error).message}`, { code: 'host' });
+    throw limitError(path, value, error);
   }
 }
 

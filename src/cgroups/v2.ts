@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ContainerError } from '../errors.js';
 import type { LinuxResources } from '../oci/types.js';
-import { killEach, makeDirectory, pidsBelow, readControlFile, readKeyed, readNumber, removeIfEmpty, removeTree, sleepMs, writeControlFile } from './files.js';
+import { killEach, limitError, makeDirectory, pidsBelow, readControlFile, readKeyed, readNumber, removeIfEmpty, removeTree, sleepMs, writeControlFile } from './files.js';
 import { blkioWeightToIoWeight, sharesToWeight, swapMaxV2 } from './convert.js';
 import type { Hierarchy } from './hierarchies.js';
 import type { CgroupManager, CgroupStats } from './manager.js';
@@ -76,7 +76,7 @@ export class V2Manager implements CgroupManager {
       try {
         writeControlFile(path, String(value));
       } catch (error) {
-        throw new ContainerError(`cannot set the cgroup limit ${path} to '${value}': ${(error as Error).message}`, { code: 'host' });
+        throw limitError(path, String(value), error);
       }
     };
     if (resources.pids) write('pids', 'pids.max', resources.pids.limit > 0 ? resources.pids.limit : 'max');

@@ -25,9 +25,10 @@ import { runCommand } from './commands/run.js';
 import { specCommand } from './commands/spec.js';
 import { startCommand } from './commands/start.js';
 import { stateCommand } from './commands/state.js';
+import { updateCommand } from './commands/update.js';
 import { configureLog, logError, logWarning } from './log.js';
 
-const COMMANDS: RuncCommand[] = [createCommand, startCommand, stateCommand, killCommand, deleteCommand, runCommand, listCommand, specCommand, featuresCommand];
+const COMMANDS: RuncCommand[] = [createCommand, startCommand, stateCommand, killCommand, deleteCommand, runCommand, listCommand, specCommand, featuresCommand, updateCommand];
 
 const DEFAULT_ROOT = '/run/ts-runc';
 
