@@ -187,6 +187,13 @@ describe('resource limits', () => {
       assert.ok(stats.pids <= 6 && (stats.pidsLimitHits ?? 0) > 0, JSON.stringify(stats));
       assert.ok((stats.oomKills ?? 0) >= 1);
 
+      // Growing both needs memsw raised before memory on v1, shrinking the other way round.
+      const grow = await runCli(['update', 'lim-up', '--memory', '96m', '--memory-swap', '128m']);
+      assert.equal(grow.status, 0, grow.stderr);
+      assert.equal(readCgroup('lim-up', 'memory.limit_in_bytes', 'memory.max'), String(96 * MIB));
+      const shrink = await runCli(['update', 'lim-up', '--memory', '16m', '--memory-swap', '16m']);
+      assert.equal(shrink.status, 0, shrink.stderr);
+
       const conflict = await runCli(['update', 'lim-up', '--memory', '32m']);
       assert.equal(conflict.status, 125);
       assert.match(conflict.stderr, /^ts-nspawn: the memory limit 33554432 and the memory\+swap limit 16777216 do not fit: .* give --memory and --memory-swap together/);
