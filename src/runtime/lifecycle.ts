@@ -54,9 +54,18 @@ export async function reconcile(name: string): Promise<ContainerRecord | undefin
 
 /** Like reconcile, but tells a missing record from a corrupt one (which is never acted on). */
 async function reconcileState(name: string): Promise<StoredState> {
-  const state = readState(name);
+  let state = readState(name);
   if (state.kind !== 'ok') return state;
-  const record = state.record;
+  // PID 1 ended and its monitor runs the exit hook (the monitor's own process, exec'd), which
+  // releases what the container held and records what its cgroup counted (an OOM kill): its
+  // record is the one to trust, so it is waited for rather than raced.
+  const supervisor = state.record.supervisor;
+  if (state.record.status !== 'stopped' && supervisor && supervisor.pid !== process.pid && readExitFile(name) && isAlive(supervisor)) {
+    await settles(() => isAlive(supervisor), 5000);
+    state = readState(name);
+    if (state.kind !== 'ok') return state;
+  }
+  const record: ContainerRecord = state.record;
   const status = observedStatus(record);
   if (status !== 'stopped' && status !== 'stale') return state;
   if (record.status === 'stopped') return state;
