@@ -17,7 +17,7 @@ export const LIMIT_OPTIONS: OptionDef[] = [
   option('cpus', 'CPU time limit, in CPUs (0.5: half of one)', { value: 'N' }),
   option('cpu-weight', 'relative CPU weight, 1-10000 (default 100)', { value: 'N' }),
   option('cpuset-cpus', 'CPUs the container may run on (0-2,4)', { value: 'LIST' }),
-  option('io-weight', 'relative block I/O weight, 10-1000 (default 500; needs the bfq I/O scheduler)', { value: 'N' }),
+  option('io-weight', 'relative block I/O weight, 10-1000 (default 500; a warning if the host has no weight file)', { value: 'N' }),
 ];
 
 export const CONTAINER_OPTIONS: OptionDef[] = [
