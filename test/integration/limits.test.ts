@@ -45,11 +45,10 @@ describe('resource limits', () => {
     assert.equal(limits.status, 0, limits.stderr);
     assert.deepEqual(limits.stdout.trim().split('\n'), manager.layout === 'unified' ? [String(64 * MIB), String(32 * MIB)] : [String(64 * MIB), String(96 * MIB)]);
 
-    const started = Date.now();
+    // Bounded by runCli's time-out: a hog the limit did not stop would be killed there and fail the status check.
     const hog = await sh(MEMORY_HOG, '-M', 'lim-oom', '--memory', '64m', '--memory-swap', '64m');
     assert.equal(hog.status, 137, hog.stderr);
     assert.equal(hog.stderr, 'ts-nspawn: container lim-oom was killed: out of memory (limit 64M)\n');
-    assert.ok(Date.now() - started < 15_000);
     assert.ok(!manager.directories('ts-nspawn/lim-oom').some(existsSync), 'the cgroup is gone');
   });
 
