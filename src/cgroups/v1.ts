@@ -114,7 +114,8 @@ export class V1Manager implements CgroupManager {
     const weight = resources.blockIO?.weight;
     if (weight) {
       // blkio.weight is CFQ's, gone from new kernels; bfq's takes the same range.
-      const file = ['blkio.weight', 'blkio.bfq.weight'].find((name) => this.directoryFor(directories, name) && existsSync(join(this.directoryFor(directories, name)!, name)));
+      const directory = this.directoryFor(directories, 'blkio.weight');
+      const file = ['blkio.weight', 'blkio.bfq.weight'].find((name) => directory && existsSync(join(directory, name)));
       if (file) write('blockIO.weight', file, weight);
       else unsupported.push('blockIO.weight');
     }
