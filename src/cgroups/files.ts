@@ -3,7 +3,8 @@
  * written with one write(2) each, and a cgroup is removed deepest first.
  */
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { ContainerError } from '../errors.js';
 
 /**
  * One write to a cgroup control file. Not writeFileSync: its truncation
@@ -43,6 +44,22 @@ export function readKeyed(path: string): Map<string, number> {
     if (key && value !== undefined) values.set(key, Number(value));
   }
   return values;
+}
+
+/**
+ * A limit the kernel refused, in one line naming the file and value; for a
+ * cpuset, with what the parent allows (a CPU the host lacks is ERANGE or
+ * EINVAL, which alone says little).
+ */
+export function limitError(path: string, value: string, error: unknown): ContainerError {
+  let hint = '';
+  const cpuset = /cpuset\.(cpus|mems)$/.exec(path);
+  if (cpuset) {
+    const parent = dirname(dirname(path));
+    const allowed = [`cpuset.effective_${cpuset[1]}`, `cpuset.${cpuset[1]}.effective`].map((file) => readControlFile(join(parent, file))?.trim()).find(Boolean);
+    if (allowed) hint = ` (${cpuset[1] === 'cpus' ? 'CPUs' : 'memory nodes'} available: ${allowed})`;
+  }
+  return new ContainerError(`cannot set the cgroup limit ${path} to '${value}': ${(error as Error).message}${hint}`, { code: 'host' });
 }
 
 /** The first of the directories that holds FILE: the hierarchy where its controller lives. */

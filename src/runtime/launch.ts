@@ -30,7 +30,7 @@ import type { ContainerRecord } from '../state/record.js';
 import { claimName, removeDirectory, writeAtomically, writeRecord } from '../state/store.js';
 import { bootForwarding } from './boot-policy.js';
 import { ExecutorSession, type Stdio } from './executor.js';
-import { releaseHostResources } from './host-resources.js';
+import { releaseHostResources, type CgroupEnd } from './host-resources.js';
 import { reclaimIfStale } from './lifecycle.js';
 import { preflight } from './preflight.js';
 
@@ -197,9 +197,10 @@ async function rollback(claimed: Claimed, session: ExecutorSession | undefined, 
 }
 
 /** The host side of a foreground container, released when it has ended. */
-export async function teardown(launched: Claimed): Promise<void> {
-  await releaseHostResources(launched.record, launched.hierarchies);
+export async function teardown(launched: Claimed): Promise<CgroupEnd> {
+  const end = await releaseHostResources(launched.record, launched.hierarchies);
   removeDirectory(launched.record.id);
+  return end;
 }
 
 function newRecord(name: string, spec: Spec, settings: NspawnSettings, detached: boolean): ContainerRecord {
