@@ -65,6 +65,8 @@ int sup_join_ns(struct config *cfg, const struct step *st);	/* settings.c */
 /* hand-off.c */
 int sup_hand_off(struct config *cfg, const struct step *st);
 int sup_console_socket(struct config *cfg, const struct step *st);
+/* attributes.c */
+int sup_initial_cpu_affinity(struct config *cfg, const struct step *st);
 
 /* A PID argument: decimal, > 0. */
 int parse_pid(const char *s, pid_t *pid);

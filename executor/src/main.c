@@ -11,6 +11,11 @@
  *                   internal sync socket; we report `pid N`.
  *  3. go         -- with `wait-go` we wait for `go` (or `abort`) on fd 3,
  *                   otherwise we go on at once; then init is released.
+ *  3a. hooks     -- (`wait-hooks NAME`) init stops at a hook point; we
+ *                   report `hooks NAME`, TypeScript runs that point's hooks
+ *                   and says `resume` (or `abort`); we release init again.
+ *                   `create` stands before pivot-root, `start` where a
+ *                   created container waits for start.
  *  4. exec       -- init ran its steps and execve'd: its close-on-exec end
  *                   of the sync socket reaches EOF; we report `started`.
  *  5. exit       -- init is reaped, the console drained; we report

@@ -26,6 +26,7 @@ import { specCommand } from './commands/spec.js';
 import { startCommand } from './commands/start.js';
 import { stateCommand } from './commands/state.js';
 import { configureLog, logError, logWarning } from './log.js';
+import { setHookWarningSink } from '../runtime/hooks.js';
 
 const COMMANDS: RuncCommand[] = [createCommand, startCommand, stateCommand, killCommand, deleteCommand, runCommand, listCommand, specCommand, featuresCommand];
 
@@ -104,6 +105,7 @@ export async function main(args: string[]): Promise<number> {
       print(usage());
       return 0;
     }
+    setHookWarningSink(logWarning);
     if (values.has('systemd-cgroup')) logWarning('--systemd-cgroup is not supported: cgroups are managed through cgroupfs');
     const root = values.get('root');
     // The runtime's state store reads its directory from here.
