@@ -261,6 +261,8 @@ const APPLIED_RESOURCES: Record<string, ReadonlySet<string> | true> = {
   pids: new Set(['limit']),
   memory: new Set(['limit']),
   cpu: new Set(['quota', 'period', 'shares']),
+  blockIO: new Set(['throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice']),
+  hugepageLimits: true,
 };
 
 function checkResources(spec: Spec, add: (path: string, message: string) => void): void {
@@ -277,6 +279,9 @@ function checkResources(spec: Spec, add: (path: string, message: string) => void
       if (!applied.has(sub)) add(`linux.resources.${key}.${sub}`, 'this cgroup limit is not supported yet: remove the field (ts-nspawn never ignores one that changes the container)');
     }
   }
+  (spec.linux?.resources?.hugepageLimits ?? []).forEach(({ pageSize }, index) => {
+    if (!/^\d+[KMG]B$/.test(pageSize)) add(`linux.resources.hugepageLimits[${index}].pageSize`, `must be a size such as 2MB or 1GB, not ${JSON.stringify(pageSize)}`);
+  });
   (spec.linux?.resources?.devices ?? []).forEach((rule, index) => {
     if (rule.access !== undefined && !/^[rwm]{1,3}$/.test(rule.access)) add(`linux.resources.devices[${index}].access`, `must be made of r, w and m, not ${JSON.stringify(rule.access)}`);
   });

@@ -178,6 +178,21 @@ export interface LinuxResources {
   memory?: { limit?: number; swap?: number };
   /** quota/period in microseconds (quota -1: unlimited); shares as on cgroup v1. */
   cpu?: { quota?: number; period?: number; shares?: number };
+  /** Throttles per block device (rates in bytes or operations per second; 0 lifts one). */
+  blockIO?: {
+    throttleReadBpsDevice?: LinuxThrottleDevice[];
+    throttleWriteBpsDevice?: LinuxThrottleDevice[];
+    throttleReadIOPSDevice?: LinuxThrottleDevice[];
+    throttleWriteIOPSDevice?: LinuxThrottleDevice[];
+  };
+  /** Bytes of huge pages of each size (`2MB`, `1GB`). */
+  hugepageLimits?: Array<{ pageSize: string; limit: number }>;
+}
+
+export interface LinuxThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
 }
 
 export const OCI_VERSION = '1.2.0';

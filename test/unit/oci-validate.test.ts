@@ -191,7 +191,7 @@ describe('validateSpec', () => {
     assertProblem(mutate((s) => (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])), /^linux\.uidMappings: user namespaces/);
     assertProblem(mutate((s) => (s.linux.intelRdt = { closID: 'x' })), /^linux\.intelRdt: Intel RDT/);
     assertProblem(mutate((s) => (s.linux.netDevices = { eth1: {} })), /^linux\.netDevices: moving host network devices/);
-    assertProblem(mutate((s) => (s.linux.resources = { blockIO: { weight: 10 } })), /^linux\.resources\.blockIO: this cgroup limit is not supported yet/);
+    assertProblem(mutate((s) => (s.linux.resources = { blockIO: { weight: 10 } })), /^linux\.resources\.blockIO\.weight: this cgroup limit is not supported yet/);
     assertProblem(mutate((s) => (s.linux.resources = { memory: { limit: 1, reservation: 1 } })), /^linux\.resources\.memory\.reservation: this cgroup limit/);
     assertProblem(mutate((s) => (s.annotations = { 'org.ts-nspawn.cgroup-parent': '../up' })), /cgroup-parent.*invalid cgroup path/);
     assertProblem(mutate((s) => (s.linux.timeOffsets = {})), /^linux\.timeOffsets: needs a new time namespace/);
