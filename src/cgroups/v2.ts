@@ -12,10 +12,10 @@ import type { LinuxResources } from '../oci/types.js';
 import { killEach, makeDirectory, pidsBelow, readControlFile, readKeyed, readNumber, removeIfEmpty, removeTree, sleepMs, writeControlFile } from './files.js';
 import type { Hierarchy } from './hierarchies.js';
 import type { CgroupManager, CgroupStats } from './manager.js';
-import { v2ThrottleWrites } from './throttles.js';
+import { enableUnifiedHugetlb, v2ThrottleWrites } from './throttles.js';
 
 /** The controllers limits are written to, enabled down to the container where the host has them. */
-const CONTROLLERS = ['cpu', 'cpuset', 'io', 'memory', 'pids', 'hugetlb'];
+const CONTROLLERS = ['cpu', 'cpuset', 'io', 'memory', 'pids'];
 
 export class V2Manager implements CgroupManager {
   readonly layout = 'unified';
@@ -88,6 +88,8 @@ export class V2Manager implements CgroupManager {
       write('cpu', 'cpu.max', `${quota} ${cpu.period ?? 100000}`);
     }
     if (cpu?.shares !== undefined) write('cpu', 'cpu.weight', sharesToWeight(cpu.shares));
+    // hugetlb only for a container that asks for a limit of it.
+    if (resources.hugepageLimits?.length) enableUnifiedHugetlb(this.mountPoint, directory);
     for (const { field, file, value } of v2ThrottleWrites(resources)) write(field, file, value);
     return [...new Set(unsupported)];
   }
