@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { LinuxResources, LinuxThrottleDevice } from '../oci/types.js';
+import { ContainerError } from '../errors.js';
 import { readControlFile, writeControlFile } from './files.js';
 
 export interface LimitWrite {
@@ -70,7 +71,11 @@ export function enableUnifiedHugetlb(mountPoint: string, directory: string): voi
     const available = (readControlFile(join(level, 'cgroup.controllers')) ?? '').split(/\s+/);
     const enabled = (readControlFile(join(level, 'cgroup.subtree_control')) ?? '').split(/\s+/);
     if (!available.includes('hugetlb')) return;
-    if (!enabled.includes('hugetlb')) writeControlFile(join(level, 'cgroup.subtree_control'), '+hugetlb');
+    try {
+      if (!enabled.includes('hugetlb')) writeControlFile(join(level, 'cgroup.subtree_control'), '+hugetlb');
+    } catch (error) {
+      throw new ContainerError(`cannot enable the hugetlb controller in ${level} for linux.resources.hugepageLimits: ${(error as Error).message}`, { code: 'host' });
+    }
     level = join(level, part);
   }
 }
