@@ -30,14 +30,18 @@ export async function startCreated(name: string): Promise<DetachedContainer> {
   }
   const fifo = containerFile(name, 'start');
   const hooks = record.init && hasStartHooks(name) ? readStoredSpec(name, validateSpec).spec : undefined;
-  try {
-    // startContainer: in the container, while init still waits at the barrier.
-    if (hooks?.hooks?.startContainer?.length) {
+  // startContainer: in the container, while init still waits at the barrier.
+  if (hooks?.hooks?.startContainer?.length) {
+    try {
       await runHooks('startContainer', hooks.hooks.startContainer, hookState(record, 'created', record.pid), { kind: 'container', spec: hooks, initPid: record.pid });
+    } catch (error) {
+      stopAfterFailure(record);
+      throw error;
     }
+  }
+  try {
     releaseBarrier(fifo, () => isAlive(record.init));
   } catch (error) {
-    stopAfterFailure(record);
     const message = error instanceof Error ? error.message : String(error);
     writeRecord({ ...record, error: { phase: 'start', message } });
     throw new ContainerError(`starting container '${name}' failed: ${message}`);

@@ -201,6 +201,21 @@ describe('OCI hooks', () => {
     assert.deepEqual(lines().map((line) => line.name), ['prestart', 'createRuntime', 'createContainer', 'poststop']);
   });
 
+  it('fails start when a poststart hook fails (runtime-spec 1.3, runc): the running command is stopped', () => {
+    writeConfig(['/bin/sh', '-c', 'exec sleep 60'], { poststart: [{ path: '/bin/sh', args: ['sh', '-c', 'echo refused >&2; exit 9'] }] });
+    const pidFile = join(tree.base, 'pid-h8');
+    assert.equal(run(['create', '--pid-file', pidFile, 'h8']).status, 0);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const started = run(['start', 'h8']);
+    assert.equal(started.status, 1);
+    assert.match(started.stderr, /poststart hook #0 \(\/bin\/sh\) failed: exit status 9: refused/);
+    spawnSync('sh', ['-c', `for i in $(seq 50); do [ -e /proc/${pid} ] || exit 0; sleep 0.1; done`], { timeout: 10_000 });
+    assert.equal(existsSync(`/proc/${pid}`), false, 'the command was killed');
+    assert.equal(JSON.parse(run(['state', 'h8']).stdout).status, 'stopped');
+    assert.equal(run(['delete', 'h8']).status, 0);
+    assert.deepEqual(lines().map((line) => line.name), ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststop']);
+  });
+
   it('reports a hook that does not exist, and only warns about a failing poststop hook', () => {
     writeConfig(['/bin/true'], { prestart: [{ path: '/nonexistent/hook' }] });
     const created = run(['create', 'h5']);
