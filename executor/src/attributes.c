@@ -2,8 +2,8 @@
  * Attributes of the process that the command inherits through execve:
  * `domainname`, `oom-score-adj`, `io-priority`, `scheduler`,
  * `personality`, `cpu-affinity` (and the supervisor's
- * `initial-cpu-affinity`), `time-offsets` of a new time namespace and the
- * LSM label of the next exec (`exec-label`). TypeScript turns the spec's
+ * `initial-cpu-affinity` and `time-namespace`, a new time namespace with
+ * its offsets) and the LSM label of the next exec (`exec-label`). TypeScript turns the spec's
  * names into the numbers given here; these steps only make the calls.
  *
  * Files under /proc are opened from a /proc that must be procfs, without
@@ -244,26 +244,41 @@ int sup_initial_cpu_affinity(struct config *cfg, const struct step *st)
 	return set_affinity(st->args[0].str);
 }
 
-/* ---- time-offsets MONO_SECS MONO_NSECS BOOT_SECS BOOT_NSECS ------------- */
+/* ---- time-namespace MONO_SECS MONO_NSECS BOOT_SECS BOOT_NSECS (supervisor) --- */
 
-/* After `unshare time`: the new namespace has no process yet, so its
- * offsets can still be written; the command enters it at execve. */
-int step_time_offsets(struct init_state *st, const struct step *s)
+/* While reading the plan: only the offsets are kept (a sealed re-exec reads
+ * the plan again); time_namespace_set_up makes the namespace. */
+int sup_time_namespace(struct config *cfg, const struct step *st)
 {
 	int64_t mono, boot;
 	uint64_t mono_ns, boot_ns;
-	char text[128];
 
-	(void)st;
-	if (parse_s64(s->args[0].str, INT64_MIN, INT64_MAX, &mono) < 0 ||
-	    parse_num(s->args[1].str, 999999999, &mono_ns) < 0 ||
-	    parse_s64(s->args[2].str, INT64_MIN, INT64_MAX, &boot) < 0 ||
-	    parse_num(s->args[3].str, 999999999, &boot_ns) < 0)
+	if (parse_s64(st->args[0].str, INT64_MIN, INT64_MAX, &mono) < 0 ||
+	    parse_num(st->args[1].str, 999999999, &mono_ns) < 0 ||
+	    parse_s64(st->args[2].str, INT64_MIN, INT64_MAX, &boot) < 0 ||
+	    parse_num(st->args[3].str, 999999999, &boot_ns) < 0)
 		return -1;
-	snprintf(text, sizeof text, "monotonic %lld %llu\nboottime %lld %llu\n",
-		 (long long)mono, (unsigned long long)mono_ns,
-		 (long long)boot, (unsigned long long)boot_ns);
-	if (write_proc_self("self/timens_offsets", text) < 0)
+	snprintf(cfg->time_offsets, sizeof cfg->time_offsets,
+		 "monotonic %lld %llu\nboottime %lld %llu\n", (long long)mono,
+		 (unsigned long long)mono_ns, (long long)boot,
+		 (unsigned long long)boot_ns);
+	cfg->time_index = st->index;
+	return 0;
+}
+
+/* Just before the clone: unshare(CLONE_NEWTIME) moves only our children
+ * into the new namespace, which has no process yet, so its offsets can be
+ * written; init is then cloned into it (on every kernel with time
+ * namespaces, not only those that switch at execve). We stay where we
+ * were, keeping a handle to go back before running the exit command. */
+int time_namespace_set_up(struct config *cfg)
+{
+	cfg->time_ns_fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+	if (cfg->time_ns_fd < 0)
+		return fail(errno, "/proc/self/ns/time");
+	if (unshare(CLONE_NEWTIME) < 0)
+		return fail(errno, "unshare");
+	if (write_proc_self("self/timens_offsets", cfg->time_offsets) < 0)
 		return fail(errno, "timens_offsets");
 	return 0;
 }

@@ -164,6 +164,9 @@ static void set_up(struct config *cfg, struct console *con,
 			die_pid(cfg->join_pidns_index, "join-pidns", errno,
 				cfg->join_pidns);
 	}
+	if (cfg->time_offsets[0] && time_namespace_set_up(cfg) < 0)
+		die(cfg->time_index, "time-namespace", failure.err,
+		    failure.detail);
 }
 
 /* exec: the container's root, as the `join` step opened it (join.c). */
@@ -178,7 +181,8 @@ static int joined_root(const struct plan *plan)
 static int run_plan(int plan_fd)
 {
 	static struct config cfg = { .ns_index = -1, .console_index = -1,
-				     .cgroup_fd = -1, .join_pidns_fd = -1 };
+				     .cgroup_fd = -1, .join_pidns_fd = -1,
+				     .time_ns_fd = -1 };
 	static struct plan plan;
 	static struct console con = { .slave = -1 };
 	static struct logfile log;

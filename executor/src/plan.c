@@ -75,7 +75,7 @@ static const struct opdef opdefs[] = {
 	{ "personality", 1, 0, NULL, step_personality, NULL },
 	{ "cpu-affinity", 1, 0, NULL, step_cpu_affinity, NULL },
 	{ "initial-cpu-affinity", 1, 0, sup_initial_cpu_affinity, NULL, NULL },
-	{ "time-offsets", 4, 0, NULL, step_time_offsets, NULL },
+	{ "time-namespace", 4, 0, sup_time_namespace, NULL, NULL },
 	{ "exec-label", 2, 0, NULL, step_exec_label, NULL },
 };
 

@@ -78,7 +78,6 @@ int step_io_priority(struct init_state *st, const struct step *s);
 int step_scheduler(struct init_state *st, const struct step *s);
 int step_personality(struct init_state *st, const struct step *s);
 int step_cpu_affinity(struct init_state *st, const struct step *s);
-int step_time_offsets(struct init_state *st, const struct step *s);
 int step_exec_label(struct init_state *st, const struct step *s);
 
 #endif

@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +63,12 @@ static void __attribute__((noreturn)) leave(struct supervisor *s, int status)
 	/* The hook cleans up after the container when nobody else will: a
 	 * monitor always, a foreground supervisor only once its caller is gone
 	 * (a live caller cleans up itself, sooner). */
-	if (s->cfg->exit_argv && (s->cfg->detach || !s->ctl_open))
+	if (s->cfg->exit_argv && (s->cfg->detach || !s->ctl_open)) {
+		/* The runtime's clock, not the container's (`time-namespace`). */
+		if (s->cfg->time_ns_fd >= 0)
+			setns(s->cfg->time_ns_fd, CLONE_NEWTIME);
 		run_exit_command(s->cfg->exit_argv);
+	}
 	exit(status);
 }
 

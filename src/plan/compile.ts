@@ -107,6 +107,8 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
   // The cgroup namespace is unshared by init later, once it sits in its final cgroup.
   plan.push({ op: 'namespaces', types: [...created].flatMap((type) => CLONE_NAMES[type] ?? []) });
   plan.push(...supervisorSteps(containerProcess, supervision));
+  // Not a clone flag: its offsets can be written only while no process is in it.
+  if (created.has('time')) plan.push(...timeNamespaceSteps(spec.linux));
 
   // Init steps: identity and namespaces. Namespaces given by path are
   // joined first (a PID namespace by the supervisor, before the clone).
@@ -118,7 +120,6 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
     plan.push({ op: 'join-ns', type, path: ns.path });
   }
   if (created.has('cgroup')) plan.push({ op: 'unshare', types: ['cgroup'] });
-  if (created.has('time')) plan.push(...timeNamespaceSteps(spec.linux));
   if (created.has('uts') && spec.hostname) plan.push({ op: 'hostname', name: spec.hostname });
   if (created.has('uts') && spec.domainname) plan.push({ op: 'domainname', name: spec.domainname });
   if (created.has('network')) plan.push({ op: 'loopback-up' });

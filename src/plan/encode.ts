@@ -146,7 +146,7 @@ function stepTokens(step: Step): string[] {
     case 'cpu-affinity':
     case 'initial-cpu-affinity':
       return [step.op, step.cpus.map(num).join(',')];
-    case 'time-offsets':
+    case 'time-namespace':
       return [step.op, num(step.monotonic[0]), num(step.monotonic[1]), num(step.boottime[0]), num(step.boottime[1])];
     case 'exec-label':
       return [step.op, step.lsm, step.label];

@@ -82,9 +82,9 @@ export function personalityStep(linux: Linux | undefined): Step[] {
   return domain === undefined ? [] : [{ op: 'personality', domain: PERSONALITY_DOMAINS[domain] ?? 0 }];
 }
 
-/** A new time namespace: unshared by init, its offsets written before the command enters it at exec. */
+/** A new time namespace: made by the supervisor with its offsets, init cloned into it. */
 export function timeNamespaceSteps(linux: Linux | undefined): Step[] {
   const offsets = linux?.timeOffsets ?? {};
   const clock = (name: string): [number, number] => [offsets[name]?.secs ?? 0, offsets[name]?.nanosecs ?? 0];
-  return [{ op: 'unshare', types: ['time'] }, { op: 'time-offsets', monotonic: clock('monotonic'), boottime: clock('boottime') }];
+  return [{ op: 'time-namespace', monotonic: clock('monotonic'), boottime: clock('boottime') }];
 }

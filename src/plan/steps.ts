@@ -78,8 +78,8 @@ export type Step =
   | { op: 'cpu-affinity'; cpus: number[] }
   /** Supervisor step: the CPUs init is created on. */
   | { op: 'initial-cpu-affinity'; cpus: number[] }
-  /** After `unshare time`: the new namespace's clock offsets. */
-  | { op: 'time-offsets'; monotonic: [secs: number, nanosecs: number]; boottime: [secs: number, nanosecs: number] }
+  /** Supervisor step: a new time namespace with these clock offsets, init cloned into it. */
+  | { op: 'time-namespace'; monotonic: [secs: number, nanosecs: number]; boottime: [secs: number, nanosecs: number] }
   /** The LSM label the command is executed with. */
   | { op: 'exec-label'; lsm: 'apparmor' | 'selinux'; label: string };
 
@@ -99,7 +99,7 @@ const OPCODES: Record<Step['op'], true> = {
   mask: true, readonly: true, chdir: true, 'no-new-privileges': true, rlimit: true, umask: true, seccomp: true, credentials: true,
   env: true, 'search-path': true, 'wait-start': true, exec: true,
   'wait-hooks': true, 'exec-path': true, domainname: true, 'oom-score-adj': true, 'io-priority': true, scheduler: true,
-  personality: true, 'cpu-affinity': true, 'initial-cpu-affinity': true, 'time-offsets': true, 'exec-label': true,
+  personality: true, 'cpu-affinity': true, 'initial-cpu-affinity': true, 'time-namespace': true, 'exec-label': true,
 };
 
 export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;
@@ -159,8 +159,8 @@ export function describeStep(step: Step): string {
     case 'cpu-affinity':
     case 'initial-cpu-affinity':
       return `setting process.execCPUAffinity (CPUs ${step.cpus.join(',')})`;
-    case 'time-offsets':
-      return 'writing linux.timeOffsets to the new time namespace';
+    case 'time-namespace':
+      return 'making the time namespace with linux.timeOffsets';
     case 'exec-label':
       return step.lsm === 'apparmor' ? `applying process.apparmorProfile ${step.label}` : `applying process.selinuxLabel ${step.label}`;
     case 'exec-path':

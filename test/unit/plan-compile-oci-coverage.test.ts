@@ -117,7 +117,7 @@ describe('compilePlan: process attributes, domainname, personality, time namespa
     assert.doesNotThrow(() => encodePlan(plan));
   });
 
-  it('unshares a new time namespace in init (never at clone) and writes its offsets; joins one by path', () => {
+  it('makes a new time namespace with its offsets in the supervisor (never a clone flag); joins one by path', () => {
     const plan = compilePlan(
       spec((s) => {
         s.linux!.namespaces!.push({ type: 'time' });
@@ -125,9 +125,9 @@ describe('compilePlan: process attributes, domainname, personality, time namespa
       }),
     );
     assert.ok(!(plan[0] as Extract<Step, { op: 'namespaces' }>).types.includes('time'));
-    const unshare = plan.findIndex((step) => step.op === 'unshare' && step.types.includes('time'));
-    assert.deepEqual(plan[unshare + 1], { op: 'time-offsets', monotonic: [-5, 7], boottime: [86400, 0] });
-    assert.ok(encodePlan(plan).includes(Buffer.from('time-offsets\0-5\x007\x0086400\x000\0')));
+    assert.ok(!plan.some((step) => step.op === 'unshare' && step.types.includes('time')));
+    assert.deepEqual(plan.find((step) => step.op === 'time-namespace'), { op: 'time-namespace', monotonic: [-5, 7], boottime: [86400, 0] });
+    assert.ok(encodePlan(plan).includes(Buffer.from('time-namespace\0-5\x007\x0086400\x000\0')));
     const joined = compilePlan(spec((s) => s.linux!.namespaces!.push({ type: 'time', path: '/proc/9/ns/time' })));
     assert.deepEqual(joined.find((step) => step.op === 'join-ns'), { op: 'join-ns', type: 'time', path: '/proc/9/ns/time' });
   });
