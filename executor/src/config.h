@@ -42,6 +42,7 @@ struct config {
 	int time_index;
 	int time_ns_fd;		/* the time namespace we were in, -1 */
 	int cgroup_index;
+	unsigned short console_rows, console_cols;	/* `console-size`; 0: none given */
 };
 
 /* "mount,pid,..." -> CLONE_NEW* flags; also used by init's `unshare`. */
@@ -68,6 +69,7 @@ int sup_join_ns(struct config *cfg, const struct step *st);	/* settings.c */
 /* hand-off.c */
 int sup_hand_off(struct config *cfg, const struct step *st);
 int sup_console_socket(struct config *cfg, const struct step *st);
+int sup_console_size(struct config *cfg, const struct step *st);
 /* attributes.c */
 int sup_initial_cpu_affinity(struct config *cfg, const struct step *st);
 int sup_time_namespace(struct config *cfg, const struct step *st);
