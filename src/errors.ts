@@ -43,7 +43,9 @@ export type ErrorCode =
   /** The container's processes still run: it cannot be removed without -f. */
   | 'running'
   /** The container's stored record fails its schema: reported, never acted on. */
-  | 'corrupt';
+  | 'corrupt'
+  /** One of the spec's hooks failed (exited non-zero, could not run, or ran past its timeout). */
+  | 'hook-failed';
 
 export interface ContainerErrorOptions {
   code: ErrorCode;

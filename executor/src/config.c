@@ -18,7 +18,7 @@ static const struct {
 	{ "mount", CLONE_NEWNS },   { "pid", CLONE_NEWPID },
 	{ "uts", CLONE_NEWUTS },    { "ipc", CLONE_NEWIPC },
 	{ "net", CLONE_NEWNET },    { "cgroup", CLONE_NEWCGROUP },
-	{ "user", CLONE_NEWUSER },
+	{ "user", CLONE_NEWUSER },   { "time", CLONE_NEWTIME },
 };
 
 static int namespace_flag(const char *name, size_t len, unsigned long *flag)

@@ -38,6 +38,9 @@ struct config {
 	bool hand_off;		/* leave once init is created or runs (hand-off.c) */
 	const char *console_socket;	/* the PTY master goes there, NULL: relay it */
 	int cgroup_fd;		/* -1 without `clone-into-cgroup` */
+	char time_offsets[160];	/* `time-namespace`: what timens_offsets gets; "" without */
+	int time_index;
+	int time_ns_fd;		/* the time namespace we were in, -1 */
 	int cgroup_index;
 	unsigned short console_rows, console_cols;	/* `console-size`; 0: none given */
 };
@@ -67,6 +70,11 @@ int sup_join_ns(struct config *cfg, const struct step *st);	/* settings.c */
 int sup_hand_off(struct config *cfg, const struct step *st);
 int sup_console_socket(struct config *cfg, const struct step *st);
 int sup_console_size(struct config *cfg, const struct step *st);
+/* attributes.c */
+int sup_initial_cpu_affinity(struct config *cfg, const struct step *st);
+int sup_time_namespace(struct config *cfg, const struct step *st);
+/* Makes the new time namespace of `time-namespace` for init, before the clone. */
+int time_namespace_set_up(struct config *cfg);
 
 /* A PID argument: decimal, > 0. */
 int parse_pid(const char *s, pid_t *pid);

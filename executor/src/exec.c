@@ -72,10 +72,12 @@ int step_exec(struct init_state *st, const struct step *s)
 	char **argv = s->args[0].items;
 	char **envp = st->envp ? st->envp : empty_env;
 	char path[PATH_MAX];
-	int err = command_lookup(argv[0], st->search_path, path);
+	/* `exec-path` names the file itself (a hook's path); else ARGV[0]'s. */
+	int err = command_lookup(st->exec_path ? st->exec_path : argv[0],
+				 st->search_path, path);
 
 	if (err) {
-		fail(err, argv[0]);
+		fail(err, st->exec_path ? st->exec_path : argv[0]);
 		/* Like a shell: 127 for a command that does not exist, 126 else. */
 		failure.status = err == ENOENT ? 127 : 126;
 		return -1;

@@ -11,6 +11,11 @@
  *                   internal sync socket; we report `pid N`.
  *  3. go         -- with `wait-go` we wait for `go` (or `abort`) on fd 3,
  *                   otherwise we go on at once; then init is released.
+ *  3a. hooks     -- (`wait-hooks NAME`) init stops at a hook point; we
+ *                   report `hooks NAME`, TypeScript runs that point's hooks
+ *                   and says `resume` (or `abort`); we release init again.
+ *                   `create` stands before pivot-root, `start` where a
+ *                   created container waits for start.
  *  4. exec       -- init ran its steps and execve'd: its close-on-exec end
  *                   of the sync socket reaches EOF; we report `started`.
  *  5. exit       -- init is reaped, the console drained; we report
@@ -164,6 +169,9 @@ static void set_up(struct config *cfg, struct console *con,
 			die_pid(cfg->join_pidns_index, "join-pidns", errno,
 				cfg->join_pidns);
 	}
+	if (cfg->time_offsets[0] && time_namespace_set_up(cfg) < 0)
+		die(cfg->time_index, "time-namespace", failure.err,
+		    failure.detail);
 }
 
 /* exec: the container's root, as the `join` step opened it (join.c). */
@@ -178,7 +186,8 @@ static int joined_root(const struct plan *plan)
 static int run_plan(int plan_fd)
 {
 	static struct config cfg = { .ns_index = -1, .console_index = -1,
-				     .cgroup_fd = -1, .join_pidns_fd = -1 };
+				     .cgroup_fd = -1, .join_pidns_fd = -1,
+				     .time_ns_fd = -1 };
 	static struct plan plan;
 	static struct console con = { .slave = -1 };
 	static struct logfile log;

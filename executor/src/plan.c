@@ -68,6 +68,17 @@ static const struct opdef opdefs[] = {
 	{ "exec", 1, LIST(0), NULL, step_exec, NULL },
 	{ "mount-copy-up", 6, 0, NULL, step_mount_copy_up, NULL },
 	{ "console-size", 2, 0, sup_console_size, NULL, NULL },
+	{ "wait-hooks", 1, 0, NULL, step_wait_hooks, NULL },
+	{ "exec-path", 1, 0, NULL, step_exec_path, NULL },
+	{ "domainname", 1, 0, NULL, step_domainname, NULL },
+	{ "oom-score-adj", 1, 0, NULL, step_oom_score_adj, NULL },
+	{ "io-priority", 2, 0, NULL, step_io_priority, NULL },
+	{ "scheduler", 7, 0, NULL, step_scheduler, NULL },
+	{ "personality", 1, 0, NULL, step_personality, NULL },
+	{ "cpu-affinity", 1, 0, NULL, step_cpu_affinity, NULL },
+	{ "initial-cpu-affinity", 1, 0, sup_initial_cpu_affinity, NULL, NULL },
+	{ "time-namespace", 4, 0, sup_time_namespace, NULL, NULL },
+	{ "exec-label", 2, 0, NULL, step_exec_label, NULL },
 };
 
 /* One token must fit: up to MAX_ARG_STRLEN (128 KiB with its NUL), the

@@ -116,6 +116,16 @@ void sync_report_waiting(int fd)
 	send(fd, "W", 1, MSG_NOSIGNAL);
 }
 
+void sync_report_hooks(int fd, const char *name)
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof msg, "H %s", name);
+
+	if (n > (int)sizeof msg - 1)
+		n = sizeof msg - 1;
+	send(fd, msg, (size_t)n, MSG_NOSIGNAL);
+}
+
 void sync_report_exec(int fd)
 {
 	send(fd, "X", 1, MSG_NOSIGNAL);

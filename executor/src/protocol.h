@@ -5,7 +5,8 @@
  *    (SOCK_SEQPACKET, close-on-exec): the supervisor releases init with one
  *    message; init sends "X" just before execve(2) and "E INDEX OPCODE ERRNO
  *    DETAIL" if a step fails. EOF after "X" with no "E" means exec worked.
- *    The helper of an exec plan sends "P PID": the process it forked.
+ *    The helper of an exec plan sends "P PID": the process it forked; init
+ *    at a hook point sends "H NAME" and waits for another release.
  */
 #ifndef TSN_PROTOCOL_H
 #define TSN_PROTOCOL_H
@@ -40,6 +41,8 @@ int sync_wait_release(int fd);
 void sync_report_pid(int fd, pid_t pid);
 /* Init waits at the create/start barrier (`wait-start`). */
 void sync_report_waiting(int fd);
+/* Init waits at a hook point (`wait-hooks NAME`) until released again. */
+void sync_report_hooks(int fd, const char *name);
 void sync_report_exec(int fd);
 void sync_report_error(int fd, int index, const char *opcode, int err,
 		       const char *detail);

@@ -20,6 +20,7 @@ struct init_state {
 	const struct plan *plan;	/* the whole plan, for steps that look ahead */
 	bool hand_off;		/* not tied to the supervisor's life */
 	void *seccomp;		/* a built filter waiting for exec (seccomp.c) */
+	const char *exec_path;	/* from `exec-path`: the file exec runs */
 };
 
 /* init.c */
@@ -69,5 +70,16 @@ int command_lookup(const char *name, const char *search, char path[PATH_MAX]);
 /* start-barrier.c */
 int prepare_wait_start(struct step *s);
 int step_wait_start(struct init_state *st, const struct step *s);
+/* hook-point.c */
+int step_wait_hooks(struct init_state *st, const struct step *s);
+int step_exec_path(struct init_state *st, const struct step *s);
+/* attributes.c */
+int step_domainname(struct init_state *st, const struct step *s);
+int step_oom_score_adj(struct init_state *st, const struct step *s);
+int step_io_priority(struct init_state *st, const struct step *s);
+int step_scheduler(struct init_state *st, const struct step *s);
+int step_personality(struct init_state *st, const struct step *s);
+int step_cpu_affinity(struct init_state *st, const struct step *s);
+int step_exec_label(struct init_state *st, const struct step *s);
 
 #endif

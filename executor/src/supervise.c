@@ -3,8 +3,9 @@
  *   - a signalfd: SIGCHLD (reap), SIGWINCH (resize), forwarded signals, and
  *     SIGHUP/SIGINT/SIGTERM/SIGQUIT when not forwarded (their default would
  *     kill us and leave the terminal raw: we kill init and exit instead);
- *   - fd 3: `go`, `abort`; EOF means TypeScript died: kill init, exit --
- *     unless we are a monitor (`detach`) and init was released;
+ *   - fd 3: `go`, `resume`, `abort`; EOF means TypeScript died: kill init,
+ *     exit -- unless we are a monitor (`detach`) and init was released
+ *     (and does not wait at a hook point);
  *   - the sync socket: init's error report, or exec (EOF after "X");
  *   - stdin and the PTY master (console mode);
  *   - the pipe of init's stdout/stderr (a log without a console);
@@ -23,6 +24,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +63,12 @@ static void __attribute__((noreturn)) leave(struct supervisor *s, int status)
 	/* The hook cleans up after the container when nobody else will: a
 	 * monitor always, a foreground supervisor only once its caller is gone
 	 * (a live caller cleans up itself, sooner). */
-	if (s->cfg->exit_argv && (s->cfg->detach || !s->ctl_open))
+	if (s->cfg->exit_argv && (s->cfg->detach || !s->ctl_open)) {
+		/* The runtime's clock, not the container's (`time-namespace`). */
+		if (s->cfg->time_ns_fd >= 0)
+			setns(s->cfg->time_ns_fd, CLONE_NEWTIME);
 		run_exit_command(s->cfg->exit_argv);
+	}
 	exit(status);
 }
 
@@ -116,6 +122,10 @@ static void on_sync(struct supervisor *s)
 			/* Handed off: init is the engine's from now on. */
 			if (s->cfg->hand_off)
 				exit(0);
+		} else if (msg[0] == 'H' && msg[1] == ' ') {
+			/* A hook point: TypeScript runs them, then says `resume`. */
+			s->paused = true;
+			ctl_send("hooks %s", msg + 2);
 		} else if (msg[0] == 'X') {
 			s->exec_seen = true;
 		} else if (msg[0] == 'P' && msg[1] == ' ' && s->awaiting_pid) {
@@ -221,6 +231,10 @@ static void handle_ctl_lines(struct supervisor *s)
 	while ((line = linebuf_next(&s->ctl))) {
 		if (!strcmp(line, "go"))
 			release_init(s);
+		else if (!strcmp(line, "resume") && s->paused) {
+			s->paused = false;
+			sync_release(s->syncfd);
+		}
 		else if (!strcmp(line, "abort"))
 			stop(s, 125);
 		/* Anything else is from a newer TypeScript: ignore it. */
@@ -240,8 +254,9 @@ static void on_ctl(struct supervisor *s)
 	 * exit hook runs when nobody is listening any more. */
 	s->ctl_open = false;
 	/* TypeScript is gone: so is the container -- unless it is detached.
-	 * A monitor's init held at `wait-go` would never be let go, though. */
-	if (!s->cfg->detach || !s->released)
+	 * A monitor's init held at `wait-go` or at a hook point would never be
+	 * let go, though. */
+	if (!s->cfg->detach || !s->released || s->paused)
 		stop(s, 125);
 }
 

@@ -23,6 +23,7 @@ struct supervisor {
 	struct linebuf ctl;
 	bool released;		/* let go (`go`, or no `wait-go`) */
 	bool release_sent;	/* init told so on the sync socket */
+	bool paused;		/* init waits at a hook point for `resume` */
 	/* exec (`join-pidns`): `init` is first the helper, until it reports
 	 * the process it forked inside the container; that one is `init`
 	 * from then on, and the helper is reaped before it is released. */

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { ContainerError } from '../errors.js';
 import type { LinuxResources } from '../oci/types.js';
 import { v1DeviceWrites } from './device-rules.js';
+import { enableUnifiedHugetlb, v1ThrottleWrites, v2ThrottleWrites } from './throttles.js';
 import {
   directoryWith,
   killEach,
@@ -124,6 +125,7 @@ export class V1Manager implements CgroupManager {
     if (resources.devices) {
       for (const { file, line } of v1DeviceWrites(resources.devices)) write('devices', file, line);
     }
+    this.setThrottles(directories, resources, write);
     return [...new Set(unsupported)];
   }
 
@@ -157,6 +159,24 @@ export class V1Manager implements CgroupManager {
       writeMemory();
       writeLimit(memsw, String(swap));
     }
+  }
+
+  /** blockIO throttles and hugepage limits; hugetlb from the cgroup2 mount of a hybrid host that has it only there. */
+  private setThrottles(directories: string[], resources: LinuxResources, write: (field: string, file: string, value: string) => void): void {
+    const writes = v1ThrottleWrites(resources);
+    const unified = this.hierarchies.find((hierarchy) => hierarchy.version === 2);
+    const v1Hugetlb = this.hierarchies.some((hierarchy) => hierarchy.controllers.includes('hugetlb'));
+    const unifiedDirectory = unified && directories.find((directory) => directory.startsWith(`${unified.mountPoint}/`));
+    if (!v1Hugetlb && unified && unifiedDirectory && resources.hugepageLimits?.length) {
+      enableUnifiedHugetlb(unified.mountPoint, unifiedDirectory);
+      for (const { file, value } of v2ThrottleWrites({ hugepageLimits: resources.hugepageLimits })) {
+        if (readControlFile(join(unifiedDirectory, file)) === undefined) write('hugepageLimits', file, value);
+        else writeLimit(join(unifiedDirectory, file), value);
+      }
+      for (const { field, file, value } of writes) if (field !== 'hugepageLimits') write(field, file, value);
+      return;
+    }
+    for (const { field, file, value } of writes) write(field, file, value);
   }
 
   stats(directories: string[]): CgroupStats {

@@ -13,6 +13,7 @@ import { killEach, limitError, makeDirectory, pidsBelow, readControlFile, readKe
 import { blkioWeightToIoWeight, sharesToWeight, swapMaxV2 } from './convert.js';
 import type { Hierarchy } from './hierarchies.js';
 import type { CgroupManager, CgroupStats } from './manager.js';
+import { enableUnifiedHugetlb, v2ThrottleWrites } from './throttles.js';
 
 /** The controllers limits are written to, enabled down to the container where the host has them. */
 const CONTROLLERS = ['cpu', 'cpuset', 'io', 'memory', 'pids'];
@@ -98,6 +99,9 @@ export class V2Manager implements CgroupManager {
       if (readControlFile(join(directory, 'io.bfq.weight')) !== undefined) write('blockIO.weight', 'io.bfq.weight', weight);
       else write('blockIO.weight', 'io.weight', blkioWeightToIoWeight(weight));
     }
+    // hugetlb only for a container that asks for a limit of it.
+    if (resources.hugepageLimits?.length) enableUnifiedHugetlb(this.mountPoint, directory);
+    for (const { field, file, value } of v2ThrottleWrites(resources)) write(field, file, value);
     return [...new Set(unsupported)];
   }
 

@@ -11,6 +11,8 @@ import { HOSTNAME_RULE, isHostname } from './names.js';
 import { jsonPath, type Problem } from './json-value.js';
 import type { Capabilities, NamespaceType, Spec } from './types.js';
 import { RLIMIT_TYPES } from './rlimits.js';
+import { appArmorEnabled, selinuxEnabled } from '../host/lsm.js';
+import { parseCpuList } from '../plan/process-attributes.js';
 import type { NspawnSettings } from './settings.js';
 
 /**
@@ -18,22 +20,11 @@ import type { NspawnSettings } from './settings.js';
  * wrong. Remove a line when its feature lands.
  */
 const NOT_IMPLEMENTED: ReadonlyArray<readonly [path: string, get: (spec: Spec) => unknown, why: string]> = [
-  ['hooks', (spec) => (spec as { hooks?: unknown }).hooks, 'hooks are not supported'],
-  ['domainname', (spec) => (spec as { domainname?: unknown }).domainname, 'setting a domain name is not supported'],
-  ['process.apparmorProfile', (spec) => field(spec.process, 'apparmorProfile'), 'AppArmor confinement is not supported'],
-  ['process.selinuxLabel', (spec) => field(spec.process, 'selinuxLabel'), 'SELinux labels are not supported'],
-  ['process.scheduler', (spec) => field(spec.process, 'scheduler'), 'scheduling policies are not supported'],
-  ['process.ioPriority', (spec) => field(spec.process, 'ioPriority'), 'I/O priorities are not supported'],
-  ['process.execCPUAffinity', (spec) => field(spec.process, 'execCPUAffinity'), 'CPU affinity is not supported'],
-  ['process.oomScoreAdj', (spec) => field(spec.process, 'oomScoreAdj'), 'oom_score_adj is not supported'],
   ['linux.uidMappings', (spec) => field(spec.linux, 'uidMappings'), 'user namespaces are not supported yet'],
   ['linux.gidMappings', (spec) => field(spec.linux, 'gidMappings'), 'user namespaces are not supported yet'],
-  ['linux.intelRdt', (spec) => field(spec.linux, 'intelRdt'), 'Intel RDT is not supported'],
-  ['linux.personality', (spec) => field(spec.linux, 'personality'), 'execution domains (personality) are not supported'],
-  ['linux.mountLabel', (spec) => field(spec.linux, 'mountLabel'), 'SELinux mount labels are not supported'],
+  ['linux.intelRdt', (spec) => field(spec.linux, 'intelRdt'), 'Intel RDT (resctrl) is not supported'],
   ['linux.memoryPolicy', (spec) => field(spec.linux, 'memoryPolicy'), 'NUMA memory policies are not supported'],
   ['linux.netDevices', (spec) => field(spec.linux, 'netDevices'), 'moving host network devices in is not supported'],
-  ['linux.timeOffsets', (spec) => field(spec.linux, 'timeOffsets'), 'time namespaces are not supported'],
 ];
 
 /** The executor's limit on the items of one list argument (MAX_LIST in executor/src/plan.c). */
@@ -43,7 +34,7 @@ const MAX_LIST = 65536;
 const isAbsolute = (path: string) => path.startsWith('/');
 
 /** Namespaces that may be joined by path. Not mount: the container's root is built in a new one. */
-const JOINABLE = new Set<NamespaceType>(['pid', 'network', 'ipc', 'uts', 'cgroup']);
+const JOINABLE = new Set<NamespaceType>(['pid', 'network', 'ipc', 'uts', 'cgroup', 'time']);
 
 export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
   const problems: Problem[] = [];
@@ -64,8 +55,7 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
     // Paths are built only for a problem: this runs on every container start.
     const at = () => `linux.namespaces[${index}].type`;
     if (created.has(ns.type) || joined.has(ns.type)) add(at(), `the ${ns.type} namespace is listed twice`);
-    if (ns.type === 'time') add(at(), 'time namespaces are not supported');
-    else if (ns.type === 'user') add(at(), 'user namespaces are not supported yet (neither created nor joined: without ID mappings, and joined before the others, they cannot be set up right)');
+    if (ns.type === 'user') add(at(), 'user namespaces are not supported yet (neither created nor joined: without ID mappings, and joined before the others, they cannot be set up right)');
     if (ns.path === undefined) {
       created.add(ns.type);
       return;
@@ -74,7 +64,7 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
     const pathAt = `linux.namespaces[${index}].path`;
     if (!isAbsolute(ns.path)) add(pathAt, `must be an absolute path, not ${JSON.stringify(ns.path)}`);
     else if (ns.type === 'mount') add(pathAt, 'joining a mount namespace is not supported: the container root is set up in a new one');
-    else if (!JOINABLE.has(ns.type) && ns.type !== 'user' && ns.type !== 'time') add(pathAt, `joining a ${ns.type} namespace is not supported`);
+    else if (!JOINABLE.has(ns.type) && ns.type !== 'user') add(pathAt, `joining a ${ns.type} namespace is not supported`);
   });
   if (!created.has('mount')) {
     add('linux.namespaces', 'a new mount namespace is required: ts-nspawn never runs a container in the host\'s root');
@@ -88,6 +78,13 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
     else if (!created.has('uts')) add('hostname', 'setting a hostname needs a new uts namespace in linux.namespaces');
   }
 
+  if (spec.domainname !== undefined) {
+    if (spec.domainname.length > 64 || /[\0\n]/.test(spec.domainname)) add('domainname', 'must be at most 64 characters on one line');
+    else if (!created.has('uts')) add('domainname', 'setting a domain name needs a new uts namespace in linux.namespaces');
+  }
+  checkTime(spec, created, add);
+  checkLinuxExtras(spec, add);
+  checkHooks(spec, add);
   checkProcess(spec, add);
   checkResources(spec, add);
 
@@ -123,6 +120,48 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
   return problems;
 }
 
+type Add = (path: string, message: string) => void;
+
+/** runtime-spec config.md "POSIX-platform Hooks". */
+function checkHooks(spec: Spec, add: Add): void {
+  for (const [name, hooks] of Object.entries(spec.hooks ?? {})) {
+    (hooks ?? []).forEach((hook, index) => {
+      const at = `hooks.${name}[${index}]`;
+      if (!isAbsolute(hook.path)) add(`${at}.path`, `must be an absolute path, not ${JSON.stringify(hook.path)}`);
+      for (const key of ['args', 'env'] as const) {
+        if ((hook[key]?.length ?? 0) > MAX_LIST) add(`${at}.${key}`, `has ${hook[key]!.length} entries; the executor takes at most ${MAX_LIST}`);
+      }
+      (hook.env ?? []).forEach((entry, envIndex) => {
+        if (!/^[^=]+=/.test(entry)) add(`${at}.env[${envIndex}]`, `must be NAME=VALUE, not ${JSON.stringify(entry.slice(0, 40))}`);
+      });
+      if (hook.timeout !== undefined && hook.timeout > 2_000_000) add(`${at}.timeout`, 'must be at most 2000000 seconds');
+    });
+  }
+}
+
+/** A new time namespace and the offsets of its clocks (config-linux.md "Offset for Time Namespace"). */
+function checkTime(spec: Spec, created: ReadonlySet<NamespaceType>, add: Add): void {
+  const offsets = spec.linux?.timeOffsets;
+  if (offsets === undefined) return;
+  if (!created.has('time')) add('linux.timeOffsets', 'needs a new time namespace (type "time", no path) in linux.namespaces');
+  for (const [clock, offset] of Object.entries(offsets)) {
+    const at = `linux.timeOffsets.${clock}`;
+    if (clock !== 'monotonic' && clock !== 'boottime') {
+      add(at, 'only the monotonic and boottime clocks have offsets in a time namespace');
+      continue;
+    }
+    if (offset.secs !== undefined && !Number.isSafeInteger(offset.secs)) add(`${at}.secs`, `${offset.secs} is too large to be exact`);
+    if (offset.nanosecs !== undefined && offset.nanosecs > 999_999_999) add(`${at}.nanosecs`, 'must be below 1000000000');
+  }
+}
+
+/** linux.personality, and the labels of an LSM this host may not have. */
+function checkLinuxExtras(spec: Spec, add: Add): void {
+  if ((spec.linux?.personality?.flags?.length ?? 0) > 0) add('linux.personality.flags', 'no personality flags are supported (the runtime spec defines none): remove them');
+  // Without SELinux a mount label has nothing to label (runc ignores it then too); with it, it is not applied yet.
+  if (spec.linux?.mountLabel && selinuxEnabled()) add('linux.mountLabel', 'SELinux mount labels are not supported yet: remove the field');
+}
+
 function checkProcess(spec: Spec, add: (path: string, message: string) => void): void {
   const process = spec.process;
   if (!process) {
@@ -147,6 +186,7 @@ function checkProcess(spec: Spec, add: (path: string, message: string) => void):
       if (!isCapabilityName(name)) add(jsonPath(jsonPath('process.capabilities', set), index), `unknown capability ${JSON.stringify(name)}`);
     });
   }
+  checkProcessAttributes(spec, add);
   const types = new Set<string>();
   (process.rlimits ?? []).forEach((rlimit, index) => {
     const at = jsonPath('process.rlimits', index);
@@ -161,6 +201,40 @@ function checkProcess(spec: Spec, add: (path: string, message: string) => void):
     }
     if (rlimit.soft > rlimit.hard) add(at, `the soft limit ${rlimit.soft} is above the hard limit ${rlimit.hard}`);
   });
+}
+
+/** oomScoreAdj, ioPriority, scheduler, execCPUAffinity, and the LSM labels (applied only where the host has that LSM). */
+function checkProcessAttributes(spec: Spec, add: Add): void {
+  const process = spec.process!;
+  if (process.oomScoreAdj !== undefined && (process.oomScoreAdj < -1000 || process.oomScoreAdj > 1000)) {
+    add('process.oomScoreAdj', `must be from -1000 to 1000, not ${process.oomScoreAdj}`);
+  }
+  const level = process.ioPriority?.priority;
+  if (level !== undefined && (level < 0 || level > 7)) add('process.ioPriority.priority', `must be from 0 (highest) to 7 (lowest), not ${level}`);
+  const scheduler = process.scheduler;
+  if (scheduler) {
+    const realTime = scheduler.policy === 'SCHED_FIFO' || scheduler.policy === 'SCHED_RR';
+    const priority = scheduler.priority ?? 0;
+    if (scheduler.policy === 'SCHED_ISO') add('process.scheduler.policy', 'SCHED_ISO is not a policy of the Linux kernel');
+    if (scheduler.nice !== undefined && (scheduler.nice < -20 || scheduler.nice > 19)) add('process.scheduler.nice', `must be from -20 to 19, not ${scheduler.nice}`);
+    if (realTime && (priority < 1 || priority > 99)) add('process.scheduler.priority', `must be from 1 to 99 for ${scheduler.policy}, not ${priority}`);
+    if (!realTime && priority !== 0) add('process.scheduler.priority', `must be 0 for ${scheduler.policy} (only SCHED_FIFO and SCHED_RR have priorities)`);
+    for (const key of ['runtime', 'deadline', 'period'] as const) {
+      const value = scheduler[key];
+      if (value !== undefined && !Number.isSafeInteger(value)) add(`process.scheduler.${key}`, `${value} is too large to be exact`);
+    }
+  }
+  for (const key of ['initial', 'final'] as const) {
+    const list = process.execCPUAffinity?.[key];
+    if (list && !parseCpuList(list)) add(`process.execCPUAffinity.${key}`, `is not a CPU list such as "0-3,7": ${JSON.stringify(list)}`);
+  }
+  // runc fails the same way; refused here, before anything is set up, so nothing runs unconfined.
+  if (process.apparmorProfile && !appArmorEnabled()) {
+    add('process.apparmorProfile', 'AppArmor is not enabled on this host, so the profile cannot confine the process: remove the field or run where AppArmor is enabled');
+  }
+  if (process.selinuxLabel && !selinuxEnabled()) {
+    add('process.selinuxLabel', 'SELinux is not enabled on this host, so the label cannot confine the process: remove the field or run where SELinux is enabled');
+  }
 }
 
 /**
@@ -188,7 +262,8 @@ const APPLIED_RESOURCES: Record<string, ReadonlySet<string> | true> = {
   pids: new Set(['limit']),
   memory: new Set(['limit', 'swap']),
   cpu: new Set(['quota', 'period', 'shares', 'cpus', 'mems']),
-  blockIO: new Set(['weight']),
+  blockIO: new Set(['weight', 'throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice']),
+  hugepageLimits: true,
 };
 
 function checkResources(spec: Spec, add: (path: string, message: string) => void): void {
@@ -205,7 +280,7 @@ function checkResources(spec: Spec, add: (path: string, message: string) => void
       if (!applied.has(sub)) add(`linux.resources.${key}.${sub}`, 'this cgroup limit is not supported yet: remove the field (ts-nspawn never ignores one that changes the container)');
     }
   }
-  const { memory, cpu, blockIO } = spec.linux?.resources ?? {};
+  const { memory, cpu, blockIO, hugepageLimits } = spec.linux?.resources ?? {};
   // 0 is "not set" for these, as runc reads them.
   if (memory?.swap !== undefined && memory.swap !== 0 && memory.swap !== -1) {
     if (memory.swap < -1) add('linux.resources.memory.swap', `must be bytes of memory and swap together, or -1 for unlimited, not ${memory.swap}`);
@@ -223,6 +298,9 @@ function checkResources(spec: Spec, add: (path: string, message: string) => void
   if (weight !== undefined && weight !== 0 && (weight < BLKIO_WEIGHT_MIN || weight > BLKIO_WEIGHT_MAX)) {
     add('linux.resources.blockIO.weight', `must be from ${BLKIO_WEIGHT_MIN} to ${BLKIO_WEIGHT_MAX}, not ${weight}`);
   }
+  (hugepageLimits ?? []).forEach(({ pageSize }, index) => {
+    if (!/^\d+[KMG]B$/.test(pageSize)) add(`linux.resources.hugepageLimits[${index}].pageSize`, `must be a size such as 2MB or 1GB, not ${JSON.stringify(pageSize)}`);
+  });
   (spec.linux?.resources?.devices ?? []).forEach((rule, index) => {
     if (rule.access !== undefined && !/^[rwm]{1,3}$/.test(rule.access)) add(`linux.resources.devices[${index}].access`, `must be made of r, w and m, not ${JSON.stringify(rule.access)}`);
   });

@@ -11,7 +11,9 @@ export interface Spec {
   process?: Process;
   root: Root;
   hostname?: string;
+  domainname?: string;
   mounts?: Mount[];
+  hooks?: Hooks;
   annotations?: Record<string, string>;
   linux?: Linux;
 }
@@ -32,7 +34,38 @@ export interface Process {
   capabilities?: Capabilities;
   rlimits?: Rlimit[];
   noNewPrivileges?: boolean;
+  oomScoreAdj?: number;
+  scheduler?: Scheduler;
+  ioPriority?: { class: 'IOPRIO_CLASS_RT' | 'IOPRIO_CLASS_BE' | 'IOPRIO_CLASS_IDLE'; priority: number };
+  apparmorProfile?: string;
+  selinuxLabel?: string;
+  /** CPU lists (`0-3,7`) for processes run in the container, not its init. */
+  execCPUAffinity?: { initial?: string; final?: string };
 }
+
+/** config.md "scheduler": sched_setattr(2)'s fields by their names. */
+export interface Scheduler {
+  policy: string;
+  nice?: number;
+  priority?: number;
+  flags?: string[];
+  runtime?: number;
+  deadline?: number;
+  period?: number;
+}
+
+/** config.md "POSIX-platform Hooks". */
+export interface Hook {
+  path: string;
+  args?: string[];
+  env?: string[];
+  /** Seconds, above zero. */
+  timeout?: number;
+}
+
+export type HookName = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
+
+export type Hooks = Partial<Record<HookName, Hook[]>>;
 
 export interface User {
   uid: number;
@@ -95,6 +128,10 @@ export interface Linux {
   sysctl?: Record<string, string>;
   resources?: LinuxResources;
   seccomp?: LinuxSeccomp;
+  personality?: { domain: 'LINUX' | 'LINUX32'; flags?: string[] };
+  /** Offsets of a new time namespace, by clock (`monotonic`, `boottime`). */
+  timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
+  mountLabel?: string;
 }
 
 /** config-linux.md "Seccomp": libseccomp's names (SCMP_ACT_*, SCMP_ARCH_*, SCMP_CMP_*). */
@@ -144,8 +181,22 @@ export interface LinuxResources {
    * v1 (2..262144); cpus and mems are cpuset lists such as `0-2,4`.
    */
   cpu?: { quota?: number; period?: number; shares?: number; cpus?: string; mems?: string };
-  /** weight as blkio.weight (10..1000). */
-  blockIO?: { weight?: number };
+  /** weight as blkio.weight (10..1000); throttles per block device (rates in bytes or operations per second; 0 lifts one). */
+  blockIO?: {
+    weight?: number;
+    throttleReadBpsDevice?: LinuxThrottleDevice[];
+    throttleWriteBpsDevice?: LinuxThrottleDevice[];
+    throttleReadIOPSDevice?: LinuxThrottleDevice[];
+    throttleWriteIOPSDevice?: LinuxThrottleDevice[];
+  };
+  /** Bytes of huge pages of each size (`2MB`, `1GB`). */
+  hugepageLimits?: Array<{ pageSize: string; limit: number }>;
+}
+
+export interface LinuxThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
 }
 
 export const OCI_VERSION = '1.2.0';

@@ -8,8 +8,9 @@ import { ContainerError } from '../errors.js';
 import { capabilityMask } from '../oci/capabilities.js';
 import { rlimitValue } from '../oci/rlimits.js';
 import { expandCgroupMount } from './cgroup-mounts.js';
+import { parseCpuList, personalityStep, processAttributeSteps, timeNamespaceSteps } from './process-attributes.js';
 import { DEFAULT_DEV_SYMLINKS, DEFAULT_DEVICES, DEFAULT_PATH } from '../oci/defaults.js';
-import type { Device, LinuxSeccomp, Mount, NamespaceType, Process, Spec } from '../oci/types.js';
+import type { Device, Hook, Hooks, LinuxSeccomp, Mount, NamespaceType, Process, Spec } from '../oci/types.js';
 import { compileSeccomp } from '../security/seccomp-rules.js';
 import type { MountCreate, Plan, Step } from './steps.js';
 
@@ -56,6 +57,7 @@ const JOIN_NAMES: Partial<Record<NamespaceType, string>> = {
   ipc: 'ipc',
   network: 'net',
   cgroup: 'cgroup',
+  time: 'time',
 };
 
 /** Executor names of the namespaces joined by path (`join-ns`). */
@@ -95,6 +97,11 @@ export interface CompileHost {
   cgroupDirectories?: string[];
 }
 
+/** Hooks that run while init waits before pivot_root (the `create` hook point). */
+export function hasCreateHooks(hooks: Hooks | undefined): boolean {
+  return [hooks?.prestart, hooks?.createRuntime, hooks?.createContainer].some((list) => (list?.length ?? 0) > 0);
+}
+
 export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, host: CompileHost = {}): Plan {
   const containerProcess = spec.process;
   // validateSpec refuses such a spec; this guards callers that compile a spec of their own.
@@ -107,6 +114,8 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
   // The cgroup namespace is unshared by init later, once it sits in its final cgroup.
   plan.push({ op: 'namespaces', types: [...created].flatMap((type) => CLONE_NAMES[type] ?? []) });
   plan.push(...supervisorSteps(containerProcess, supervision));
+  // Not a clone flag: its offsets can be written only while no process is in it.
+  if (created.has('time')) plan.push(...timeNamespaceSteps(spec.linux));
 
   // Init steps: identity and namespaces. Namespaces given by path are
   // joined first (a PID namespace by the supervisor, before the clone).
@@ -119,7 +128,10 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
   }
   if (created.has('cgroup')) plan.push({ op: 'unshare', types: ['cgroup'] });
   if (created.has('uts') && spec.hostname) plan.push({ op: 'hostname', name: spec.hostname });
+  if (created.has('uts') && spec.domainname) plan.push({ op: 'domainname', name: spec.domainname });
   if (created.has('network')) plan.push({ op: 'loopback-up' });
+  // While init still sees the host's /proc (before pivot_root); the command inherits them.
+  plan.push(...processAttributeSteps(containerProcess), ...personalityStep(spec.linux));
 
   // The file system: private propagation first, so nothing leaks either way.
   if (created.has('mount')) {
@@ -138,6 +150,8 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
     if (mounts.some((mount) => mount.destination === '/dev' && !isBind(mount))) {
       plan.push(...deviceSteps(spec.linux?.devices ?? [], containerProcess.terminal ?? false));
     }
+    // prestart, createRuntime, createContainer: the mounts are there, the old root still is.
+    if (hasCreateHooks(spec.hooks)) plan.push({ op: 'wait-hooks', name: 'create' });
     plan.push({ op: 'pivot-root' });
     // In the container's own /proc, before /proc/sys is made read-only.
     for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) plan.push({ op: 'sysctl', key, value });
@@ -151,7 +165,8 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
     if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
   }
 
-  plan.push(...processSteps(containerProcess, spec.linux?.seccomp, supervision.startBarrier));
+  const startHooks = (spec.hooks?.startContainer?.length ?? 0) > 0;
+  plan.push(...processSteps(containerProcess, spec.linux?.seccomp, supervision.startBarrier, startHooks));
   return plan;
 }
 
@@ -169,6 +184,14 @@ export function compileExecPlan(spec: Spec, initPid: number, containerProcess: P
   if (!containerProcess.terminal) plan.push({ op: 'setsid' });
   const joined = namespaces.flatMap((type) => JOIN_NAMES[type] ?? []);
   if (joined.length > 0) plan.push({ op: 'join', pid: initPid, types: joined });
+  // Inside now: /proc is the container's (checked to be procfs by the executor).
+  plan.push(...processAttributeSteps(containerProcess), ...personalityStep(spec.linux));
+  // execCPUAffinity is for processes run in a container, not its init (config.md).
+  const affinity = containerProcess.execCPUAffinity;
+  const initial = affinity?.initial ? parseCpuList(affinity.initial) : undefined;
+  const final = affinity?.final ? parseCpuList(affinity.final) : undefined;
+  if (initial?.length) plan.splice(1, 0, { op: 'initial-cpu-affinity', cpus: initial });
+  if (final?.length) plan.push({ op: 'cpu-affinity', cpus: final });
   plan.push(...processSteps(containerProcess, spec.linux?.seccomp));
   return plan;
 }
@@ -201,7 +224,7 @@ function supervisorSteps(containerProcess: Process, supervision: SupervisionOpti
  * may still open the root-owned FIFO, and after `env`, which it needs to
  * look the command up.
  */
-function processSteps(containerProcess: Process, seccomp: LinuxSeccomp | undefined, startBarrier?: string): Step[] {
+function processSteps(containerProcess: Process, seccomp: LinuxSeccomp | undefined, startBarrier?: string, startHooks = false): Step[] {
   const steps: Step[] = [{ op: 'chdir', path: containerProcess.cwd }];
   if (containerProcess.noNewPrivileges) steps.push({ op: 'no-new-privileges' });
   // While init is still root with all its capabilities: raising a hard limit needs CAP_SYS_RESOURCE.
@@ -217,7 +240,9 @@ function processSteps(containerProcess: Process, seccomp: LinuxSeccomp | undefin
   // Where a command without a '/' is looked for: the container's PATH, or the default one.
   const path = [...env].reverse().find((entry) => entry.startsWith('PATH='))?.slice('PATH='.length);
   steps.push({ op: 'search-path', path: path ?? DEFAULT_PATH });
+  // startContainer hooks run here: at `start` for a created container, else at a hook point of their own.
   if (startBarrier) steps.push({ op: 'wait-start', path: startBarrier });
+  else if (startHooks) steps.push({ op: 'wait-hooks', name: 'start' });
   const caps = containerProcess.capabilities ?? {};
   steps.push({
     op: 'credentials',
@@ -288,4 +313,46 @@ function deviceSteps(extraDevices: Device[], console: boolean): Step[] {
   for (const [target, path] of DEFAULT_DEV_SYMLINKS) steps.push({ op: 'symlink', target, path });
   if (console) steps.push({ op: 'bind-console', path: '/dev/console' });
   return steps;
+}
+
+/** Where a hook runs: the runtime's namespaces, or those of the container whose init is `initPid`. */
+export type HookPlace =
+  | { kind: 'runtime' }
+  /** createContainer: as root in init's namespaces, before pivot_root (the host's files in sight, as runc runs it). */
+  | { kind: 'container-setup'; spec: Spec; initPid: number }
+  /** startContainer: as a process of the container (its user, capabilities, seccomp filter, environment). */
+  | { kind: 'container'; spec: Spec; initPid: number };
+
+/**
+ * The plan of one hook: `path` executed with `args` (args[0] its name),
+ * `env` (absent: the runtime's own environment, as runc gives it; for a
+ * container process the container's), the state on its stdin.
+ */
+export function compileHookPlan(hook: Hook, place: HookPlace, runtimeEnv: string[], supervision: SupervisionOptions = {}): Plan {
+  const args = hook.args?.length ? hook.args : [hook.path];
+  if (place.kind === 'container') {
+    const base = place.spec.process!;
+    const env = hook.env?.length ? hook.env : base.env ?? [];
+    const plan = compileExecPlan(place.spec, place.initPid, { ...base, terminal: false, args, env }, supervision);
+    plan.splice(plan.length - 1, 0, { op: 'exec-path', path: hook.path });
+    return plan;
+  }
+  const plan: Step[] = [{ op: 'namespaces', types: [] }];
+  if (place.kind === 'container-setup') {
+    const namespaces = (place.spec.linux?.namespaces ?? []).map((ns) => ns.type);
+    if (namespaces.includes('pid')) plan.push({ op: 'join-pidns', pid: place.initPid });
+    plan.push(...supervisorSteps({ args, cwd: '/', user: { uid: 0, gid: 0 } }, supervision));
+    plan.push({ op: 'setsid' });
+    const joined = namespaces.flatMap((type) => JOIN_NAMES[type] ?? []);
+    if (joined.length > 0) plan.push({ op: 'join', pid: place.initPid, types: joined });
+  } else {
+    plan.push({ op: 'setsid' });
+  }
+  plan.push(
+    { op: 'env', vars: hook.env ?? runtimeEnv },
+    { op: 'search-path', path: '' },
+    { op: 'exec-path', path: hook.path },
+    { op: 'exec', args },
+  );
+  return plan;
 }

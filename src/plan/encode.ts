@@ -132,6 +132,27 @@ function stepTokens(step: Step): string[] {
       return [step.op, step.key, step.value];
     case 'umask':
       return [step.op, octal(step.mode)];
+    case 'wait-hooks':
+      return [step.op, step.name];
+    case 'exec-path':
+      return [step.op, step.path];
+    case 'domainname':
+      return [step.op, step.name];
+    case 'oom-score-adj':
+      return [step.op, num(step.value)];
+    case 'io-priority':
+      return [step.op, num(step.ioClass), num(step.level)];
+    case 'scheduler':
+      return [step.op, num(step.policy), num(step.flags), num(step.nice), num(step.priority), num(step.runtime), num(step.deadline), num(step.period)];
+    case 'personality':
+      return [step.op, num(step.domain)];
+    case 'cpu-affinity':
+    case 'initial-cpu-affinity':
+      return [step.op, step.cpus.map(num).join(',')];
+    case 'time-namespace':
+      return [step.op, num(step.monotonic[0]), num(step.monotonic[1]), num(step.boottime[0]), num(step.boottime[1])];
+    case 'exec-label':
+      return [step.op, step.lsm, step.label];
     case 'console':
     case 'wait-go':
     case 'detach':

@@ -66,7 +66,26 @@ export type Step =
   /** A `mount` of a tmpfs that starts with a copy of the directory it covers (runc's `tmpcopyup`). */
   | { op: 'mount-copy-up'; source: string; target: string; fstype: string; flags: string[]; data: string; create: MountCreate }
   /** The console's window size before the process starts (process.consoleSize). */
-  | { op: 'console-size'; rows: number; cols: number };
+  | { op: 'console-size'; rows: number; cols: number }
+  // Added later (kept at the end, as in the executor's table).
+  /** A hook point: init waits while TypeScript runs the hooks named (`create`, `start`). */
+  | { op: 'wait-hooks'; name: 'create' | 'start' }
+  /** The file `exec` runs, its args[0] being only the name it is given. */
+  | { op: 'exec-path'; path: string }
+  | { op: 'domainname'; name: string }
+  | { op: 'oom-score-adj'; value: number }
+  /** ioprio_set(2): class 1 (RT), 2 (BE), 3 (IDLE), level 0-7. */
+  | { op: 'io-priority'; ioClass: number; level: number }
+  /** sched_setattr(2): numbers of <linux/sched.h>. */
+  | { op: 'scheduler'; policy: number; flags: number; nice: number; priority: number; runtime: number; deadline: number; period: number }
+  | { op: 'personality'; domain: number }
+  | { op: 'cpu-affinity'; cpus: number[] }
+  /** Supervisor step: the CPUs init is created on. */
+  | { op: 'initial-cpu-affinity'; cpus: number[] }
+  /** Supervisor step: a new time namespace with these clock offsets, init cloned into it. */
+  | { op: 'time-namespace'; monotonic: [secs: number, nanosecs: number]; boottime: [secs: number, nanosecs: number] }
+  /** The LSM label the command is executed with. */
+  | { op: 'exec-label'; lsm: 'apparmor' | 'selinux'; label: string };
 
 export type Plan = Step[];
 
@@ -84,6 +103,8 @@ const OPCODES: Record<Step['op'], true> = {
   mask: true, readonly: true, chdir: true, 'no-new-privileges': true, rlimit: true, umask: true, seccomp: true, credentials: true,
   env: true, 'search-path': true, 'wait-start': true, exec: true,
   'mount-copy-up': true, 'console-size': true,
+  'wait-hooks': true, 'exec-path': true, domainname: true, 'oom-score-adj': true, 'io-priority': true, scheduler: true,
+  personality: true, 'cpu-affinity': true, 'initial-cpu-affinity': true, 'time-namespace': true, 'exec-label': true,
 };
 
 export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;
@@ -132,6 +153,25 @@ export function describeStep(step: Step): string {
     case 'join':
     case 'join-pidns':
       return `joining the namespaces of the container (PID ${step.pid})`;
+    case 'domainname':
+      return `setting the domain name ${step.name}`;
+    case 'oom-score-adj':
+      return `setting process.oomScoreAdj ${step.value} (lowering it needs CAP_SYS_RESOURCE)`;
+    case 'io-priority':
+      return `setting process.ioPriority (class ${step.ioClass}, level ${step.level})`;
+    case 'scheduler':
+      return `setting process.scheduler (policy ${step.policy}, nice ${step.nice}, priority ${step.priority}; real-time policies need CAP_SYS_NICE and real-time time in the cgroup)`;
+    case 'personality':
+      return `setting linux.personality (domain ${step.domain})`;
+    case 'cpu-affinity':
+    case 'initial-cpu-affinity':
+      return `setting process.execCPUAffinity (CPUs ${step.cpus.join(',')})`;
+    case 'time-namespace':
+      return 'making the time namespace with linux.timeOffsets';
+    case 'exec-label':
+      return step.lsm === 'apparmor' ? `applying process.apparmorProfile ${step.label}` : `applying process.selinuxLabel ${step.label}`;
+    case 'exec-path':
+      return `running ${step.path}`;
     default:
       return step.op;
   }

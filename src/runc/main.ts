@@ -31,6 +31,7 @@ import { startCommand } from './commands/start.js';
 import { stateCommand } from './commands/state.js';
 import { updateCommand } from './commands/update.js';
 import { configureLog, logError, logWarning } from './log.js';
+import { setHookWarningSink } from '../runtime/hooks.js';
 
 const COMMANDS: RuncCommand[] = [
   createCommand, startCommand, stateCommand, killCommand, deleteCommand, runCommand, execCommand, psCommand, pauseCommand, resumeCommand,
@@ -122,6 +123,7 @@ export async function main(args: string[]): Promise<number> {
       print(usage());
       return 0;
     }
+    setHookWarningSink(logWarning);
     if (values.has('systemd-cgroup')) logWarning('--systemd-cgroup is not supported: cgroups are managed through cgroupfs');
     const root = values.get('root');
     // The runtime's state store reads its directory from here.

@@ -39,6 +39,7 @@ export class ExecutorSession {
   /** Resolves with PID 1's status; rejects with a ContainerError if set-up failed. */
   readonly exited: Promise<ExitStatus>;
 
+  private readonly hookPoints = new Map<string, { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void }>();
   private failure: ContainerError | undefined;
   private exitMessage: { code: number; signal: number } | undefined;
   private escaped = false;
@@ -75,9 +76,20 @@ export class ExecutorSession {
     // Callers may only await `exited`; an unobserved set-up failure is reported there.
     this.started.catch(() => {});
     this.created.catch(() => {});
+    for (const name of ['create', 'start']) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<void>((yes, no) => {
+        resolve = yes;
+        reject = no;
+      });
+      promise.catch(() => {});
+      this.hookPoints.set(name, { promise, resolve, reject });
+    }
     const rejectReady = (error: unknown) => {
       rejectStarted(error);
       rejectCreated(error);
+      for (const point of this.hookPoints.values()) point.reject(error);
     };
 
     readLines(this.process, (line) => {
@@ -85,6 +97,7 @@ export class ExecutorSession {
       if (kind === 'pid') resolvePid(Number(fields[0]));
       else if (kind === 'started') resolveStarted();
       else if (kind === 'created') resolveCreated();
+      else if (kind === 'hooks') this.hookPoints.get(fields[0] ?? '')?.resolve();
       else if (kind === 'escape') this.escaped = true;
       else if (kind === 'exit') this.exitMessage = { code: Number(fields[0]), signal: Number(fields[1]) };
       else if (kind === 'error') {
@@ -105,6 +118,8 @@ export class ExecutorSession {
           throw failure;
         }
         const { code: exitCode, signal } = this.exitMessage;
+        const ended = new ContainerError(`the container ended (${signal ? `signal ${signal}` : `exit status ${exitCode}`}) before its hooks ran`);
+        for (const point of this.hookPoints.values()) point.reject(ended);
         resolveStarted();
         rejectCreated(new ContainerError(`the container ended (${signal ? `signal ${signal}` : `exit status ${exitCode}`}) before it was created`));
         return {
@@ -125,6 +140,16 @@ export class ExecutorSession {
   /** Let init continue past the `wait-go` sync point. */
   go(): void {
     this.process.writeControl('go\n');
+  }
+
+  /** Resolves when init waits at the hook point `name` (`wait-hooks`); rejects with the set-up failure. */
+  hookPoint(name: 'create' | 'start'): Promise<void> {
+    return this.hookPoints.get(name)!.promise;
+  }
+
+  /** Let init go on from a hook point. */
+  resume(): void {
+    this.process.writeControl('resume\n');
   }
 
   /** Leave a detached monitor running on its own. */

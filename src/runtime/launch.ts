@@ -20,7 +20,7 @@ import { cgroupManager, containerCgroupPath, setUpContainerCgroup } from '../cgr
 import type { SignalMap } from '../host/signals.js';
 import { plainForwarding } from '../host/signals.js';
 import { attachToBridge } from '../network/bridge.js';
-import { compilePlan, type MonitorOptions } from '../plan/compile.js';
+import { compilePlan, hasCreateHooks, type MonitorOptions } from '../plan/compile.js';
 import { machineNameFrom } from '../oci/build-spec.js';
 import type { Spec } from '../oci/types.js';
 import { settingsOf, type NspawnSettings } from '../oci/settings.js';
@@ -31,6 +31,7 @@ import { claimName, removeDirectory, writeAtomically, writeRecord } from '../sta
 import { bootForwarding } from './boot-policy.js';
 import { ExecutorSession, type Stdio } from './executor.js';
 import { releaseHostResources, type CgroupEnd } from './host-resources.js';
+import { hookState, runHooks, runPoststopHooks } from './hooks.js';
 import { reclaimIfStale } from './lifecycle.js';
 import { preflight } from './preflight.js';
 
@@ -161,6 +162,7 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
       }
       session.go();
     }
+    await runSetUpHooks(claimed, session, pid);
     await ready;
     record.status = mode === 'created' ? 'created' : 'running';
     record.pid = pid;
@@ -169,6 +171,8 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
     else record.supervisor = identify(session.process.pid);
     if (mode !== 'created') record.started = new Date().toISOString();
     writeRecord(record);
+    // Before `start` (here: the launch) returns; a failure stops the container (runtime-spec 1.3, runc).
+    if (mode !== 'created') await runHooks('poststart', spec.hooks?.poststart, hookState(record, 'running', pid));
     // The executor leaves by itself once handed off: its end is no failure.
     if (options.handOff) session.exited.catch(() => {});
     else if (mode !== 'foreground') session.disconnect();
@@ -179,14 +183,41 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
 }
 
 /**
+ * The hooks init waits for (docs/executor.md, sync point 3a): prestart,
+ * createRuntime and createContainer before pivot_root; startContainer just
+ * before the command when nothing else (a created container's `start`)
+ * runs them.
+ */
+async function runSetUpHooks(claimed: Claimed, session: ExecutorSession, pid: number): Promise<void> {
+  const { spec, record, mode } = claimed;
+  const hooks = spec.hooks;
+  const ready = mode === 'created' ? session.created : session.started;
+  if (hasCreateHooks(hooks)) {
+    await Promise.race([session.hookPoint('create'), ready]);
+    const state = hookState(record, 'creating', pid);
+    await runHooks('prestart', hooks?.prestart, state);
+    await runHooks('createRuntime', hooks?.createRuntime, state);
+    await runHooks('createContainer', hooks?.createContainer, state, { kind: 'container-setup', spec, initPid: pid });
+    session.resume();
+  }
+  if (mode !== 'created' && (hooks?.startContainer?.length ?? 0) > 0) {
+    await Promise.race([session.hookPoint('start'), ready]);
+    await runHooks('startContainer', hooks?.startContainer, hookState(record, 'created', pid), { kind: 'container', spec, initPid: pid });
+    session.resume();
+  }
+}
+
+/**
  * Undoes a failed phase: init killed, host resources released, the state
  * directory removed -- except for a restart, whose record (and log) stays,
- * stopped, saying what failed.
+ * stopped, saying what failed. A container that got as far as its
+ * executor is deleted as `delete` would: its poststop hooks run.
  */
 async function rollback(claimed: Claimed, session: ExecutorSession | undefined, error: unknown): Promise<never> {
   session?.abort();
   await session?.exited.catch(() => {});
   await releaseHostResources(claimed.record, claimed.hierarchies);
+  if (session) await runPoststopHooks(claimed.spec, hookState(claimed.record, 'stopped'));
   if (claimed.restart) {
     const message = error instanceof Error ? error.message : String(error);
     writeRecord({ ...claimed.record, status: 'stopped', pid: 0, error: { phase: 'restart', message } });
@@ -200,6 +231,7 @@ async function rollback(claimed: Claimed, session: ExecutorSession | undefined, 
 export async function teardown(launched: Claimed): Promise<CgroupEnd> {
   const end = await releaseHostResources(launched.record, launched.hierarchies);
   removeDirectory(launched.record.id);
+  await runPoststopHooks(launched.spec, hookState(launched.record, 'stopped'));
   return end;
 }
 

@@ -18,7 +18,10 @@ import { containerDirectory } from '../state/paths.js';
 import { isAlive, processStartTime, type ProcessIdentity } from '../state/process-identity.js';
 import type { ContainerRecord, ExitRecord } from '../state/record.js';
 import { isOwnCgroupPath } from '../state/schema.js';
-import { listNames, readExit, readState, removeDirectory, writeRecord, type StoredState } from '../state/store.js';
+import { listNames, readExit, readState, readStoredSpec, removeDirectory, writeRecord, type StoredState } from '../state/store.js';
+import { validateSpec } from '../oci/validate.js';
+import type { Spec } from '../oci/types.js';
+import { hookState, runPoststopHooks } from './hooks.js';
 import { bootExitStatus } from './boot-policy.js';
 import { cgroupMembers, initProblem, signalProcess } from './container-processes.js';
 import { releaseHostResources, type CgroupEnd } from './host-resources.js';
@@ -276,7 +279,24 @@ export async function removeContainer(name: string, force = false): Promise<void
   }
   // A corrupt record names nothing trustworthy: only what the runtime's rules give for the name.
   await releaseOwned(record ?? { id: name, hostInterfaces: [], cgroups: [] });
+  await deleteRecord(record, name);
+}
+
+/** The state directory removed, then the spec's poststop hooks run (runtime-spec: after the container is deleted). */
+async function deleteRecord(record: ContainerRecord | undefined, name: string): Promise<void> {
+  const spec = record ? storedSpec(name) : undefined;
   removeDirectory(name);
+  if (record && spec) await runPoststopHooks(spec, hookState(record, 'stopped'));
+}
+
+/** The stored spec if it has poststop hooks and is a valid one (a corrupt one runs no hook). */
+function storedSpec(name: string): Spec | undefined {
+  try {
+    const spec = readStoredSpec<Spec>(name);
+    return spec.hooks?.poststop?.length ? readStoredSpec(name, validateSpec).spec : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function runningError(name: string, running: ProcessIdentity[], verb: string): ContainerError {
@@ -346,7 +366,7 @@ export async function collectGarbage(onKept?: (name: string, why: string) => voi
       continue;
     }
     await releaseOwned(record);
-    removeDirectory(record.id);
+    await deleteRecord(record, record.id);
     removed.push(record.id);
   }
   return removed;

@@ -6,11 +6,17 @@
  * from its stored spec, under the same name, keeping its log.
  */
 import { closeSync, constants, openSync, readSync, rmSync } from 'node:fs';
+import { constants as os } from 'node:os';
 import { ContainerError } from '../errors.js';
+import type { Spec } from '../oci/types.js';
+import { validateSpec } from '../oci/validate.js';
+import type { ContainerRecord } from '../state/record.js';
 import { containerFile } from '../state/paths.js';
 import { isAlive } from '../state/process-identity.js';
-import { writeRecord } from '../state/store.js';
+import { readStoredSpec, writeRecord } from '../state/store.js';
+import { signalProcess } from './container-processes.js';
 import { restartDetached, type DetachedContainer } from './container.js';
+import { hookState, runHooks } from './hooks.js';
 import { requireContainer } from './lifecycle.js';
 
 /** How long init may take to answer once the FIFO is open: it only has to be scheduled. */
@@ -23,6 +29,16 @@ export async function startCreated(name: string): Promise<DetachedContainer> {
     throw new ContainerError(`container '${name}' is ${record.status}, not created: only a created or stopped container can be started`);
   }
   const fifo = containerFile(name, 'start');
+  const hooks = record.init && hasStartHooks(name) ? readStoredSpec(name, validateSpec).spec : undefined;
+  // startContainer: in the container, while init still waits at the barrier.
+  if (hooks?.hooks?.startContainer?.length) {
+    try {
+      await runHooks('startContainer', hooks.hooks.startContainer, hookState(record, 'created', record.pid), { kind: 'container', spec: hooks, initPid: record.pid });
+    } catch (error) {
+      stopAfterFailure(record);
+      throw error;
+    }
+  }
   try {
     releaseBarrier(fifo, () => isAlive(record.init));
   } catch (error) {
@@ -32,7 +48,26 @@ export async function startCreated(name: string): Promise<DetachedContainer> {
   }
   rmSync(fifo, { force: true });
   writeRecord({ ...record, status: 'running', started: new Date().toISOString() });
+  if (hooks?.hooks?.poststart?.length) {
+    try {
+      await runHooks('poststart', hooks.hooks.poststart, hookState(record, 'running', record.pid));
+    } catch (error) {
+      stopAfterFailure(record);
+      throw error;
+    }
+  }
   return { name, pid: record.pid };
+}
+
+/** Whether the stored spec has hooks `start` runs (read cheaply: most have none). */
+function hasStartHooks(name: string): boolean {
+  const spec = readStoredSpec<Spec>(name);
+  return (spec.hooks?.startContainer?.length ?? 0) > 0 || (spec.hooks?.poststart?.length ?? 0) > 0;
+}
+
+/** A start that failed stops the container (runtime-spec lifecycle): its init is killed; `delete` does the rest. */
+function stopAfterFailure(record: ContainerRecord): void {
+  if (record.init) signalProcess(record.init, os.signals.SIGKILL);
 }
 
 /**

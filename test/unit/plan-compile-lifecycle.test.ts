@@ -281,9 +281,9 @@ describe('compileExecPlan', () => {
     }
   });
 
-  it('has no join step when there is no namespace to join, and ignores the time namespace', () => {
+  it('has no join step when there is no namespace to join, and joins a time namespace', () => {
     assert.deepEqual(compileExecPlan(rawSpec(), 3, EXEC_PROCESS), [{ op: 'namespaces', types: [] }, { op: 'setsid' }, ...EXEC_PROCESS_STEPS]);
-    assert.deepEqual(ops(compileExecPlan(rawSpec(namespaces('time')), 3, EXEC_PROCESS)), ['namespaces', 'setsid', 'chdir', 'umask', 'env', 'search-path', 'credentials', 'exec']);
+    assert.deepEqual(compileExecPlan(rawSpec(namespaces('time')), 3, EXEC_PROCESS)[2], { op: 'join', pid: 3, types: ['time'] });
   });
 
   it('runs the given process, not the spec\'s, and sets no hostname, mounts, pivot-root, masks or read-only paths', () => {

@@ -5,14 +5,14 @@ import type { RuncCommand } from '../command.js';
 const FEATURES = {
   ociVersionMin: '1.0.0',
   ociVersionMax: '1.3.0',
-  hooks: [],
+  hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
   mountOptions: [
     'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'noatime', 'nodev', 'nodiratime', 'noexec',
     'nosuid', 'private', 'rbind', 'relatime', 'ro', 'rprivate', 'rshared', 'rslave', 'runbindable', 'rw', 'shared', 'slave',
     'strictatime', 'suid', 'sync', 'tmpcopyup', 'unbindable',
   ],
   linux: {
-    namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
+    namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'uts'],
     cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
     // What the filter compiler (src/security/seccomp-rules.ts) and the executor's libseccomp take.
     seccomp: {
