@@ -39,6 +39,11 @@ struct config {
 	const char *console_socket;	/* the PTY master goes there, NULL: relay it */
 	int cgroup_fd;		/* -1 without `clone-into-cgroup` */
 	int cgroup_index;
+	/* `user-map`: init's ID maps, written from outside after the clone */
+	char **uid_map, **gid_map;	/* "INSIDE OUTSIDE COUNT"; NULL without it */
+	size_t uid_count, gid_count;
+	bool setgroups_deny;
+	int user_map_index;
 };
 
 /* "mount,pid,..." -> CLONE_NEW* flags; also used by init's `unshare`. */
@@ -65,6 +70,8 @@ int sup_join_ns(struct config *cfg, const struct step *st);	/* settings.c */
 /* hand-off.c */
 int sup_hand_off(struct config *cfg, const struct step *st);
 int sup_console_socket(struct config *cfg, const struct step *st);
+/* userns.c */
+int sup_user_map(struct config *cfg, const struct step *st);
 
 /* A PID argument: decimal, > 0. */
 int parse_pid(const char *s, pid_t *pid);

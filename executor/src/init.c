@@ -11,6 +11,7 @@
 #include "plan.h"
 #include "protocol.h"
 #include "steps.h"
+#include "userns.h"
 #include "util.h"
 
 #include <errno.h>
@@ -126,10 +127,23 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	 * nothing of the host (join.c). */
 	if (cfg->join_pidns && enter_container(&st, cfg, plan, &index, &opcode) < 0)
 		report(syncfd, index, opcode);
+	/* Sent before the release, after the maps (userns.c). */
+	if (cfg->uid_map &&
+	    userns_receive_trees(plan, syncfd, &index, &opcode) < 0)
+		report(syncfd, index, opcode);
 	if (sync_wait_release(syncfd) < 0)
 		_exit(125);
 	if (cfg->join_pidns && !cfg->hand_off)
 		rearm_after_release(syncfd);
+	/* Mapped: root of our user namespace. A uid change clears the
+	 * parent-death signal and the dumpable flag: set both again. */
+	if (cfg->uid_map) {
+		if (userns_become_root(cfg) < 0)
+			report(syncfd, cfg->user_map_index, "user-map");
+		prctl(PR_SET_DUMPABLE, 0);
+		if (!cfg->hand_off)
+			rearm_after_release(syncfd);
+	}
 	if (cfg->console && console_take(st.slavefd) < 0) {
 		fail(errno, slave_path);
 		report(syncfd, cfg->console_index, "console");

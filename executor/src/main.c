@@ -9,6 +9,9 @@
  *                   applied (PTY allocated, signals blocked into a signalfd).
  *  2. cloned     -- init exists in its new namespaces, blocked on the
  *                   internal sync socket; we report `pid N`.
+ *  2a. maps      -- (`user-map`) init's uid_map/gid_map are written from
+ *                   here, outside its user namespace, and the idmapped
+ *                   trees its steps mount are sent to it (userns.c).
  *  3. go         -- with `wait-go` we wait for `go` (or `abort`) on fd 3,
  *                   otherwise we go on at once; then init is released.
  *  4. exec       -- init ran its steps and execve'd: its close-on-exec end
@@ -33,6 +36,7 @@
 #include "protocol.h"
 #include "sealed.h"
 #include "supervise.h"
+#include "userns.h"
 #include "util.h"
 
 #include <errno.h>
@@ -216,6 +220,19 @@ static int run_plan(int plan_fd)
 			  own_pidns ? 0 : self, out.init_stdio);
 
 	close(sv[1]);
+	if (cfg.uid_map) {
+		const char *opcode;
+		int index;
+
+		if (userns_set_up(&cfg, &plan, sup.init, sv[0], &index,
+				  &opcode) < 0) {
+			int err = failure.err;
+
+			kill(sup.init, SIGKILL);
+			attach_close(&att);
+			die(index, opcode, err, failure.detail ? failure.detail : "");
+		}
+	}
 	output_close_init_ends(&out);
 	plan_close_prepared(&plan);
 	sup.cfg = &cfg;

@@ -9,6 +9,7 @@
 #include "plan.h"
 #include "resolve.h"
 #include "steps.h"
+#include "userns.h"
 #include "util.h"
 
 #include <errno.h>
@@ -21,7 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum mflag_kind { MF_SB, MF_ATTR, MF_PROP, MF_BIND };
+enum mflag_kind { MF_SB, MF_ATTR, MF_PROP, MF_BIND, MF_IDMAP };
 
 static const struct {
 	const char *name;
@@ -50,6 +51,9 @@ static const struct {
 	{ "rshared", MF_PROP, MS_SHARED | MS_REC, 0 },
 	{ "unbindable", MF_PROP, MS_UNBINDABLE, 0 },
 	{ "runbindable", MF_PROP, MS_UNBINDABLE | MS_REC, 0 },
+	/* a bind whose tree the supervisor idmapped (userns.c) */
+	{ "idmap", MF_IDMAP, 0, 0 },
+	{ "ridmap", MF_IDMAP, MS_REC, 0 },
 };
 
 struct mount_flags {
@@ -57,6 +61,7 @@ struct mount_flags {
 	unsigned long prop;	/* propagation, applied by a separate call */
 	struct mount_attr attr;	/* bind mounts: per-mount attributes */
 	bool bind;
+	bool idmap;		/* the source is a prepared idmapped tree */
 };
 
 static int add_mount_flag(struct mount_flags *mf, const char *name, size_t len)
@@ -70,7 +75,8 @@ static int add_mount_flag(struct mount_flags *mf, const char *name, size_t len)
 			return 0;
 		}
 		mf->ms |= mflags[i].ms;
-		mf->bind |= mflags[i].kind == MF_BIND;
+		mf->bind |= mflags[i].kind == MF_BIND || mflags[i].kind == MF_IDMAP;
+		mf->idmap |= mflags[i].kind == MF_IDMAP;
 		mf->attr.attr_set |= mflags[i].attr;
 		/* The atime modes are one field: clear it before setting it. */
 		if (mflags[i].ms & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME))
@@ -158,7 +164,13 @@ int step_mount(struct init_state *st, const struct step *s)
 	fd = resolve_create(st->rootfd, target, kind);
 	if (fd < 0)
 		return fail(errno, target);
-	if (mf.bind)
+	if (mf.idmap)
+		rc = s->fd < 0 ? (errno = EBADF, -1) :
+		     move_mount(s->fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
+				MOVE_MOUNT_T_EMPTY_PATH);
+	if (mf.idmap && s->fd >= 0)
+		close(s->fd);	/* attached: the mount holds the tree now */
+	else if (mf.bind)
 		rc = mount(source, fd_path(fd, proc), NULL,
 			   MS_BIND | (mf.ms & MS_REC), NULL);
 	else
@@ -168,6 +180,16 @@ int step_mount(struct init_state *st, const struct step *s)
 		rc = fail(errno, target);
 	close(fd);
 	return rc < 0 ? rc : finish_mount(st->rootfd, target, &mf);
+}
+
+bool mount_is_idmapped(const struct step *s, bool *recursive)
+{
+	struct mount_flags mf;
+
+	if (parse_mount_flags(s->args[3].str, &mf) < 0 || !mf.idmap)
+		return false;
+	*recursive = (mf.ms & MS_REC) != 0;
+	return true;
 }
 
 int step_propagation(struct init_state *st, const struct step *s)

@@ -64,6 +64,8 @@ int step_exec(struct init_state *st, const struct step *s);
 int step_search_path(struct init_state *st, const struct step *s);
 /* Where exec finds NAME in SEARCH (see exec.c): 0 and PATH, or the errno. */
 int command_lookup(const char *name, const char *search, char path[PATH_MAX]);
+/* userns.c */
+int step_enter_root_idmapped(struct init_state *st, const struct step *s);
 /* start-barrier.c */
 int prepare_wait_start(struct step *s);
 int step_wait_start(struct init_state *st, const struct step *s);

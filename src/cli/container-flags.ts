@@ -7,6 +7,7 @@ import { ContainerError } from '../errors.js';
 import type { BindMount, ContainerOptions, DeviceOption } from '../oci/container-options.js';
 import { option, type Flags, type OptionDef } from './command-line.js';
 import { parseNonNegative } from './parse-values.js';
+import { parseOwnership, parsePrivateUsers } from '../oci/private-users.js';
 import { SECURITY_OPTIONS, toSecurityOptions } from './security-flags.js';
 
 export const CONTAINER_OPTIONS: OptionDef[] = [
@@ -28,6 +29,8 @@ export const CONTAINER_OPTIONS: OptionDef[] = [
   option('memory', 'memory limit (bytes, or with k, m, g; -1: unlimited)', { value: 'SIZE' }),
   option('cpus', 'CPU time limit, in CPUs (0.5: half of one)', { value: 'N' }),
   option('cgroup-parent', 'put the container\'s cgroup at PATH/ts-nspawn/NAME (PATH relative to the hierarchy roots; default: the roots)', { value: 'PATH' }),
+  option('private-users', "user namespace: the container's root is an unprivileged host range (no, yes = pick, pick, identity, UID[:COUNT]; boot's default: pick where the root can be idmapped)", { value: 'MODE' }),
+  option('private-users-ownership', "how the tree's files get owners in that range: auto (default: map, else chown), map (idmapped mount), chown (once, on disk), off", { value: 'MODE' }),
   ...SECURITY_OPTIONS,
 ];
 
@@ -67,6 +70,8 @@ export function toContainerOptions(flags: Flags, command: string[], boot: boolea
     memory: flags.memory === undefined ? undefined : parseSize(text(flags.memory) ?? '', '--memory'),
     cpus: flags.cpus === undefined ? undefined : parseNonNegative(text(flags.cpus) ?? '', '--cpus'),
     cgroupParent: text(flags.cgroupParent),
+    privateUsers: flags.privateUsers === undefined ? undefined : parsePrivateUsers(text(flags.privateUsers) ?? ''),
+    privateUsersOwnership: flags.privateUsersOwnership === undefined ? undefined : parseOwnership(text(flags.privateUsersOwnership) ?? ''),
     ...toSecurityOptions(flags),
   };
 }

@@ -62,7 +62,18 @@ export type Step =
   | { op: 'env'; vars: string[] }
   | { op: 'search-path'; path: string }
   | { op: 'wait-start'; path: string }
-  | { op: 'exec'; args: string[] };
+  | { op: 'exec'; args: string[] }
+  /** Init's ID maps, written by the supervisor after the clone (`setgroups`: deny only where the map needs it). */
+  | { op: 'user-map'; uids: IdMapping[]; gids: IdMapping[]; setgroups: 'allow' | 'deny' }
+  /** `enter-root` through an idmapped clone of the tree that the supervisor makes after the maps. */
+  | { op: 'enter-root-idmapped'; path: string };
+
+/** One extent of an ID map: `count` IDs from `containerID` inside are `hostID`... outside. */
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
 
 export type Plan = Step[];
 
@@ -78,7 +89,7 @@ const OPCODES: Record<Step['op'], true> = {
   setsid: true, join: true, 'join-ns': true, unshare: true, hostname: true, 'loopback-up': true, propagation: true,
   'enter-root': true, mount: true, mknod: true, symlink: true, 'bind-console': true, 'pivot-root': true, sysctl: true,
   mask: true, readonly: true, chdir: true, 'no-new-privileges': true, rlimit: true, umask: true, seccomp: true, credentials: true,
-  env: true, 'search-path': true, 'wait-start': true, exec: true,
+  env: true, 'search-path': true, 'wait-start': true, exec: true, 'user-map': true, 'enter-root-idmapped': true,
 };
 
 export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;
@@ -94,6 +105,10 @@ export function describeStep(step: Step): string {
       return `creating symlink ${step.path}`;
     case 'enter-root':
       return `entering the root directory ${step.path}`;
+    case 'enter-root-idmapped':
+      return `entering the root directory ${step.path} through an idmapped mount`;
+    case 'user-map':
+      return `writing the user namespace's ID maps (${step.uids.map((m) => `${m.containerID}:${m.hostID}:${m.size}`).join(' ')})`;
     case 'pivot-root':
       return 'switching to the container root (pivot_root)';
     case 'mask':

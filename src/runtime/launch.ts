@@ -32,6 +32,8 @@ import { ExecutorSession, type Stdio } from './executor.js';
 import { releaseHostResources } from './host-resources.js';
 import { reclaimIfStale } from './lifecycle.js';
 import { preflight } from './preflight.js';
+import { claimUserNamespace } from './private-users.js';
+import { delegateCgroups } from '../cgroups/delegate.js';
 
 /** A detached container's log is rotated at this size (one older file is kept). */
 export const LOG_MAX_BYTES = 1024 * 1024;
@@ -94,6 +96,8 @@ export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions
   if (options.bundle) record.bundle = options.bundle;
   const claimed: Claimed = { spec, settings, mode, record, hierarchies: hostHierarchies(), restart: options.sameName !== undefined };
   try {
+    // The range first (recorded under its lock): the stored spec carries its maps.
+    await claimUserNamespace(spec, settings, record);
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
     // Every container gets a cgroup of its own, for its limits, its device
     // policy and its stats. On cgroup v2 init is cloned straight into it; on
@@ -103,6 +107,7 @@ export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions
     record.cgroups = cgroups.directories(path);
     writeRecord(record);
     setUpContainerCgroup(cgroups, path, spec);
+    if (settings.boot && record.userRange) delegateCgroups(claimed.hierarchies, record.cgroups, record.userRange.base);
     // v1: the grace period the move at `go` waits for runs while the executor starts (see prepareJoin).
     cgroups.prepareJoin();
   } catch (error) {

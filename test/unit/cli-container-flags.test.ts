@@ -44,6 +44,8 @@ describe('toContainerOptions', () => {
       memory: undefined,
       cpus: undefined,
       cgroupParent: undefined,
+      privateUsers: undefined,
+      privateUsersOwnership: undefined,
     });
   });
 

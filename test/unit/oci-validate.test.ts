@@ -103,9 +103,9 @@ describe('validateSpec', () => {
     );
   });
 
-  it('refuses user and time namespaces, and a namespace listed twice', () => {
-    assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'user' })), /^linux\.namespaces\[6\]\.type: user namespaces are not supported/);
-    assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' })), /user namespaces are not supported/);
+  it('refuses a user namespace without maps or joined by path, time namespaces, and a namespace listed twice', () => {
+    assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'user' })), /^linux\.uidMappings: a new user namespace needs its ID maps/);
+    assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' })), /^linux\.namespaces\[6\]\.path: joining a user namespace by path is not supported yet/);
     assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'time' })), /^linux\.namespaces\[6\]\.type: time namespaces are not supported/);
     assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'pid', path: '/proc/1/ns/pid' })), /the pid namespace is listed twice/);
   });
@@ -189,7 +189,7 @@ describe('validateSpec', () => {
   });
 
   it('refuses fields it does not implement that change the container, naming each', () => {
-    assertProblem(mutate((s) => (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])), /^linux\.uidMappings: user namespaces/);
+    assertProblem(mutate((s) => (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])), /^linux\.uidMappings: needs a new user namespace/);
     assertProblem(mutate((s) => (s.process.apparmorProfile = 'x')), /^process\.apparmorProfile: AppArmor/);
     assertProblem(mutate((s) => (s.hooks = { prestart: [{ path: '/bin/true' }] })), /^hooks: hooks are not supported/);
     assertProblem(mutate((s) => (s.linux.resources = { blockIO: { weight: 10 } })), /^linux\.resources\.blockIO: this cgroup limit is not supported yet/);
