@@ -224,7 +224,8 @@ static int run_plan(int plan_fd)
 		const char *opcode;
 		int index;
 
-		if (userns_set_up(&cfg, &plan, sup.init, sv[0], &index,
+		if (userns_set_up(&cfg, &plan, sup.init, sv[0],
+				  cfg.console ? con.slave_path : NULL, &index,
 				  &opcode) < 0) {
 			int err = failure.err;
 

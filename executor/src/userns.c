@@ -139,8 +139,22 @@ static int send_tree(int syncfd, int usernsfd, const char *source,
 	return rc;
 }
 
+/* The host ID that ID is inside, by a map's extents; -1 if unmapped. */
+static int64_t host_id(char **items, size_t count, uint64_t id)
+{
+	for (size_t i = 0; i < count; i++) {
+		unsigned long long inside, outside, n;
+
+		if (sscanf(items[i], "%llu %llu %llu", &inside, &outside, &n) == 3 &&
+		    id >= inside && id - inside < n)
+			return (int64_t)(outside + (id - inside));
+	}
+	return -1;
+}
+
 int userns_set_up(const struct config *cfg, const struct plan *plan,
-		  pid_t init, int syncfd, int *index, const char **opcode)
+		  pid_t init, int syncfd, const char *console,
+		  int *index, const char **opcode)
 {
 	char path[64];
 	int usernsfd = -1, rc = 0;
@@ -164,6 +178,16 @@ int userns_set_up(const struct config *cfg, const struct plan *plan,
 	if (write_map(init, "uid_map", cfg->uid_map, cfg->uid_count) < 0 ||
 	    write_map(init, "gid_map", cfg->gid_map, cfg->gid_count) < 0)
 		return -1;
+	/* The console is the container root's (a host root's PTY would be
+	 * nobody's inside, and nobody's to open): as systemd-nspawn does. */
+	if (console) {
+		int64_t uid = host_id(cfg->uid_map, cfg->uid_count, 0);
+		int64_t gid = host_id(cfg->gid_map, cfg->gid_count, 0);
+
+		if (uid >= 0 && gid >= 0 &&
+		    chown(console, (uid_t)uid, (gid_t)gid) < 0)
+			return fail(errno, console);
+	}
 	for (size_t i = 0; i < plan->nsteps; i++) {
 		const struct step *s = &plan->steps[i];
 		const char *source;

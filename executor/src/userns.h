@@ -10,10 +10,12 @@ struct plan;
 struct step;
 
 /* Supervisor, at sync point "maps" (after the clone, before the release):
- * writes init's ID maps and sends init the idmapped trees of its steps.
+ * writes init's ID maps, gives the CONSOLE (a PTY slave's path, or NULL)
+ * to the container's root and sends init the idmapped trees of its steps.
  * On failure INDEX/OPCODE name the step. */
 int userns_set_up(const struct config *cfg, const struct plan *plan,
-		  pid_t init, int syncfd, int *index, const char **opcode);
+		  pid_t init, int syncfd, const char *console,
+		  int *index, const char **opcode);
 
 /* Init, before its release: the trees, in plan order, as the steps' fds. */
 int userns_receive_trees(const struct plan *plan, int syncfd, int *index,

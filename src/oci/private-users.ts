@@ -47,7 +47,6 @@ const IDMAP_FILE_SYSTEMS = new Map<number, [name: string, since: [number, number
   [0xef53, ['ext4', [5, 12]]],
   [0x58465342, ['xfs', [5, 12]]],
   [0x9123683e, ['btrfs', [5, 15]]],
-  [0x794c7630, ['overlayfs', [5, 19]]],
   [0x01021994, ['tmpfs', [6, 3]]],
 ]);
 
