@@ -117,6 +117,8 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 		}
 	}
 	close_supervisor_fds(cfg, plan, &st);
+	if (open_root_targets(plan) < 0)
+		report(syncfd, -1, "enter-root");
 	st.umask = umask(0);
 	st.rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (st.rootfd < 0) {
