@@ -44,6 +44,9 @@ struct config {
 	size_t uid_count, gid_count;
 	bool setgroups_deny;
 	int user_map_index;
+	/* `join-ns user PATH`: init is made by a helper that joins it first */
+	int join_userns_fd;	/* -1 without it */
+	int join_userns_index;
 };
 
 /* "mount,pid,..." -> CLONE_NEW* flags; also used by init's `unshare`. */
