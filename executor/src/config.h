@@ -47,6 +47,7 @@ struct config {
 	/* `join-ns user PATH`: init is made by a helper that joins it first */
 	int join_userns_fd;	/* -1 without it */
 	int join_userns_index;
+	unsigned short console_rows, console_cols;	/* `console-size`; 0: none given */
 };
 
 /* "mount,pid,..." -> CLONE_NEW* flags; also used by init's `unshare`. */
@@ -75,6 +76,7 @@ int sup_hand_off(struct config *cfg, const struct step *st);
 int sup_console_socket(struct config *cfg, const struct step *st);
 /* userns.c */
 int sup_user_map(struct config *cfg, const struct step *st);
+int sup_console_size(struct config *cfg, const struct step *st);
 
 /* A PID argument: decimal, > 0. */
 int parse_pid(const char *s, pid_t *pid);
