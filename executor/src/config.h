@@ -42,6 +42,14 @@ struct config {
 	int time_index;
 	int time_ns_fd;		/* the time namespace we were in, -1 */
 	int cgroup_index;
+	/* `user-map`: init's ID maps, written from outside after the clone */
+	char **uid_map, **gid_map;	/* "INSIDE OUTSIDE COUNT"; NULL without it */
+	size_t uid_count, gid_count;
+	bool setgroups_deny;
+	int user_map_index;
+	/* `join-ns user PATH`: init is made by a helper that joins it first */
+	int join_userns_fd;	/* -1 without it */
+	int join_userns_index;
 	unsigned short console_rows, console_cols;	/* `console-size`; 0: none given */
 };
 
@@ -69,6 +77,8 @@ int sup_join_ns(struct config *cfg, const struct step *st);	/* settings.c */
 /* hand-off.c */
 int sup_hand_off(struct config *cfg, const struct step *st);
 int sup_console_socket(struct config *cfg, const struct step *st);
+/* userns.c */
+int sup_user_map(struct config *cfg, const struct step *st);
 int sup_console_size(struct config *cfg, const struct step *st);
 /* attributes.c */
 int sup_initial_cpu_affinity(struct config *cfg, const struct step *st);

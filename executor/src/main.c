@@ -9,6 +9,9 @@
  *                   applied (PTY allocated, signals blocked into a signalfd).
  *  2. cloned     -- init exists in its new namespaces, blocked on the
  *                   internal sync socket; we report `pid N`.
+ *  2a. maps      -- (`user-map`) init's uid_map/gid_map are written from
+ *                   here, outside its user namespace, and the idmapped
+ *                   trees its steps mount are sent to it (userns.c).
  *  3. go         -- with `wait-go` we wait for `go` (or `abort`) on fd 3,
  *                   otherwise we go on at once; then init is released.
  *  3a. hooks     -- (`wait-hooks NAME`) init stops at a hook point; we
@@ -38,6 +41,7 @@
 #include "protocol.h"
 #include "sealed.h"
 #include "supervise.h"
+#include "userns.h"
 #include "util.h"
 
 #include <errno.h>
@@ -187,7 +191,7 @@ static int run_plan(int plan_fd)
 {
 	static struct config cfg = { .ns_index = -1, .console_index = -1,
 				     .cgroup_fd = -1, .join_pidns_fd = -1,
-				     .time_ns_fd = -1 };
+				     .time_ns_fd = -1, .join_userns_fd = -1 };
 	static struct plan plan;
 	static struct console con = { .slave = -1 };
 	static struct logfile log;
@@ -195,6 +199,7 @@ static int run_plan(int plan_fd)
 	static struct attach att;
 	static struct supervisor sup = { .forced_status = -1, .ctl_open = true };
 	pid_t self = getpid();
+	unsigned long clone_flags;
 	bool own_pidns;
 	int sv[2];
 
@@ -220,7 +225,9 @@ static int run_plan(int plan_fd)
 	if (cfg.attach_path)
 		output_add_sink(&out, to_client, &att);
 
-	sup.init = clone_init(cfg.ns_flags, cfg.cgroup_fd);
+	/* Joining a user namespace: a helper clones init (userns.c). */
+	clone_flags = cfg.join_userns_fd >= 0 ? 0 : cfg.ns_flags;
+	sup.init = clone_init(clone_flags, cfg.cgroup_fd);
 	if (sup.init < 0) {
 		int err = errno;
 
@@ -233,12 +240,26 @@ static int run_plan(int plan_fd)
 		close(cfg.cgroup_fd);
 	/* Init's parent is outside its PID namespace: getppid() says 0. (The
 	 * helper of an exec plan joins the container's only for its child.) */
-	own_pidns = (cfg.ns_flags & CLONE_NEWPID) || cfg.joined_pidns;
+	own_pidns = (clone_flags & CLONE_NEWPID) || cfg.joined_pidns;
 	if (sup.init == 0)
 		init_main(&cfg, &plan, sv[1], con.slave, con.slave_path,
 			  own_pidns ? 0 : self, out.init_stdio);
 
 	close(sv[1]);
+	if (cfg.uid_map) {
+		const char *opcode;
+		int index;
+
+		if (userns_set_up(&cfg, &plan, sup.init, sv[0],
+				  cfg.console ? con.slave_path : NULL, &index,
+				  &opcode) < 0) {
+			int err = failure.err;
+
+			kill(sup.init, SIGKILL);
+			attach_close(&att);
+			die(index, opcode, err, failure.detail ? failure.detail : "");
+		}
+	}
 	/* Init's now: the master sees the hang-up once init's copies close. */
 	if (cfg.console && con.slave >= 0)
 		close(con.slave);
@@ -256,7 +277,9 @@ static int run_plan(int plan_fd)
 	memcpy(sup.ctl.buf, plan.leftover, plan.nleftover);
 	sup.ctl.len = plan.nleftover;
 	/* exec: the PID is that of the process the helper forks (`P`). */
-	sup.awaiting_pid = cfg.join_pidns != 0;
+	sup.awaiting_pid = cfg.join_pidns != 0 || cfg.join_userns_fd >= 0;
+	if (cfg.join_userns_fd >= 0)
+		close(cfg.join_userns_fd);
 	if (!sup.awaiting_pid)
 		ctl_send("pid %d", (int)sup.init);
 	if (!cfg.wait_go)

@@ -9,6 +9,7 @@
 #include "plan.h"
 #include "resolve.h"
 #include "steps.h"
+#include "userns.h"
 #include "util.h"
 
 #include <errno.h>
@@ -21,7 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum mflag_kind { MF_SB, MF_ATTR, MF_PROP, MF_BIND };
+enum mflag_kind { MF_SB, MF_ATTR, MF_PROP, MF_BIND, MF_IDMAP };
 
 static const struct {
 	const char *name;
@@ -50,6 +51,9 @@ static const struct {
 	{ "rshared", MF_PROP, MS_SHARED | MS_REC, 0 },
 	{ "unbindable", MF_PROP, MS_UNBINDABLE, 0 },
 	{ "runbindable", MF_PROP, MS_UNBINDABLE | MS_REC, 0 },
+	/* a bind whose tree the supervisor idmapped (userns.c) */
+	{ "idmap", MF_IDMAP, 0, 0 },
+	{ "ridmap", MF_IDMAP, MS_REC, 0 },
 };
 
 struct mount_flags {
@@ -57,6 +61,7 @@ struct mount_flags {
 	unsigned long prop;	/* propagation, applied by a separate call */
 	struct mount_attr attr;	/* bind mounts: per-mount attributes */
 	bool bind;
+	bool idmap;		/* the source is a prepared idmapped tree */
 };
 
 static int add_mount_flag(struct mount_flags *mf, const char *name, size_t len)
@@ -70,7 +75,8 @@ static int add_mount_flag(struct mount_flags *mf, const char *name, size_t len)
 			return 0;
 		}
 		mf->ms |= mflags[i].ms;
-		mf->bind |= mflags[i].kind == MF_BIND;
+		mf->bind |= mflags[i].kind == MF_BIND || mflags[i].kind == MF_IDMAP;
+		mf->idmap |= mflags[i].kind == MF_IDMAP;
 		mf->attr.attr_set |= mflags[i].attr;
 		/* The atime modes are one field: clear it before setting it. */
 		if (mflags[i].ms & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME))
@@ -94,8 +100,10 @@ static int parse_mount_flags(const char *list, struct mount_flags *mf)
 	return 0;
 }
 
-static int parse_create(const char *create, const char *source, bool bind,
-			enum create_kind *kind)
+/* SOURCEFD: an idmapped tree standing for SOURCE (init may not be able
+ * to reach SOURCE by its path), else -1. */
+static int parse_create(const char *create, const char *source, int sourcefd,
+			bool bind, enum create_kind *kind)
 {
 	struct stat sb;
 
@@ -109,7 +117,7 @@ static int parse_create(const char *create, const char *source, bool bind,
 		return fail(EINVAL, create);
 	else if (!bind)
 		*kind = CREATE_DIR;	/* filesystems are mounted on directories */
-	else if (stat(source, &sb) < 0)
+	else if ((sourcefd >= 0 ? fstat(sourcefd, &sb) : stat(source, &sb)) < 0)
 		return fail(errno, source);
 	else
 		*kind = S_ISDIR(sb.st_mode) ? CREATE_DIR : CREATE_FILE;
@@ -153,12 +161,19 @@ int step_mount(struct init_state *st, const struct step *s)
 
 	if (parse_mount_flags(s->args[3].str, &mf) < 0)
 		return fail(EINVAL, s->args[3].str);
-	if (parse_create(s->args[5].str, source, mf.bind, &kind) < 0)
+	if (parse_create(s->args[5].str, source, mf.idmap ? s->fd : -1, mf.bind,
+			 &kind) < 0)
 		return -1;
 	fd = resolve_create(st->rootfd, target, kind);
 	if (fd < 0)
 		return fail(errno, target);
-	if (mf.bind)
+	if (mf.idmap)
+		rc = s->fd < 0 ? (errno = EBADF, -1) :
+		     move_mount(s->fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
+				MOVE_MOUNT_T_EMPTY_PATH);
+	if (mf.idmap && s->fd >= 0)
+		close(s->fd);	/* attached: the mount holds the tree now */
+	else if (mf.bind)
 		rc = mount(source, fd_path(fd, proc), NULL,
 			   MS_BIND | (mf.ms & MS_REC), NULL);
 	else
@@ -168,6 +183,16 @@ int step_mount(struct init_state *st, const struct step *s)
 		rc = fail(errno, target);
 	close(fd);
 	return rc < 0 ? rc : finish_mount(st->rootfd, target, &mf);
+}
+
+bool mount_is_idmapped(const struct step *s, bool *recursive)
+{
+	struct mount_flags mf;
+
+	if (parse_mount_flags(s->args[3].str, &mf) < 0 || !mf.idmap)
+		return false;
+	*recursive = (mf.ms & MS_REC) != 0;
+	return true;
 }
 
 int step_propagation(struct init_state *st, const struct step *s)
@@ -196,19 +221,61 @@ void set_root(struct init_state *st, int fd)
 	st->rootfd = fd;
 }
 
-int step_enter_root(struct init_state *st, const struct step *s)
+/*
+ * The root path, opened by init first thing, still with the host root's
+ * IDs: once it is the root of a user namespace, it is nobody in the host
+ * root's directories (a 0700 temp directory) and could not walk to it.
+ * Opened in init's own mount namespace (a move_mount target must be).
+ */
+int open_root_targets(const struct plan *plan)
 {
-	const char *path = s->args[0].str;
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		struct step *s = &plan->steps[i];
+		int *slot;
+
+		if (s->op->init == step_enter_root)
+			slot = &s->fd;
+		else if (s->op->init == step_enter_root_idmapped)
+			slot = &s->rootfd;	/* fd: the tree, sent later */
+		else
+			continue;
+		*slot = open(s->args[0].str, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (*slot < 0)
+			return fail(errno, s->args[0].str);
+	}
+	return 0;
+}
+
+int attach_root(struct init_state *st, int tree, int target, const char *path)
+{
 	int fd;
 
-	/* pivot_root(2) needs the new root to be a mount point. */
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (move_mount(tree, "", target, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return fail(errno, path);
-	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* The tree's fd is the root of the mount now on PATH. */
+	fd = openat(tree, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(errno, path);
 	set_root(st, fd);
 	return 0;
+}
+
+int step_enter_root(struct init_state *st, const struct step *s)
+{
+	const char *path = s->args[0].str;
+	int tree, rc;
+
+	/* pivot_root(2) needs the new root to be a mount point: a recursive
+	 * bind of it (a clone, attached on top of it). */
+	tree = open_tree(s->fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			 AT_RECURSIVE | AT_EMPTY_PATH);
+	if (tree < 0)
+		return fail(errno, path);
+	rc = attach_root(st, tree, s->fd, path);
+	close(tree);
+	close(s->fd);
+	return rc;
 }
 
 int step_bind_console(struct init_state *st, const struct step *s)

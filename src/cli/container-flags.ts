@@ -8,6 +8,7 @@ import type { BindMount, ContainerOptions, DeviceOption } from '../oci/container
 import { option, type Flags, type OptionDef } from './command-line.js';
 import type { ResourceLimits } from '../oci/resources.js';
 import { parseInteger, parseNonNegative, parseRlimit, parseSize } from './parse-values.js';
+import { parseOwnership, parsePrivateUsers } from '../oci/private-users.js';
 import { SECURITY_OPTIONS, toSecurityOptions } from './security-flags.js';
 
 /** The cgroup limits: taken by run, boot, create and update. */
@@ -40,6 +41,8 @@ export const CONTAINER_OPTIONS: OptionDef[] = [
   option('cpuset-mems', 'NUMA memory nodes the container may use', { value: 'LIST' }),
   option('rlimit', "a resource limit of the command, as ulimit's (NOFILE=1024:4096; unlimited: no limit)", { value: 'NAME=SOFT[:HARD]', multiple: true }),
   option('cgroup-parent', 'put the container\'s cgroup at PATH/ts-nspawn/NAME (PATH relative to the hierarchy roots; default: the roots)', { value: 'PATH' }),
+  option('private-users', "user namespace: the container's root is an unprivileged host range (no, yes = pick, pick, identity, UID[:COUNT]; boot's default: pick where the root can be idmapped)", { value: 'MODE' }),
+  option('private-users-ownership', "how the tree's files get owners in that range: auto (default: map, else chown), map (idmapped mount), chown (once, on disk), off", { value: 'MODE' }),
   ...SECURITY_OPTIONS,
 ];
 
@@ -79,6 +82,8 @@ export function toContainerOptions(flags: Flags, command: string[], boot: boolea
     cpusetMems: text(flags.cpusetMems),
     rlimits: strings(flags.rlimit).map(parseRlimit),
     cgroupParent: text(flags.cgroupParent),
+    privateUsers: flags.privateUsers === undefined ? undefined : parsePrivateUsers(text(flags.privateUsers) ?? ''),
+    privateUsersOwnership: flags.privateUsersOwnership === undefined ? undefined : parseOwnership(text(flags.privateUsersOwnership) ?? ''),
     ...toSecurityOptions(flags),
   };
 }

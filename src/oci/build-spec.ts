@@ -8,7 +8,8 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import { ContainerError } from '../errors.js';
 import { inSubnet, parseGateway, parseInterfaceAddress, type InterfaceAddress } from '../network/address.js';
 import type { BridgeAttachment } from '../network/bridge.js';
-import { CGROUP_PATH_RULE, isCgroupPath, settingsAnnotations, type NspawnSettings } from './settings.js';
+import { CGROUP_PATH_RULE, isCgroupPath, settingsAnnotations, type NspawnSettings, type PrivateUsersSettings } from './settings.js';
+import { idmapProblemAt, RANGE_SIZE, rangeMappings, resolveOwnership } from './private-users.js';
 import type { BindMount, BridgeNetwork, ContainerOptions } from './container-options.js';
 import {
   CONTAINER_ENV,
@@ -17,12 +18,13 @@ import {
   DEFAULT_READONLY_PATHS,
   defaultMounts,
 } from './defaults.js';
-import type { Mount, Namespace, Spec } from './types.js';
+import type { LinuxIDMapping, Mount, Namespace, Spec } from './types.js';
 import { OCI_VERSION } from './types.js';
 import { buildResources, deviceNode } from './resources.js';
 import { rlimitEntries } from './rlimits.js';
 import { resolveUser } from './user.js';
 import { securitySettings } from '../security/policy.js';
+import { PING_GROUP_RANGE } from '../security/capabilities.js';
 
 export const INIT_PATH = '/sbin/init';
 
@@ -51,6 +53,13 @@ export function buildSpec(options: ContainerOptions): Spec {
   if (options.network) settings.network = bridgeAttachment(options.network);
   if (options.cgroupParent !== undefined) settings.cgroupParent = checkCgroupParent(options.cgroupParent);
   const devices = (options.devices ?? []).map(deviceNode);
+  const users = privateUsers(options, directory);
+  if (users.settings) settings.privateUsers = users.settings;
+  const mapBinds = users.settings?.ownership === 'map';
+  // In a user namespace the kernel takes only groups mapped there.
+  if (users.settings && security.sysctl[PING_GROUP_RANGE.key] !== undefined) {
+    security.sysctl[PING_GROUP_RANGE.key] = `0 ${(users.mappings?.[0]?.size ?? RANGE_SIZE) - 1}`;
+  }
 
   return {
     ociVersion: OCI_VERSION,
@@ -66,11 +75,12 @@ export function buildSpec(options: ContainerOptions): Spec {
       ...(options.rlimits?.length ? { rlimits: rlimitEntries(options.rlimits) } : {}),
       noNewPrivileges: security.noNewPrivileges,
     },
-    mounts: [...defaultMounts({ writableCgroups: options.boot === true }), ...(options.binds?.map(bindMount) ?? [])],
+    mounts: [...defaultMounts({ writableCgroups: options.boot === true }), ...(options.binds?.map((bind) => bindMount(bind, mapBinds)) ?? [])],
     // The annotations are only the stored form of ts-nspawn's settings.
     annotations: settingsAnnotations(settings),
     linux: {
-      namespaces: namespaces(privateNetwork),
+      namespaces: [...(users.settings ? [{ type: 'user' as const }] : []), ...namespaces(privateNetwork)],
+      ...(users.mappings ? { uidMappings: users.mappings, gidMappings: users.mappings.map((m) => ({ ...m })) } : {}),
       maskedPaths: [...DEFAULT_MASKED_PATHS],
       readonlyPaths: [...DEFAULT_READONLY_PATHS],
       rootfsPropagation: 'private',
@@ -140,7 +150,29 @@ function splitEnv(assignment: string): [string, string] {
   return [assignment.slice(0, equals), assignment.slice(equals + 1)];
 }
 
-function bindMount(bind: BindMount): Mount {
+/**
+ * The user namespace of --private-users: its settings (pick, ownership)
+ * and, for a fixed range, its maps. A booted OS gets one by default where
+ * the root can be idmapped -- its root then holds CAP_SYS_ADMIN only over
+ * its own namespaces -- and says in one line when it cannot.
+ */
+function privateUsers(options: ContainerOptions, directory: string): { settings?: PrivateUsersSettings; mappings?: LinuxIDMapping[] } {
+  let mode = options.privateUsers;
+  // A missing root is preflight's to report, in its one line.
+  if (!existsSync(directory)) return {};
+  if (mode === undefined && options.boot) {
+    const problem = idmapProblemAt(directory);
+    if (!problem) mode = 'pick';
+    else process.stderr.write(`ts-nspawn: booting without private users (the root holds host privileges): ${directory} cannot be idmapped: ${problem}\n`);
+  }
+  if (mode === undefined || mode === 'no') return {};
+  if (mode === 'identity') return { settings: { pick: false, ownership: 'off' }, mappings: rangeMappings(0, RANGE_SIZE) };
+  const ownership = resolveOwnership(options.privateUsersOwnership ?? 'auto', directory);
+  if (mode === 'pick') return { settings: { pick: true, ownership } };
+  return { settings: { pick: false, ownership }, mappings: rangeMappings(mode.base, mode.count) };
+}
+
+function bindMount(bind: BindMount, idmap: boolean): Mount {
   const source = resolve(bind.source);
   const destination = bind.destination ?? source;
   if (!existsSync(source)) {
@@ -151,6 +183,10 @@ function bindMount(bind: BindMount): Mount {
   }
   const options = ['rbind', 'nosuid', 'nodev'];
   if (bind.readOnly) options.push('ro');
+  // Its files keep their owners inside as on the host's side of the map; a
+  // source that cannot be idmapped is bound as it is (owners outside the
+  // range show as nobody).
+  if (idmap && !idmapProblemAt(source)) options.push('ridmap');
   return { destination, source, type: 'bind', options };
 }
 

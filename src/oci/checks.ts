@@ -20,8 +20,6 @@ import type { NspawnSettings } from './settings.js';
  * wrong. Remove a line when its feature lands.
  */
 const NOT_IMPLEMENTED: ReadonlyArray<readonly [path: string, get: (spec: Spec) => unknown, why: string]> = [
-  ['linux.uidMappings', (spec) => field(spec.linux, 'uidMappings'), 'user namespaces are not supported yet'],
-  ['linux.gidMappings', (spec) => field(spec.linux, 'gidMappings'), 'user namespaces are not supported yet'],
   ['linux.intelRdt', (spec) => field(spec.linux, 'intelRdt'), 'Intel RDT (resctrl) is not supported'],
   ['linux.memoryPolicy', (spec) => field(spec.linux, 'memoryPolicy'), 'NUMA memory policies are not supported'],
   ['linux.netDevices', (spec) => field(spec.linux, 'netDevices'), 'moving host network devices in is not supported'],
@@ -34,7 +32,7 @@ const MAX_LIST = 65536;
 const isAbsolute = (path: string) => path.startsWith('/');
 
 /** Namespaces that may be joined by path. Not mount: the container's root is built in a new one. */
-const JOINABLE = new Set<NamespaceType>(['pid', 'network', 'ipc', 'uts', 'cgroup', 'time']);
+const JOINABLE = new Set<NamespaceType>(['pid', 'network', 'ipc', 'uts', 'cgroup', 'time', 'user']);
 
 export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
   const problems: Problem[] = [];
@@ -55,7 +53,6 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
     // Paths are built only for a problem: this runs on every container start.
     const at = () => `linux.namespaces[${index}].type`;
     if (created.has(ns.type) || joined.has(ns.type)) add(at(), `the ${ns.type} namespace is listed twice`);
-    if (ns.type === 'user') add(at(), 'user namespaces are not supported yet (neither created nor joined: without ID mappings, and joined before the others, they cannot be set up right)');
     if (ns.path === undefined) {
       created.add(ns.type);
       return;
@@ -64,8 +61,9 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
     const pathAt = `linux.namespaces[${index}].path`;
     if (!isAbsolute(ns.path)) add(pathAt, `must be an absolute path, not ${JSON.stringify(ns.path)}`);
     else if (ns.type === 'mount') add(pathAt, 'joining a mount namespace is not supported: the container root is set up in a new one');
-    else if (!JOINABLE.has(ns.type) && ns.type !== 'user') add(pathAt, `joining a ${ns.type} namespace is not supported`);
+    else if (!JOINABLE.has(ns.type)) add(pathAt, `joining a ${ns.type} namespace is not supported`);
   });
+  checkUserNamespace(spec, settings, created, joined, add);
   if (!created.has('mount')) {
     add('linux.namespaces', 'a new mount namespace is required: ts-nspawn never runs a container in the host\'s root');
   }
@@ -95,8 +93,11 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
       add(`${at}.type`, 'is required unless the options say bind or rbind');
     }
     for (const key of ['uidMappings', 'gidMappings'] as const) {
-      if (field(mount, key) !== undefined) add(`${at}.${key}`, 'ID-mapped mounts are not supported');
+      if (field(mount, key) !== undefined) add(`${at}.${key}`, 'ID-mapped mounts with maps of their own are not supported: give the option idmap (the container\'s maps)');
     }
+    const idmap = (mount.options ?? []).some((option) => option === 'idmap' || option === 'ridmap');
+    if (idmap && !created.has('user')) add(`${at}.options`, 'idmap needs a new user namespace in linux.namespaces (its maps are the mount\'s)');
+    else if (idmap && !isBindMount(mount)) add(`${at}.options`, 'idmap is only supported on bind mounts');
   });
 
   const devMounted = (spec.mounts ?? []).some((mount) => mount.destination === '/dev' && mount.type !== 'bind' && !(mount.options ?? []).includes('rbind') && !(mount.options ?? []).includes('bind'));
@@ -119,6 +120,75 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
   }
   return problems;
 }
+
+const isBindMount = (mount: { type?: string; options?: string[] }) =>
+  mount.type === 'bind' || (mount.options ?? []).some((option) => option === 'bind' || option === 'rbind');
+
+/**
+ * A user namespace is created with its maps, first, owning every other
+ * new namespace. Namespaces joined by path belong to the host's user
+ * namespace, where the container's root has no privilege: joining them
+ * from inside would fail, so they are refused with a new user namespace.
+ */
+function checkUserNamespace(
+  spec: Spec,
+  settings: NspawnSettings,
+  created: ReadonlySet<NamespaceType>,
+  joined: ReadonlySet<NamespaceType>,
+  add: (path: string, message: string) => void,
+): void {
+  const linux = spec.linux;
+  const pick = settings.privateUsers?.pick === true;
+  if (joined.has('user')) {
+    // Joined first, by a helper; the new namespaces are then its own.
+    for (const type of joined) {
+      if (type !== 'user') add('linux.namespaces', `joining a ${type} namespace by path together with a user namespace is not supported: only namespaces created with the container belong to it`);
+    }
+    for (const key of ['uidMappings', 'gidMappings'] as const) {
+      if (linux?.[key] !== undefined) add(`linux.${key}`, 'a joined user namespace has its maps already: remove the field');
+    }
+    if (settings.privateUsers) add('annotations["org.ts-nspawn.private-users.ownership"]', 'private users create a user namespace: do not join one by path too');
+    return;
+  }
+  if (!created.has('user')) {
+    for (const key of ['uidMappings', 'gidMappings'] as const) {
+      if (linux?.[key] !== undefined) add(`linux.${key}`, 'needs a new user namespace in linux.namespaces');
+    }
+    if (settings.privateUsers) add('annotations["org.ts-nspawn.private-users.ownership"]', 'needs a new user namespace in linux.namespaces');
+    return;
+  }
+  for (const type of joined) {
+    if (type !== 'user') add('linux.namespaces', `joining a ${type} namespace by path together with a new user namespace is not supported: it belongs to the host's user namespace, where the container's root is nobody`);
+  }
+  for (const key of ['uidMappings', 'gidMappings'] as const) {
+    const maps = linux?.[key];
+    if (pick) {
+      if (maps !== undefined && maps.length > 0 && !pickFilledIn(spec)) add(`linux.${key}`, 'give maps or let the runtime pick a range (org.ts-nspawn.private-users.pick), not both');
+      continue;
+    }
+    if (!maps || maps.length === 0) {
+      add(`linux.${key}`, 'a new user namespace needs its ID maps (e.g. [{"containerID":0,"hostID":524288,"size":65536}])');
+      continue;
+    }
+    if (maps.length > 340) add(`linux.${key}`, `has ${maps.length} extents; the kernel takes at most 340`);
+    maps.forEach((map, index) => {
+      const end = map.containerID + map.size;
+      if (map.size < 1 || map.hostID + map.size > 2 ** 32 - 1 || end > 2 ** 32 - 1) add(jsonPath(`linux.${key}`, index), 'the range must be non-empty and end below 4294967295');
+      maps.forEach((other, j) => {
+        if (j > index && map.containerID < other.containerID + other.size && other.containerID < end) add(jsonPath(`linux.${key}`, index), `overlaps extent ${j} inside the container`);
+        if (j > index && map.hostID < other.hostID + other.size && other.hostID < map.hostID + map.size) add(jsonPath(`linux.${key}`, index), `overlaps extent ${j} on the host`);
+      });
+    });
+  }
+}
+
+/** A claimed `pick` spec carries the range the runtime chose (one extent, as it writes it). */
+function pickFilledIn(spec: Spec): boolean {
+  const uid = spec.linux?.uidMappings;
+  const gid = spec.linux?.gidMappings;
+  return uid?.length === 1 && gid?.length === 1 && uid[0]?.hostID === gid[0]?.hostID && uid[0]?.size === gid[0]?.size;
+}
+
 
 type Add = (path: string, message: string) => void;
 

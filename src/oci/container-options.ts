@@ -5,6 +5,8 @@
  */
 
 import type { SecurityOptions } from '../security/policy.js';
+import type { PrivateUsers } from './private-users.js';
+import type { Ownership } from './settings.js';
 
 export interface BindMount {
   /** Host path (must exist). */
@@ -88,4 +90,11 @@ export interface ContainerOptions extends SecurityOptions {
   devices?: DeviceOption[];
   /** The cgroup containers go below, relative to the hierarchy roots; default `ts-nspawn`. */
   cgroupParent?: string;
+  /**
+   * A user namespace: the container's root is an unprivileged host range.
+   * Default: `pick` for a booted OS where the root can be idmapped, else `no`.
+   */
+  privateUsers?: PrivateUsers;
+  /** How the tree's files get their owners in that range; default `auto` (map, else chown). */
+  privateUsersOwnership?: Ownership;
 }

@@ -19,6 +19,23 @@ export interface NspawnSettings {
   network?: BridgeAttachment;
   /** The cgroup the container's own goes below, relative to the hierarchy roots (`--cgroup-parent`). */
   cgroupParent?: string;
+  /** How a user namespace (linux.uidMappings) is set up beyond its maps (`--private-users`). */
+  privateUsers?: PrivateUsersSettings;
+}
+
+/**
+ * How the container's files get owners in its user namespace: `map`, an
+ * idmapped mount of the root (and of binds); `chown`, the tree shifted on
+ * disk once; `off`, as they are; `auto`, map where the kernel and file
+ * system can, else chown.
+ */
+export type Ownership = 'auto' | 'map' | 'chown' | 'off';
+export const OWNERSHIPS: readonly Ownership[] = ['auto', 'map', 'chown', 'off'];
+
+export interface PrivateUsersSettings {
+  /** The runtime chooses a free range (the spec's maps are filled in when the container is claimed). */
+  pick: boolean;
+  ownership: Ownership;
 }
 
 const PREFIX = 'org.ts-nspawn.';
@@ -32,6 +49,9 @@ export const ANNOTATION = {
   /** Comma-separated default gateways (at most one per address family). */
   gateways: `${PREFIX}network.gateways`,
   cgroupParent: `${PREFIX}cgroup-parent`,
+  /** `true`: the runtime picks the user namespace's range. */
+  privateUsersPick: `${PREFIX}private-users.pick`,
+  privateUsersOwnership: `${PREFIX}private-users.ownership`,
 } as const;
 
 const KNOWN = new Set<string>(Object.values(ANNOTATION));
@@ -42,6 +62,10 @@ export function settingsAnnotations(settings: NspawnSettings): Record<string, st
   if (settings.machine !== undefined) annotations[ANNOTATION.machine] = settings.machine;
   if (settings.boot) annotations[ANNOTATION.boot] = 'true';
   if (settings.cgroupParent !== undefined) annotations[ANNOTATION.cgroupParent] = settings.cgroupParent;
+  if (settings.privateUsers) {
+    if (settings.privateUsers.pick) annotations[ANNOTATION.privateUsersPick] = 'true';
+    annotations[ANNOTATION.privateUsersOwnership] = settings.privateUsers.ownership;
+  }
   if (settings.network) {
     annotations[ANNOTATION.bridge] = settings.network.bridge;
     annotations[ANNOTATION.addresses] = settings.network.addresses.join(',');
@@ -78,6 +102,15 @@ export function parseSettings(annotations: Record<string, string>, problems: Pro
   if (cgroupParent !== undefined) {
     if (isCgroupPath(cgroupParent)) settings.cgroupParent = cgroupParent.replace(/^\/+|\/+$/g, '');
     else problem(ANNOTATION.cgroupParent, `invalid cgroup path ${JSON.stringify(cgroupParent)}: ${CGROUP_PATH_RULE}`);
+  }
+
+  const pick = annotations[ANNOTATION.privateUsersPick];
+  const ownership = annotations[ANNOTATION.privateUsersOwnership];
+  if (pick !== undefined && pick !== 'true' && pick !== 'false') problem(ANNOTATION.privateUsersPick, `must be "true" or "false", not ${JSON.stringify(pick)}`);
+  if (ownership !== undefined && !(OWNERSHIPS as readonly string[]).includes(ownership)) {
+    problem(ANNOTATION.privateUsersOwnership, `must be one of ${OWNERSHIPS.join(', ')}, not ${JSON.stringify(ownership)}`);
+  } else if (pick !== undefined || ownership !== undefined) {
+    settings.privateUsers = { pick: pick === 'true', ownership: (ownership as Ownership | undefined) ?? 'off' };
   }
 
   const bridge = annotations[ANNOTATION.bridge];

@@ -118,8 +118,17 @@ export interface Device {
   gid?: number;
 }
 
+/** One extent of a user namespace's ID map: `size` IDs from `containerID` are `hostID`... on the host. */
+export interface LinuxIDMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
 export interface Linux {
   namespaces?: Namespace[];
+  uidMappings?: LinuxIDMapping[];
+  gidMappings?: LinuxIDMapping[];
   devices?: Device[];
   maskedPaths?: string[];
   readonlyPaths?: string[];

@@ -10,7 +10,8 @@ import { rlimitValue } from '../oci/rlimits.js';
 import { expandCgroupMount } from './cgroup-mounts.js';
 import { parseCpuList, personalityStep, processAttributeSteps, timeNamespaceSteps } from './process-attributes.js';
 import { DEFAULT_DEV_SYMLINKS, DEFAULT_DEVICES, DEFAULT_PATH } from '../oci/defaults.js';
-import type { Device, Hook, Hooks, LinuxSeccomp, Mount, NamespaceType, Process, Spec } from '../oci/types.js';
+import type { Device, Hook, Hooks, LinuxIDMapping, LinuxSeccomp, Mount, NamespaceType, Process, Spec } from '../oci/types.js';
+import { settingsOf } from '../oci/settings.js';
 import { compileSeccomp } from '../security/seccomp-rules.js';
 import type { MountCreate, Plan, Step } from './steps.js';
 
@@ -79,7 +80,7 @@ const CLONE_NAMES: Partial<Record<NamespaceType, string>> = {
 /** mount(2) flags the executor knows; any other option is file-system data. */
 const MOUNT_FLAGS = new Set([
   'ro', 'nosuid', 'nodev', 'noexec', 'sync', 'dirsync', 'noatime', 'nodiratime', 'relatime', 'strictatime',
-  'bind', 'rbind', 'private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'unbindable', 'runbindable',
+  'bind', 'rbind', 'idmap', 'ridmap', 'private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'unbindable', 'runbindable',
 ]);
 /** Options that only restate a default. */
 const NO_OP_OPTIONS = new Set(['rw', 'suid', 'dev', 'exec', 'async', 'atime', 'diratime', 'defaults']);
@@ -116,6 +117,9 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
   plan.push(...supervisorSteps(containerProcess, supervision));
   // Not a clone flag: its offsets can be written only while no process is in it.
   if (created.has('time')) plan.push(...timeNamespaceSteps(spec.linux));
+  if (created.has('user')) plan.push(userMapStep(spec));
+  // Created or joined: either way mknod is refused in it.
+  const userns = namespaces.some((ns) => ns.type === 'user');
 
   // Init steps: identity and namespaces. Namespaces given by path are
   // joined first (a PID namespace by the supervisor, before the clone).
@@ -136,7 +140,9 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
   // The file system: private propagation first, so nothing leaks either way.
   if (created.has('mount')) {
     plan.push({ op: 'propagation', mode: propagationMode(spec.linux?.rootfsPropagation) });
-    plan.push({ op: 'enter-root', path: spec.root.path });
+    // Idmapped: the tree is seen shifted into the container's range, never changed on disk.
+    const idmapped = created.has('user') && settingsOf(spec).privateUsers?.ownership === 'map';
+    plan.push({ op: idmapped ? 'enter-root-idmapped' : 'enter-root', path: spec.root.path });
     const mounts = spec.mounts ?? [];
     for (const mount of mounts) {
       if (mount.type !== 'cgroup') {
@@ -148,7 +154,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
       for (const [target, path] of tree.symlinks) plan.push({ op: 'symlink', target, path });
     }
     if (mounts.some((mount) => mount.destination === '/dev' && !isBind(mount))) {
-      plan.push(...deviceSteps(spec.linux?.devices ?? [], containerProcess.terminal ?? false));
+      plan.push(...deviceSteps(spec.linux?.devices ?? [], containerProcess.terminal ?? false, userns));
     }
     // prestart, createRuntime, createContainer: the mounts are there, the old root still is.
     if (hasCreateHooks(spec.hooks)) plan.push({ op: 'wait-hooks', name: 'create' });
@@ -292,13 +298,33 @@ function mountStep(mount: Mount): Step {
   };
 }
 
-/** The /dev contents on a fresh tmpfs: the default nodes, extra spec devices, links, console. */
-function deviceSteps(extraDevices: Device[], console: boolean): Step[] {
+/**
+ * The ID maps, written from outside after the clone. setgroups(2) stays
+ * allowed: a privileged supervisor writes the gid map, so nothing needs
+ * it denied (a rootless one will).
+ */
+function userMapStep(spec: Spec): Step {
+  const map = (mappings: LinuxIDMapping[] | undefined) => (mappings ?? []).map(({ containerID, hostID, size }) => ({ containerID, hostID, size }));
+  return { op: 'user-map', uids: map(spec.linux?.uidMappings), gids: map(spec.linux?.gidMappings), setgroups: 'allow' };
+}
+
+/**
+ * The /dev contents on a fresh tmpfs: the default nodes, extra spec
+ * devices, links, console. In a user namespace mknod(2) is refused (and a
+ * node on a file system mounted there could not be opened): the host's
+ * nodes are bound instead, as systemd-nspawn and runc do (preflight checked
+ * they are the spec's devices).
+ */
+function deviceSteps(extraDevices: Device[], console: boolean, userns: boolean): Step[] {
   const steps: Step[] = [];
   const byPath = new Map<string, Device>();
   for (const device of [...DEFAULT_DEVICES, ...extraDevices]) byPath.set(device.path, device);
   for (const device of byPath.values()) {
     if (device.type !== 'c' && device.type !== 'b') continue;
+    if (userns) {
+      steps.push({ op: 'mount', source: device.path, target: device.path, fstype: '', flags: ['bind', 'nosuid', 'noexec'], data: '', create: 'file' });
+      continue;
+    }
     steps.push({
       op: 'mknod',
       path: device.path,

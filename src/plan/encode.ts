@@ -49,6 +49,7 @@ const list = (items: readonly (string | number)[]) => {
   return [String(items.length), ...items.map((item) => (typeof item === 'number' ? num(item) : item))];
 };
 
+const extent = (m: { containerID: number; hostID: number; size: number }) => `${num(m.containerID)} ${num(m.hostID)} ${num(m.size)}`;
 const limit = (value: number | 'infinity') => (value === 'infinity' ? value : num(value));
 const octal = (mode: number) => (num(mode), mode.toString(8));
 
@@ -65,7 +66,10 @@ function stepTokens(step: Step): string[] {
       return [step.op, step.name];
     case 'propagation':
       return [step.op, step.mode];
+    case 'user-map':
+      return [step.op, ...list(step.uids.map(extent)), ...list(step.gids.map(extent)), step.setgroups];
     case 'enter-root':
+    case 'enter-root-idmapped':
     case 'bind-console':
     case 'mask':
     case 'readonly':

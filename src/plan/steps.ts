@@ -85,7 +85,18 @@ export type Step =
   /** Supervisor step: a new time namespace with these clock offsets, init cloned into it. */
   | { op: 'time-namespace'; monotonic: [secs: number, nanosecs: number]; boottime: [secs: number, nanosecs: number] }
   /** The LSM label the command is executed with. */
-  | { op: 'exec-label'; lsm: 'apparmor' | 'selinux'; label: string };
+  | { op: 'exec-label'; lsm: 'apparmor' | 'selinux'; label: string }
+  /** Init's ID maps, written by the supervisor after the clone (`setgroups`: deny only where the map needs it). */
+  | { op: 'user-map'; uids: IdMapping[]; gids: IdMapping[]; setgroups: 'allow' | 'deny' }
+  /** `enter-root` through an idmapped clone of the tree that the supervisor makes after the maps. */
+  | { op: 'enter-root-idmapped'; path: string };
+
+/** One extent of an ID map: `count` IDs from `containerID` inside are `hostID`... outside. */
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
 
 export type Plan = Step[];
 
@@ -105,6 +116,7 @@ const OPCODES: Record<Step['op'], true> = {
   'mount-copy-up': true, 'console-size': true,
   'wait-hooks': true, 'exec-path': true, domainname: true, 'oom-score-adj': true, 'io-priority': true, scheduler: true,
   personality: true, 'cpu-affinity': true, 'initial-cpu-affinity': true, 'time-namespace': true, 'exec-label': true,
+  'user-map': true, 'enter-root-idmapped': true,
 };
 
 export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;
@@ -122,6 +134,10 @@ export function describeStep(step: Step): string {
       return `creating symlink ${step.path}`;
     case 'enter-root':
       return `entering the root directory ${step.path}`;
+    case 'enter-root-idmapped':
+      return `entering the root directory ${step.path} through an idmapped mount`;
+    case 'user-map':
+      return `writing the user namespace's ID maps (${step.uids.map((m) => `${m.containerID}:${m.hostID}:${m.size}`).join(' ')})`;
     case 'pivot-root':
       return 'switching to the container root (pivot_root)';
     case 'mask':

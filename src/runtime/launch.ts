@@ -34,6 +34,8 @@ import { releaseHostResources, type CgroupEnd } from './host-resources.js';
 import { hookState, runHooks, runPoststopHooks } from './hooks.js';
 import { reclaimIfStale } from './lifecycle.js';
 import { preflight } from './preflight.js';
+import { claimUserNamespace } from './private-users.js';
+import { delegateCgroups } from '../cgroups/delegate.js';
 
 /** A detached container's log is rotated at this size (one older file is kept). */
 export const LOG_MAX_BYTES = 1024 * 1024;
@@ -106,6 +108,8 @@ export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions
   const cgroupPath = containerCgroupPath(spec, name);
   const claimed: Claimed = { spec, settings, mode, record, hierarchies, cgroupPath, restart: options.sameName !== undefined };
   try {
+    // The range first (recorded under its lock): the stored spec carries its maps.
+    await claimUserNamespace(spec, settings, record);
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
     // Recorded before they exist, so that whoever cleans up finds them.
     record.cgroups = cgroupManager(hierarchies).directories(cgroupPath);
@@ -145,10 +149,15 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
     // policy and its stats. On cgroup v2 init is cloned straight into it; on
     // v1 it is moved there at `go`, so the cgroup is made while the executor
     // starts (and the grace period prepareJoin started runs out).
-    if (cloneIntoCgroup) setUpContainerCgroup(cgroups, claimed.cgroupPath, spec);
+    // A booted system under private users manages its own subtree (delegate.ts), before init runs (v1: held at `go`).
+    const setUpCgroup = () => {
+      setUpContainerCgroup(cgroups, claimed.cgroupPath, spec);
+      if (record.boot && record.userRange) delegateCgroups(claimed.hierarchies, record.cgroups, record.userRange.base);
+    };
+    if (cloneIntoCgroup) setUpCgroup();
     // Handed off, the executor keeps our stdio for init (the engine's pipes) and leaves by itself.
     session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, { detached: mode !== 'foreground' && !options.handOff });
-    if (!cloneIntoCgroup) setUpContainerCgroup(cgroups, claimed.cgroupPath, spec);
+    if (!cloneIntoCgroup) setUpCgroup();
     const ready = mode === 'created' ? session.created : session.started;
     const pid = await Promise.race([session.initPid, ready.then(() => session!.initPid)]);
     if (waitForHost) {

@@ -61,4 +61,11 @@ export interface ContainerRecord {
   error?: { phase: string; message: string };
   /** Set by stop/rm: the container is meant to end, so a reboot must not start it again. */
   stopRequested?: boolean;
+  /** The host IDs its user namespace maps to (held while it is not stopped; user-ranges.ts). */
+  userRange?: UserRange;
+}
+
+export interface UserRange {
+  base: number;
+  count: number;
 }

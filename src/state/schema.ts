@@ -90,6 +90,10 @@ const STATE_FIELDS: Record<string, Check> = {
   }),
   error: optional((value) => (isObject(value) && typeof value.phase === 'string' && typeof value.message === 'string' ? undefined : 'is not a phase and message')),
   stopRequested: optional(bool),
+  userRange: optional((value) =>
+    isObject(value) && Number.isSafeInteger(value.base) && Number.isSafeInteger(value.count) && (value.base as number) > 0 && (value.count as number) > 0 && (value.base as number) + (value.count as number) <= 0xffffffff
+      ? undefined
+      : 'is not a range of host IDs'),
 };
 
 /** state.json of the container NAME. */

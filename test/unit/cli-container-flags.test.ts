@@ -50,6 +50,8 @@ describe('toContainerOptions', () => {
       ioWeight: undefined,
       rlimits: [],
       cgroupParent: undefined,
+      privateUsers: undefined,
+      privateUsersOwnership: undefined,
     });
   });
 

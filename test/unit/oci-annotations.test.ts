@@ -11,6 +11,8 @@ describe('ANNOTATION', () => {
       addresses: 'org.ts-nspawn.network.addresses',
       gateways: 'org.ts-nspawn.network.gateways',
       cgroupParent: 'org.ts-nspawn.cgroup-parent',
+      privateUsersPick: 'org.ts-nspawn.private-users.pick',
+      privateUsersOwnership: 'org.ts-nspawn.private-users.ownership',
     });
   });
 });

@@ -208,7 +208,8 @@ describe('buildSpec', () => {
       assert.deepEqual(sorted(build({ boot: true }).process?.capabilities?.bounding), sorted([...DEFAULT_CAPABILITIES, 'CAP_NET_ADMIN']));
       const spec = build({ boot: true, hostNetwork: true });
       assert.deepEqual(sorted(spec.process?.capabilities?.bounding), sorted(DEFAULT_CAPABILITIES));
-      assert.deepEqual(spec.linux?.namespaces?.map((ns) => ns.type), ['mount', 'pid', 'uts', 'ipc', 'cgroup']);
+      // A temp directory on ext4/tmpfs can be idmapped: boot gets private users by default.
+      assert.deepEqual(spec.linux?.namespaces?.map((ns) => ns.type), ['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup']);
     });
 
     it('starts a non-root user with no capabilities, not even in the bounding set', () => {

@@ -103,9 +103,12 @@ describe('validateSpec', () => {
     );
   });
 
-  it('refuses user namespaces, and a namespace listed twice', () => {
-    assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'user' })), /^linux\.namespaces\[6\]\.type: user namespaces are not supported/);
-    assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' })), /user namespaces are not supported/);
+  it('refuses a user namespace without maps or joined with others by path, and a namespace listed twice', () => {
+    assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'user' })), /^linux\.uidMappings: a new user namespace needs its ID maps/);
+    assertProblem(mutate((s) => {
+      s.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' });
+      s.linux.namespaces[0] = { type: 'network', path: '/run/netns/x' };
+    }), /^linux\.namespaces: joining a network namespace by path together with a user namespace is not supported/);
     assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'pid', path: '/proc/1/ns/pid' })), /the pid namespace is listed twice/);
   });
 
@@ -188,7 +191,7 @@ describe('validateSpec', () => {
   });
 
   it('refuses fields it does not implement that change the container, naming each', () => {
-    assertProblem(mutate((s) => (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])), /^linux\.uidMappings: user namespaces/);
+    assertProblem(mutate((s) => (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])), /^linux\.uidMappings: needs a new user namespace/);
     assertProblem(mutate((s) => (s.linux.intelRdt = { closID: 'x' })), /^linux\.intelRdt: Intel RDT/);
     assertProblem(mutate((s) => (s.linux.netDevices = { eth1: {} })), /^linux\.netDevices: moving host network devices/);
     assertProblem(mutate((s) => (s.linux.resources = { blockIO: { leafWeight: 10 } })), /^linux\.resources\.blockIO\.leafWeight: this cgroup limit is not supported yet/);

@@ -228,7 +228,7 @@ describe('compilePlan', () => {
     });
 
     it('with the host network: no net namespace, no loopback-up, no CAP_NET_ADMIN', () => {
-      const plan = compilePlan(spec({ hostNetwork: true, boot: true }));
+      const plan = compilePlan(spec({ hostNetwork: true, boot: true, privateUsers: 'no' }));
       assert.deepEqual(only(plan, 'namespaces').types, ['mount', 'pid', 'uts', 'ipc']);
       assert.deepEqual(stepsOf(plan, 'loopback-up'), []);
       assert.equal(only(compilePlan(spec({ hostNetwork: true })), 'credentials').bounding, RUN_MASK);

@@ -1,0 +1,35 @@
+/* User namespaces: maps written from outside, idmapped trees (userns.c). */
+#ifndef TSN_USERNS_H
+#define TSN_USERNS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct config;
+struct plan;
+struct step;
+
+/* Supervisor, at sync point "maps" (after the clone, before the release):
+ * writes init's ID maps, gives the CONSOLE (a PTY slave's path, or NULL)
+ * to the container's root and sends init the idmapped trees of its steps.
+ * On failure INDEX/OPCODE name the step. */
+int userns_set_up(const struct config *cfg, const struct plan *plan,
+		  pid_t init, int syncfd, const char *console,
+		  int *index, const char **opcode);
+
+/* Init, before its release: the trees, in plan order, as the steps' fds. */
+int userns_receive_trees(const struct plan *plan, int syncfd, int *index,
+			 const char **opcode);
+
+/* Init, once mapped: become the namespace's root. */
+int userns_become_root(const struct config *cfg);
+
+/* Init, as the helper of `join-ns user`: joins it and clones the real
+ * init into the new namespaces (the helper exits; see userns.c). */
+struct init_state;
+int enter_user_namespace(struct init_state *st, const struct config *cfg);
+
+/* mounts.c: whether a `mount` step carries `idmap`/`ridmap`. */
+bool mount_is_idmapped(const struct step *s, bool *recursive);
+
+#endif
