@@ -163,6 +163,11 @@ describe('lifecycle', () => {
     const notPaused = await runCli(['resume', 'lc-pause']);
     assert.deepEqual([notPaused.status, notPaused.stderr], [125, "ts-nspawn: container 'lc-pause' is not paused\n"]);
     assert.equal((await runCli(['exec', 'lc-pause', 'true'])).status, 0);
+    // stop thaws a paused container so that it takes its signal.
+    assert.equal((await runCli(['pause', 'lc-pause'])).status, 0);
+    const stopped = await runCli(['stop', '--timeout', '5', 'lc-pause']);
+    assert.equal(stopped.status, 0, stopped.stderr);
+    assert.equal((await statusOf('lc-pause')).status, 'stopped');
   });
 
   it('attaches to a booted busybox init and detaches without killing it', async () => {

@@ -234,6 +234,7 @@ describe('ts-runc exec, ps, pause, resume, events (compared with runc)', () => {
       const twice = rt.run(['pause', 'x-pause']);
       const exec = rt.run(['exec', 'x-pause', 'true']);
       const listed = rt.run(['list']).stdout.includes('paused');
+      const deleted = rt.run(['delete', 'x-pause']);
       assert.equal(rt.run(['resume', 'x-pause']).status, 0);
       return {
         notPaused: [notPaused.status, /container not paused/.test(notPaused.stderr)],
@@ -242,6 +243,7 @@ describe('ts-runc exec, ps, pause, resume, events (compared with runc)', () => {
         twice: [twice.status, /container not running/.test(twice.stderr)],
         exec: [exec.status, /cannot exec in a paused container/.test(exec.stderr)],
         listed,
+        deleted: [deleted.status, /cannot delete container x-pause that is not stopped: paused/.test(deleted.stderr)],
         after: [JSON.parse(rt.run(['state', 'x-pause']).stdout).status, frozen(initPid)],
       };
     });
@@ -252,6 +254,7 @@ describe('ts-runc exec, ps, pause, resume, events (compared with runc)', () => {
       twice: [1, true],
       exec: [255, true],
       listed: true,
+      deleted: [1, true],
       after: ['running', false],
     });
   });

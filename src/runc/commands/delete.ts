@@ -1,5 +1,6 @@
 /** `delete [--force] ID`: a stopped (or created) container forgotten, its cgroup released; --force kills a running one first. */
 import { ContainerError } from '../../errors.js';
+import { isPaused } from '../../runtime/freezer.js';
 import { reconcile, removeContainer } from '../../runtime/lifecycle.js';
 import { checkId } from '../bundle.js';
 import type { RuncCommand } from '../command.js';
@@ -19,7 +20,7 @@ export const deleteCommand: RuncCommand = {
       throw new ContainerError(`container does not exist: ${id}`);
     }
     if (record.status === 'running' && !force) {
-      throw new ContainerError(`cannot delete container ${id} that is not stopped: ${record.status}`);
+      throw new ContainerError(`cannot delete container ${id} that is not stopped: ${isPaused(record) ? 'paused' : record.status}`);
     }
     await removeContainer(id, force);
     return 0;
