@@ -2,6 +2,7 @@
  * The ts-nspawn benchmark (`npm run bench -- [OPTIONS]`, see options.ts), as root:
  *   1. start-to-exit time of /bin/true under ts-nspawn's CLI and each
  *      installed peer (crun, runc, bwrap, systemd-nspawn), with ratios;
+ *      1b. the same with the seccomp filter and the device policy off;
  *   2. peak memory of the CLI and of its executor;
  *   3. sequential containers per second through the CLI and the library;
  *   4. booting a Debian tree with systemd: to running, to the login
@@ -9,7 +10,9 @@
  *   5. detached containers: what stays in memory per container, exec
  *      round trips, list with many containers (lifecycle.ts);
  *   6. the create -> start -> delete cycle engines take, against crun and
- *      runc (cycle.ts).
+ *      runc (cycle.ts);
+ *   7. `podman run --rm IMAGE true` with ts-runc, crun and runc as podman's
+ *      runtime (podman.ts), when podman is installed.
  * Sections 1-3 and 5 run on one busybox tree in a temp dir; section 4 on
  * overlay copies of a cached Debian tree. The bench installs nothing:
  * peers that are not installed are reported and skipped.
@@ -23,12 +26,14 @@ import { ISSUE_REFERENCE, measureBoot, median, spread, type BootMeasure, type Bo
 import { cleanUp, installSignalHandlers, Interrupted, onCleanup, throwIfInterrupted } from './cleanup.js';
 import { cgroupLayout, machineDescription, mountsUnder } from './host.js';
 import { measureCycle } from './cycle.js';
+import { measurePodman, podmanMissing } from './podman.js';
 import { execRoundTrip, listWithMany, residentMemory, type ListReport } from './lifecycle.js';
 import { cliMaxRss, sampleDuringSleep } from './memory.js';
 import { parseOptions, SECTIONS, type BenchOptions } from './options.js';
 import { RUNNERS, type BenchContext } from './runners.js';
 import { CommandFailed, type LoopOptions } from './spawn-timer.js';
 import { measureStartToExit, type Outcome } from './start-to-exit.js';
+import { measurePolicy } from './policy.js';
 import { kib, ms, perSecond, summarize, type Summary } from './stats.js';
 import { cliThroughput, libraryThroughput, type Throughput } from './throughput.js';
 
@@ -101,7 +106,7 @@ function printHeader(ctx: BenchContext, options: BenchOptions): void {
 }
 
 /** A table of interleaved measurements (sections 1 and 5b): median, p10, p90 and each one's ratio to the first. */
-function printOutcomes(outcomes: Outcome[], ratioLabel: string, indent = '   '): Map<string, Summary> {
+function printOutcomes(outcomes: Outcome[], ratioLabel: string, indent = '   ', meaning = 'ts-nspawn is faster'): Map<string, Summary> {
   print(`${indent}${'runner'.padEnd(16)} ${'median'.padStart(8)} ${'p10'.padStart(8)} ${'p90'.padStart(8)}   ${ratioLabel} (median)`);
   const results = new Map<string, Summary>();
   const base = outcomes[0]?.runner.name ?? '';
@@ -120,7 +125,7 @@ function printOutcomes(outcomes: Outcome[], ratioLabel: string, indent = '   '):
     const note = runner.note?.();
     if (note) notes.push(`${runner.name}: ${note}`);
   }
-  print(`${indent}(${ratioLabel} > 1 means ts-nspawn is faster; runners interleaved round by round, order rotated, so host load hits all alike)`);
+  print(`${indent}(${ratioLabel} > 1 means ${meaning}; runners interleaved round by round, order rotated, so host load hits all alike)`);
   for (const note of notes) print(`${indent}* ${note}`);
   return results;
 }
@@ -131,6 +136,23 @@ async function startToExit(ctx: BenchContext, options: LoopOptions): Promise<Map
   const results = printOutcomes(await measureStartToExit(ctx, RUNNERS, options), 'peer/ts-nspawn');
   print();
   return results;
+}
+
+/** Section 1b; adds the overhead to `targets`; returns false when a measurement failed. */
+async function policyOverhead(ctx: BenchContext, options: LoopOptions, targets: string[]): Promise<boolean> {
+  print('1b. The seccomp filter and the device policy, on and off (ms, /bin/true, cold processes, interleaved like section 1)');
+  const results = printOutcomes(await measurePolicy(ctx, options), 'other/first', '   ', 'the first is faster');
+  print('   * library: a small program on Bun (bench/policy-child.ts, bundled with bytecode like the CLI) running the spec');
+  print('     buildSpec makes, or that spec without linux.seccomp and linux.resources.devices; the CLI has no flag for the latter');
+  print();
+  const overhead = (on: string, off: string) => {
+    const a = results.get(on);
+    const b = results.get(off);
+    return a && b ? `${(((a.median - b.median) / b.median) * 100).toFixed(1)}% (${ms(a.median)} vs ${ms(b.median)} ms)` : 'not measured';
+  };
+  targets.push(`policy overhead (target < 5%): seccomp filter, CLI ${overhead('CLI defaults', 'CLI unconfined')}; ` +
+    `filter + device policy, library ${overhead('lib defaults', 'lib no sec/dev')}`);
+  return results.size === 4;
 }
 
 /** Section 2; returns false when a ts-nspawn measurement failed. */
@@ -351,6 +373,32 @@ async function cycle(ctx: BenchContext, options: LoopOptions, targets: string[])
   return ours !== undefined;
 }
 
+/** podman runs take ~0.5 s each: section 7 times at most this many per runtime. */
+const PODMAN_MAX_ITERATIONS = 10;
+
+/** Section 7; returns false when podman with ts-runc failed (podman missing is no failure). */
+async function podman(ctx: BenchContext, options: LoopOptions, targets: string[]): Promise<boolean> {
+  const iterations = Math.min(options.iterations, PODMAN_MAX_ITERATIONS);
+  const warmups = Math.min(options.warmups, 1);
+  print(`7. podman run --rm IMAGE true with each runtime (ms; start-to-exit of podman, ${iterations} runs after ${plural(warmups, 'warm-up')}; --skip podman)`);
+  const missing = podmanMissing();
+  if (missing) {
+    print(`   not measured: ${missing}`);
+    print();
+    targets.push(`podman run: not measured (${missing})`);
+    return true;
+  }
+  const results = printOutcomes(await measurePodman(ctx, { iterations, warmups }), 'other/ts-runc');
+  print('   * podman with a private configuration in the work dir (cgroupfs, file events and locks, no network); the image is the busybox tree');
+  print();
+  const ours = results.get('podman + ts-runc');
+  const runc = results.get('podman + runc');
+  targets.push(ours
+    ? `podman run with ts-runc median ${ms(ours.median)} ms${runc ? ` vs runc ${ms(runc.median)} ms: ${ours.median <= runc.median ? 'met' : 'not met'} (target: ahead of runc)` : ''}`
+    : 'podman run with ts-runc: not measured');
+  return ours !== undefined;
+}
+
 async function bench(options: BenchOptions): Promise<number> {
   const ctx = makeWorkDir();
   printHeader(ctx, options);
@@ -361,6 +409,10 @@ async function bench(options: BenchOptions): Promise<number> {
     startTimes = await startToExit(ctx, options);
     startTargets(startTimes, targets);
     if (!startTimes.has(RUNNERS[0]?.name ?? '')) ok = false;
+    throwIfInterrupted();
+  }
+  if (!options.skip.has('policy')) {
+    if (!(await policyOverhead(ctx, options, targets))) ok = false;
     throwIfInterrupted();
   }
   if (!options.skip.has('memory')) {
@@ -381,6 +433,10 @@ async function bench(options: BenchOptions): Promise<number> {
   }
   if (!options.skip.has('cycle')) {
     if (!(await cycle(ctx, options, targets))) ok = false;
+    throwIfInterrupted();
+  }
+  if (!options.skip.has('podman')) {
+    if (!(await podman(ctx, options, targets))) ok = false;
   }
   print('Targets');
   for (const line of targets) print(`   ${line}`);

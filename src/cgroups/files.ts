@@ -72,10 +72,6 @@ export function pidsBelow(directory: string): number[] {
   return pids;
 }
 
-/**
- * Removes a cgroup and its sub-cgroups, deepest first. A cgroup whose last
- * process is still exiting is busy for a moment: retried up to 0.5 s.
- */
 /** SIGKILL to each PID (a frozen cgroup's members: none can fork meanwhile); one already gone is fine. */
 export function killEach(pids: readonly number[]): void {
   for (const pid of pids) {
@@ -87,14 +83,26 @@ export function killEach(pids: readonly number[]): void {
   }
 }
 
+/**
+ * Removes a cgroup and its sub-cgroups, deepest first. A cgroup whose last
+ * process is still exiting is busy for a moment: retried up to 0.5 s.
+ * Sub-cgroups are rare (systemd inside makes them), so they are looked for
+ * only once the cgroup proves busy, which is also what one of them makes it.
+ */
 export function removeTree(directory: string): void {
-  for (const child of subdirectories(directory)) removeTree(join(directory, child));
+  let listed = false;
   for (let attempt = 0; ; attempt++) {
     try {
       rmdirSync(directory);
       return;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      if (!listed && (code === 'EBUSY' || code === 'ENOTEMPTY')) {
+        listed = true;
+        const children = subdirectories(directory);
+        for (const child of children) removeTree(join(directory, child));
+        if (children.length > 0) continue;
+      }
       if (code !== 'EBUSY' || attempt >= 500) return;
       sleepMs(1);
     }

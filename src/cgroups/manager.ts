@@ -44,7 +44,8 @@ export interface CgroupManager {
   /**
    * Starts in the background what join() would wait for, so that it has
    * passed when join() comes 10-20 ms later (v1: an RCU grace period).
-   * Call it after create() and setLimits(), which it would otherwise slow.
+   * create() and reading /proc/PID/cgroup wait for it too: call it early
+   * and do other work first.
    */
   prepareJoin(): void;
   /** Moves process PID (and its threads) into the cgroup. */
@@ -52,6 +53,8 @@ export interface CgroupManager {
   /** Writes the limits; returns the fields the host cannot apply (their controller is missing). */
   setLimits(directories: string[], resources: LinuxResources): string[];
   stats(directories: string[]): CgroupStats;
+  /** CgroupStats.pidsLimitHits alone: one file, for the release after every container. */
+  pidsLimitHits(directories: string[]): number | undefined;
   /** Every PID in the cgroup, sub-cgroups included. */
   pids(directories: string[]): number[];
   /** SIGKILLs every process in the cgroup, none escaping by forking meanwhile. */

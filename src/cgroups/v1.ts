@@ -66,9 +66,11 @@ export class V1Manager implements CgroupManager {
    * writer took it within the last grace period or so. Moving this process
    * into the cgroup it is already in takes the lock and changes nothing: done
    * asynchronously (off the main thread) while the executor starts, the
-   * container's own move then finds the lock fast. The kernel holds
-   * cgroup_mutex while it waits, so call this after the container's cgroup
-   * is made and its limits written, or they wait for the grace period too.
+   * container's own move then finds the lock fast (within about one more
+   * grace period). The kernel holds cgroup_mutex while it waits, which
+   * making a cgroup and reading /proc/PID/cgroup also take: start it early
+   * and do other work before either (launch.ts: before the spec is checked
+   * and compiled; the cgroup is made after, while the executor starts).
    */
   prepareJoin(): void {
     const own = this.hierarchies.find((hierarchy) => hierarchy.version === 1)?.ownDirectory;
@@ -124,10 +126,15 @@ export class V1Manager implements CgroupManager {
       memoryCurrentBytes: readNumber(at('memory.usage_in_bytes')),
       memoryPeakBytes: readNumber(at('memory.max_usage_in_bytes')),
       pids: readNumber(at('pids.current')) ?? this.pids(directories).length,
-      pidsLimitHits: readKeyed(at('pids.events')).get('max'),
+      pidsLimitHits: this.pidsLimitHits(directories),
       ioReadBytes: io?.read,
       ioWriteBytes: io?.write,
     };
+  }
+
+  pidsLimitHits(directories: string[]): number | undefined {
+    const directory = this.directoryFor(directories, 'pids.events');
+    return directory ? readKeyed(join(directory, 'pids.events')).get('max') : undefined;
   }
 
   pids(directories: string[]): number[] {

@@ -98,10 +98,14 @@ export class V2Manager implements CgroupManager {
       memoryCurrentBytes: readNumber(join(directory, 'memory.current')),
       memoryPeakBytes: readNumber(join(directory, 'memory.peak')),
       pids: readNumber(join(directory, 'pids.current')) ?? this.pids(directories).length,
-      pidsLimitHits: readKeyed(join(directory, 'pids.events')).get('max'),
+      pidsLimitHits: this.pidsLimitHits(directories),
       ioReadBytes: io?.read,
       ioWriteBytes: io?.write,
     };
+  }
+
+  pidsLimitHits(directories: string[]): number | undefined {
+    return directories[0] ? readKeyed(join(directories[0], 'pids.events')).get('max') : undefined;
   }
 
   pids(directories: string[]): number[] {

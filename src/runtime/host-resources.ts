@@ -7,17 +7,22 @@
 import { basename, dirname } from 'node:path';
 import { cgroupManager, DEFAULT_CGROUP_PARENT } from '../cgroups/manager.js';
 import { removeVeth } from '../network/bridge.js';
+import type { Hierarchy } from '../cgroups/hierarchies.js';
 import type { ContainerRecord } from '../state/record.js';
 
-export async function releaseHostResources(record: Pick<ContainerRecord, 'id' | 'hostInterfaces' | 'cgroups'>): Promise<void> {
+/** `hierarchies`: the host's, when the caller has read them already (they are read from /proc otherwise). */
+export async function releaseHostResources(
+  record: Pick<ContainerRecord, 'id' | 'hostInterfaces' | 'cgroups'>,
+  hierarchies?: Hierarchy[],
+): Promise<void> {
   await Promise.all(record.hostInterfaces.map(removeVeth));
   if (record.cgroups.length === 0) return;
-  const cgroups = cgroupManager();
+  const cgroups = cgroupManager(hierarchies);
   // PID 1's end kills its PID namespace; anything else left (a process that
   // joined from outside) would keep the cgroup busy.
   if (cgroups.pids(record.cgroups).length > 0) cgroups.killAll(record.cgroups);
   // A fork bomb (or a busy server) held back by the pids limit is worth a line.
-  const refused = cgroups.stats(record.cgroups).pidsLimitHits;
+  const refused = cgroups.pidsLimitHits(record.cgroups);
   if (refused) process.stderr.write(`ts-nspawn: ${record.id} reached its pids limit: ${refused} fork(s) refused\n`);
   // The default parent is ours: removed once empty. A --cgroup-parent is the user's.
   const ownParent = record.cgroups.every((directory) => basename(dirname(directory)) === DEFAULT_CGROUP_PARENT);

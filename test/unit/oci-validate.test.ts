@@ -222,4 +222,18 @@ describe('jsonProblems (the walk that names a field JSON cannot hold)', () => {
       `n${'[0]'.repeat(63)}: is nested more than 64 levels deep`,
     ]);
   });
+
+  it('leaves only the built-in, frozen seccomp profile out of the schema pass: a copy of it is checked', () => {
+    const spec = buildSpec({ directory: '/srv/box', command: ['/bin/true'] });
+    const builtIn = spec.linux!.seccomp!;
+    assert.ok(Object.isFrozen(builtIn) && Object.isFrozen(builtIn.syscalls![0]));
+    assert.throws(() => {
+      (builtIn.syscalls as unknown[]).push({ names: ['reboot'], action: 'SCMP_ACT_ALLOW' });
+    }, TypeError);
+    assert.equal(validateSpec(spec).spec.linux!.seccomp, builtIn);
+    // The same rules in a copy the caller made (and could have changed) go through the schema.
+    const copy = structuredClone(builtIn);
+    (copy.syscalls![0] as { action: string }).action = 'SCMP_ACT_NOPE';
+    assert.match(problemsOf({ ...spec, linux: { ...spec.linux, seccomp: copy } }).join('\n'), /linux\.seccomp\.syscalls\[0\]\.action: must be one of/);
+  });
 });
