@@ -246,6 +246,8 @@ export async function stopContainer(name: string, timeoutSeconds = 10): Promise<
   writeRecord({ ...record, stopRequested: true });
   const gentle = record.boot && initCommandName(record.init!.pid) === 'systemd' ? SIGRTMIN_PLUS_3 : constants.signals.SIGTERM;
   signalInit(record, gentle);
+  // A paused container is thawed to take its signal: it is meant to end.
+  thawIfFrozen(record.cgroups.filter((path) => isOwnCgroupPath(path, record.id)));
   if (!(await waitForEnd(record, timeoutSeconds * 1000))) {
     signalInit(record, constants.signals.SIGKILL);
     await waitForEnd(record, 10_000);

@@ -151,18 +151,27 @@ describe('lifecycle', () => {
   it('pauses and resumes a container: list says paused, its processes are frozen, exec is refused', async () => {
     await detach('lc-pause', 'sleep', '30');
     const pid = (await statusOf('lc-pause')).pid;
-    assert.equal((await runCli(['pause', 'lc-pause'])).status, 0);
+    const pausedFirst = await runCli(['pause', 'lc-pause']);
+    assert.equal(pausedFirst.status, 0, pausedFirst.stderr);
     assert.match((await runCli(['list'])).stdout, /^lc-pause\s+paused\s/m);
     await waitFor('the freezer to stop it', () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('D') || frozenV2(pid));
     const again = await runCli(['pause', 'lc-pause']);
     assert.deepEqual([again.status, again.stderr], [125, "ts-nspawn: container 'lc-pause' is paused already\n"]);
     const exec = await runCli(['exec', 'lc-pause', 'true']);
     assert.deepEqual([exec.status, exec.stderr], [125, "ts-nspawn: container 'lc-pause' is paused: resume it first\n"]);
-    assert.equal((await runCli(['resume', 'lc-pause'])).status, 0);
+    const resumed = await runCli(['resume', 'lc-pause']);
+    assert.equal(resumed.status, 0, resumed.stderr);
     assert.match((await runCli(['list'])).stdout, /^lc-pause\s+running\s/m);
     const notPaused = await runCli(['resume', 'lc-pause']);
     assert.deepEqual([notPaused.status, notPaused.stderr], [125, "ts-nspawn: container 'lc-pause' is not paused\n"]);
-    assert.equal((await runCli(['exec', 'lc-pause', 'true'])).status, 0);
+    const ran = await runCli(['exec', 'lc-pause', 'true']);
+    assert.equal(ran.status, 0, ran.stderr);
+    // stop thaws a paused container so that it takes its signal.
+    const paused = await runCli(['pause', 'lc-pause']);
+    assert.equal(paused.status, 0, paused.stderr);
+    const stopped = await runCli(['stop', '--timeout', '5', 'lc-pause']);
+    assert.equal(stopped.status, 0, stopped.stderr);
+    assert.equal((await statusOf('lc-pause')).status, 'stopped');
   });
 
   it('attaches to a booted busybox init and detaches without killing it', async () => {

@@ -199,6 +199,31 @@ describe('ts-runc exec, ps, pause, resume, events (compared with runc)', () => {
     assertSame(results, { noSocket: [255, true], tty: true });
   });
 
+  it('takes the PTY from the container\'s /dev/ptmx only inside its root, and only the PTY multiplexer', async () => {
+    const results = await eachRuntime('x-ptmx', async (rt) => {
+      const socket = join(tree.base, `${rt.name}-ptmx.sock`);
+      const tty = async () => {
+        rmSync(socket, { force: true });
+        const receiver = await consoleReceiver(socket);
+        try {
+          const sent = rt.run(['exec', '--tty', '--detach', '--console-socket', socket, 'x-ptmx', 'sh', '-c', 'tty; sleep 30']);
+          if (sent.status === 0) await waitFor('the terminal line', () => /\n\S+ \/dev\/pts\/\d+\n$/.test(receiver.output()));
+          return sent.status;
+        } finally {
+          receiver.stop();
+          rmSync(socket, { force: true });
+        }
+      };
+      const inside = (script: string) => rt.run(['exec', '--cap', 'CAP_MKNOD', 'x-ptmx', 'sh', '-c', script]).status;
+      // A symlink climbing out of the root resolves inside it: the container's own multiplexer.
+      const climbed = [inside('rm /dev/ptmx && ln -s ../../../../../../dev/pts/ptmx /dev/ptmx'), await tty()];
+      // Another device in its place (here /dev/null) is not opened as a terminal.
+      const otherDevice = [inside('rm /dev/ptmx && mknod /dev/ptmx c 1 3'), await tty()];
+      return { climbed, otherDevice };
+    });
+    assertSame(results, { climbed: [0, 0], otherDevice: [0, 255] });
+  });
+
   it('pause freezes every process (state "paused"), refuses exec, and resume thaws; errors as runc\'s', async () => {
     const results = await eachRuntime('x-pause', async (rt, initPid) => {
       const notPaused = rt.run(['resume', 'x-pause']);
@@ -209,6 +234,7 @@ describe('ts-runc exec, ps, pause, resume, events (compared with runc)', () => {
       const twice = rt.run(['pause', 'x-pause']);
       const exec = rt.run(['exec', 'x-pause', 'true']);
       const listed = rt.run(['list']).stdout.includes('paused');
+      const deleted = rt.run(['delete', 'x-pause']);
       assert.equal(rt.run(['resume', 'x-pause']).status, 0);
       return {
         notPaused: [notPaused.status, /container not paused/.test(notPaused.stderr)],
@@ -217,6 +243,7 @@ describe('ts-runc exec, ps, pause, resume, events (compared with runc)', () => {
         twice: [twice.status, /container not running/.test(twice.stderr)],
         exec: [exec.status, /cannot exec in a paused container/.test(exec.stderr)],
         listed,
+        deleted: [deleted.status, /cannot delete container x-pause that is not stopped: paused/.test(deleted.stderr)],
         after: [JSON.parse(rt.run(['state', 'x-pause']).stdout).status, frozen(initPid)],
       };
     });
@@ -227,6 +254,7 @@ describe('ts-runc exec, ps, pause, resume, events (compared with runc)', () => {
       twice: [1, true],
       exec: [255, true],
       listed: true,
+      deleted: [1, true],
       after: ['running', false],
     });
   });

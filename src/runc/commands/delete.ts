@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { removeIfEmpty } from '../../cgroups/files.js';
 import { ContainerError } from '../../errors.js';
 import type { Spec } from '../../oci/types.js';
+import { isPaused } from '../../runtime/freezer.js';
 import { reconcile, removeContainer } from '../../runtime/lifecycle.js';
 import { readStoredSpec } from '../../state/store.js';
 import { checkId } from '../bundle.js';
@@ -23,7 +24,7 @@ export const deleteCommand: RuncCommand = {
       throw new ContainerError(`container does not exist: ${id}`);
     }
     if (record.status === 'running' && !force) {
-      throw new ContainerError(`cannot delete container ${id} that is not stopped: ${record.status}`);
+      throw new ContainerError(`cannot delete container ${id} that is not stopped: ${isPaused(record) ? 'paused' : record.status}`);
     }
     const engineCgroups = engineCgroupDirectories(id, record.cgroups);
     await removeContainer(id, force);
