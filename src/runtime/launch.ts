@@ -12,7 +12,7 @@
  * `start` of a created container is in start.ts. Every front door (run,
  * run -d, create, a reboot) is a sequence of these phases.
  */
-import { pathOfFileUrl } from '../host/file-url.js';
+import { CLI_FILE } from '../host/own-files.js';
 import { deviceFilterTokens } from '../cgroups/device-rules.js';
 import { hostHierarchies, type Hierarchy } from '../cgroups/hierarchies.js';
 import { cgroupManager, containerCgroupPath, setUpContainerCgroup } from '../cgroups/manager.js';
@@ -36,8 +36,6 @@ import { preflight } from './preflight.js';
 /** A detached container's log is rotated at this size (one older file is kept). */
 export const LOG_MAX_BYTES = 1024 * 1024;
 
-/** The CLI, run by the supervisor as its exit hook (`ts-nspawn cleanup NAME`). */
-const CLI = pathOfFileUrl(new URL('../../bin/ts-nspawn', import.meta.url));
 
 /**
  * How the container is run: in the foreground of the caller, detached
@@ -134,7 +132,7 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
       startBarrier: mode === 'created' ? containerFile(name, 'start') : undefined,
       handOff: options.handOff,
       exitFile: options.handOff ? undefined : containerFile(name, 'exit'),
-      exitCommand: options.handOff ? undefined : [CLI, 'cleanup', name],
+      exitCommand: options.handOff ? undefined : [CLI_FILE, 'cleanup', name],
     }, { hierarchies: claimed.hierarchies });
     // Handed off, the executor keeps our stdio for init (the engine's pipes) and leaves by itself.
     session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, { detached: mode !== 'foreground' && !options.handOff });
