@@ -171,6 +171,22 @@ describe('standalone executables', () => {
     assert.equal(existsSync(join(work, 'runc-state', 'one')), false);
   });
 
+  it('takes no settings or code from a .env or bunfig.toml where it is started, standalone or launched on Bun', () => {
+    // What a directory an unprivileged user controls may hold when root runs the runtime there.
+    const dir = join(work, 'untrusted');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '.env'), 'TS_NSPAWN_EXECUTOR=/nonexistent\n');
+    writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["./preload.js"]\n');
+    writeFileSync(join(dir, 'preload.js'), `require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'preloaded'))}, '')\n`);
+    const inDir = (binary: string) => ['sh', '-c', 'cd "$0" && exec "$@"', dir, binary, 'run', '-D', tree.root, '/bin/echo', 'ok'];
+    assert.deepEqual(output(run(inDir(join(prefix, 'bin/ts-nspawn')))), { status: 0, stdout: 'ok\n', stderr: '' });
+    const launched = spawnSync(join(CHECKOUT, 'bin/ts-nspawn'), ['run', '-D', tree.root, '/bin/echo', 'ok'], { cwd: dir, encoding: 'utf8' });
+    assert.deepEqual({ status: launched.status, stdout: launched.stdout, stderr: launched.stderr }, { status: 0, stdout: 'ok\n', stderr: '' });
+    const runc = spawnSync(join(CHECKOUT, 'bin/ts-runc'), ['--version'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(runc.status, 0);
+    assert.equal(existsSync(join(dir, 'preloaded')), false);
+  });
+
   it('refuses to start without its executor in one line, status 125', () => {
     const bare = join(work, 'bare');
     mkdirSync(join(bare, 'bin'), { recursive: true });
