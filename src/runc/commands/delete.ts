@@ -1,6 +1,5 @@
 /** `delete [--force] ID`: a stopped (or created) container forgotten, its cgroup released; --force kills a running one first. */
 import { ContainerError } from '../../errors.js';
-import { reconcile, removeContainer } from '../../runtime/lifecycle.js';
 import { checkId } from '../bundle.js';
 import type { RuncCommand } from '../command.js';
 
@@ -12,6 +11,7 @@ export const deleteCommand: RuncCommand = {
   positionals: { min: 1, max: 1 },
   async run(values, [id = '']) {
     const force = values.force === true;
+    const { reconcile, removeContainer } = await import('../../runtime/lifecycle.js');
     const record = await reconcile(checkId(id));
     if (!record) {
       // Engines delete with --force to make sure: nothing there is fine then.
