@@ -74,9 +74,9 @@ Bun (each binary carries the Bun runtime it was built with). Each finds the
 others through its own real path, so keep the layout: install it as it is
 under a prefix, for example as root:
 
-  install -m 0755 bin/ts-nspawn bin/ts-runc /usr/local/bin/
-  install -D -m 0755 libexec/ts-nspawn/ts-nspawn-executor /usr/local/libexec/ts-nspawn/ts-nspawn-executor
-  install -D -m 0644 share/ts-nspawn/run-host/container-manager /usr/local/share/ts-nspawn/run-host/container-manager
+  install -D -m 0755 -t /usr/local/bin bin/ts-nspawn bin/ts-runc
+  install -D -m 0755 -t /usr/local/libexec/ts-nspawn libexec/ts-nspawn/ts-nspawn-executor
+  install -D -m 0644 -t /usr/local/share/ts-nspawn/run-host share/ts-nspawn/run-host/container-manager
 
 or use it where it was unpacked (bin/ts-nspawn --help). The documentation is
 the project's README.md (section "Standalone binaries"); it is built from
