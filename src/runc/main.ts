@@ -18,10 +18,13 @@ import { VERSION } from '../version.js';
 import { RuncFailure, type RuncCommand } from './command.js';
 import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
+import { eventsCommand } from './commands/events.js';
 import { execCommand } from './commands/exec.js';
 import { featuresCommand } from './commands/features.js';
 import { killCommand } from './commands/kill.js';
 import { listCommand } from './commands/list.js';
+import { pauseCommand, resumeCommand } from './commands/pause.js';
+import { psCommand } from './commands/ps.js';
 import { runCommand } from './commands/run.js';
 import { specCommand } from './commands/spec.js';
 import { startCommand } from './commands/start.js';
@@ -29,7 +32,8 @@ import { stateCommand } from './commands/state.js';
 import { configureLog, logError, logWarning } from './log.js';
 
 const COMMANDS: RuncCommand[] = [
-  createCommand, startCommand, stateCommand, killCommand, deleteCommand, runCommand, execCommand, listCommand, specCommand, featuresCommand,
+  createCommand, startCommand, stateCommand, killCommand, deleteCommand, runCommand, execCommand, psCommand, pauseCommand, resumeCommand,
+  eventsCommand, listCommand, specCommand, featuresCommand,
 ];
 
 const DEFAULT_ROOT = '/run/ts-runc';
