@@ -39,6 +39,7 @@ struct config {
 	const char *console_socket;	/* the PTY master goes there, NULL: relay it */
 	int cgroup_fd;		/* -1 without `clone-into-cgroup` */
 	int cgroup_index;
+	unsigned short console_rows, console_cols;	/* `console-size`; 0: none given */
 };
 
 /* "mount,pid,..." -> CLONE_NEW* flags; also used by init's `unshare`. */
@@ -65,6 +66,7 @@ int sup_join_ns(struct config *cfg, const struct step *st);	/* settings.c */
 /* hand-off.c */
 int sup_hand_off(struct config *cfg, const struct step *st);
 int sup_console_socket(struct config *cfg, const struct step *st);
+int sup_console_size(struct config *cfg, const struct step *st);
 
 /* A PID argument: decimal, > 0. */
 int parse_pid(const char *s, pid_t *pid);

@@ -62,7 +62,11 @@ export type Step =
   | { op: 'env'; vars: string[] }
   | { op: 'search-path'; path: string }
   | { op: 'wait-start'; path: string }
-  | { op: 'exec'; args: string[] };
+  | { op: 'exec'; args: string[] }
+  /** A `mount` of a tmpfs that starts with a copy of the directory it covers (runc's `tmpcopyup`). */
+  | { op: 'mount-copy-up'; source: string; target: string; fstype: string; flags: string[]; data: string; create: MountCreate }
+  /** The console's window size before the process starts (process.consoleSize). */
+  | { op: 'console-size'; rows: number; cols: number };
 
 export type Plan = Step[];
 
@@ -79,6 +83,7 @@ const OPCODES: Record<Step['op'], true> = {
   'enter-root': true, mount: true, mknod: true, symlink: true, 'bind-console': true, 'pivot-root': true, sysctl: true,
   mask: true, readonly: true, chdir: true, 'no-new-privileges': true, rlimit: true, umask: true, seccomp: true, credentials: true,
   env: true, 'search-path': true, 'wait-start': true, exec: true,
+  'mount-copy-up': true, 'console-size': true,
 };
 
 export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;
@@ -88,6 +93,8 @@ export function describeStep(step: Step): string {
   switch (step.op) {
     case 'mount':
       return `mounting ${step.fstype || 'bind'} ${step.fstype === 'bind' || step.flags.includes('bind') || step.flags.includes('rbind') ? `${step.source} ` : ''}on ${step.target}`;
+    case 'mount-copy-up':
+      return `mounting ${step.fstype} on ${step.target} with a copy of its contents`;
     case 'mknod':
       return `creating device node ${step.path}`;
     case 'symlink':
