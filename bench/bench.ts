@@ -2,6 +2,7 @@
  * The ts-nspawn benchmark (`npm run bench -- [OPTIONS]`, see options.ts), as root:
  *   1. start-to-exit time of /bin/true under ts-nspawn's CLI and each
  *      installed peer (crun, runc, bwrap, systemd-nspawn), with ratios;
+ *      1b. the same with the seccomp filter and the device policy off;
  *   2. peak memory of the CLI and of its executor;
  *   3. sequential containers per second through the CLI and the library;
  *   4. booting a Debian tree with systemd: to running, to the login
@@ -34,6 +35,7 @@ import { parseOptions, SECTIONS, type BenchOptions } from './options.js';
 import { RUNNERS, type BenchContext } from './runners.js';
 import { CommandFailed, type LoopOptions } from './spawn-timer.js';
 import { measureStartToExit, type Outcome } from './start-to-exit.js';
+import { measurePolicy } from './policy.js';
 import { measureStartup, STATE_RUNNERS, VERSION_RUNNERS } from './startup.js';
 import { kib, ms, perSecond, summarize, type Summary } from './stats.js';
 import { cliThroughput, libraryThroughput, type Throughput } from './throughput.js';
@@ -107,7 +109,7 @@ function printHeader(ctx: BenchContext, options: BenchOptions): void {
 }
 
 /** A table of interleaved measurements (sections 1 and 5b): median, p10, p90 and each one's ratio to the first. */
-function printOutcomes(outcomes: Outcome[], ratioLabel: string, indent = '   '): Map<string, Summary> {
+function printOutcomes(outcomes: Outcome[], ratioLabel: string, indent = '   ', meaning = 'ts-nspawn is faster'): Map<string, Summary> {
   const width = Math.max(16, ...outcomes.map((outcome) => outcome.runner.name.length));
   print(`${indent}${'runner'.padEnd(width)} ${'median'.padStart(8)} ${'p10'.padStart(8)} ${'p90'.padStart(8)}   ${ratioLabel} (median)`);
   const results = new Map<string, Summary>();
@@ -127,7 +129,7 @@ function printOutcomes(outcomes: Outcome[], ratioLabel: string, indent = '   '):
     const note = runner.note?.();
     if (note) notes.push(`${runner.name}: ${note}`);
   }
-  print(`${indent}(${ratioLabel} > 1 means ts-nspawn is faster; runners interleaved round by round, order rotated, so host load hits all alike)`);
+  print(`${indent}(${ratioLabel} > 1 means ${meaning}; runners interleaved round by round, order rotated, so host load hits all alike)`);
   for (const note of notes) print(`${indent}* ${note}`);
   return results;
 }
@@ -138,6 +140,23 @@ async function startToExit(ctx: BenchContext, options: LoopOptions): Promise<Map
   const results = printOutcomes(await measureStartToExit(ctx, RUNNERS, options), 'peer/ts-nspawn');
   print();
   return results;
+}
+
+/** Section 1b; adds the overhead to `targets`; returns false when a measurement failed. */
+async function policyOverhead(ctx: BenchContext, options: LoopOptions, targets: string[]): Promise<boolean> {
+  print('1b. The seccomp filter and the device policy, on and off (ms, /bin/true, cold processes, interleaved like section 1)');
+  const results = printOutcomes(await measurePolicy(ctx, options), 'other/first', '   ', 'the first is faster');
+  print('   * library: a small program on Bun (bench/policy-child.ts, bundled with bytecode like the CLI) running the spec');
+  print('     buildSpec makes, or that spec without linux.seccomp and linux.resources.devices; the CLI has no flag for the latter');
+  print();
+  const overhead = (on: string, off: string) => {
+    const a = results.get(on);
+    const b = results.get(off);
+    return a && b ? `${(((a.median - b.median) / b.median) * 100).toFixed(1)}% (${ms(a.median)} vs ${ms(b.median)} ms)` : 'not measured';
+  };
+  targets.push(`policy overhead (target < 5%): seccomp filter, CLI ${overhead('CLI defaults', 'CLI unconfined')}; ` +
+    `filter + device policy, library ${overhead('lib defaults', 'lib no sec/dev')}`);
+  return results.size === 4;
 }
 
 /** Section 2; returns false when a ts-nspawn measurement failed. */
@@ -388,10 +407,10 @@ async function podman(ctx: BenchContext, options: LoopOptions, targets: string[]
 async function startup(ctx: BenchContext, options: LoopOptions, targets: string[]): Promise<boolean> {
   print(`8. Start-up without a container (ms; section 1's timer, ${options.iterations} runs after ${plural(options.warmups, 'warm-up')}; --skip startup)`);
   const { version, state } = await measureStartup(ctx, options);
-  print('   a. --version (other/first > 1: the first, the standalone ts-runc, is faster)');
-  const versions = printOutcomes(version, 'other/first', '      ');
+  print('   a. --version');
+  const versions = printOutcomes(version, 'other/first', '      ', 'the standalone ts-runc is faster');
   print('   b. state ID of a created container, held before /bin/true');
-  const states = printOutcomes(state, 'other/first', '      ');
+  const states = printOutcomes(state, 'other/first', '      ', 'the standalone ts-runc is faster');
   for (const runner of [...VERSION_RUNNERS.slice(0, 4), ...STATE_RUNNERS.slice(2)]) {
     if (runner.missing(ctx) === undefined) print(`   * ${runner.name}: ${runner.version(ctx)}`);
   }
@@ -414,6 +433,10 @@ async function bench(options: BenchOptions): Promise<number> {
     startTimes = await startToExit(ctx, options);
     startTargets(startTimes, targets);
     if (!startTimes.has(RUNNERS[0]?.name ?? '')) ok = false;
+    throwIfInterrupted();
+  }
+  if (!options.skip.has('policy')) {
+    if (!(await policyOverhead(ctx, options, targets))) ok = false;
     throwIfInterrupted();
   }
   if (!options.skip.has('memory')) {

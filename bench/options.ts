@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { LoopOptions } from './spawn-timer.js';
 
 /** The sections `--skip` names, in report order. */
-export const SECTIONS = ['start', 'memory', 'sequential', 'boot', 'lifecycle', 'cycle', 'podman', 'startup'] as const;
+export const SECTIONS = ['start', 'policy', 'memory', 'sequential', 'boot', 'lifecycle', 'cycle', 'podman', 'startup'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions extends LoopOptions {
@@ -25,6 +25,7 @@ const USAGE = `usage: npm run bench -- [--iterations N] [--warmups N] [--boots N
   --containers N     detached containers running while section 5 times \`list\` (default 100)
   --skip SECTIONS    leave sections out (repeatable or comma-separated):
                        start       1. start-to-exit of /bin/true against the peers
+                       policy      1b. the seccomp filter and the device policy on and off
                        memory      2. peak memory of ts-nspawn's processes
                        sequential  3. containers per second
                        boot        4. OS boot of a Debian tree (the slowest: about 15 s, plus

@@ -40,7 +40,8 @@ export type { BindMount, BridgeNetwork, ContainerOptions, DeviceOption } from '.
 export type * from './oci/types.js';
 export { createContainer, runContainer, startContainer, startDetached, restartDetached, RunningContainer } from './runtime/container.js';
 export { startCreated } from './runtime/start.js';
-export { containerStats, type CgroupStats } from './runtime/stats.js';
+export { containerStats, cpuPercent, type CgroupStats, type ContainerStats, type StatsOptions } from './runtime/stats.js';
+export { updateContainer } from './runtime/update.js';
 export type { DetachedContainer, StartOptions, Stdio, ExitStatus } from './runtime/container.js';
 export {
   listContainers,

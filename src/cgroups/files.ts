@@ -3,7 +3,8 @@
  * written with one write(2) each, and a cgroup is removed deepest first.
  */
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { ContainerError } from '../errors.js';
 
 /**
  * One write to a cgroup control file. Not writeFileSync: its truncation
@@ -45,6 +46,22 @@ export function readKeyed(path: string): Map<string, number> {
   return values;
 }
 
+/**
+ * A limit the kernel refused, in one line naming the file and value; for a
+ * cpuset, with what the parent allows (a CPU the host lacks is ERANGE or
+ * EINVAL, which alone says little).
+ */
+export function limitError(path: string, value: string, error: unknown): ContainerError {
+  let hint = '';
+  const cpuset = /cpuset\.(cpus|mems)$/.exec(path);
+  if (cpuset) {
+    const parent = dirname(dirname(path));
+    const allowed = [`cpuset.effective_${cpuset[1]}`, `cpuset.${cpuset[1]}.effective`].map((file) => readControlFile(join(parent, file))?.trim()).find(Boolean);
+    if (allowed) hint = ` (${cpuset[1] === 'cpus' ? 'CPUs' : 'memory nodes'} available: ${allowed})`;
+  }
+  return new ContainerError(`cannot set the cgroup limit ${path} to '${value}': ${(error as Error).message}${hint}`, { code: 'host' });
+}
+
 /** The first of the directories that holds FILE: the hierarchy where its controller lives. */
 export function directoryWith(directories: readonly string[], file: string): string | undefined {
   return directories.find((directory) => existsSync(join(directory, file)));
@@ -72,10 +89,6 @@ export function pidsBelow(directory: string): number[] {
   return pids;
 }
 
-/**
- * Removes a cgroup and its sub-cgroups, deepest first. A cgroup whose last
- * process is still exiting is busy for a moment: retried up to 0.5 s.
- */
 /** SIGKILL to each PID (a frozen cgroup's members: none can fork meanwhile); one already gone is fine. */
 export function killEach(pids: readonly number[]): void {
   for (const pid of pids) {
@@ -87,14 +100,26 @@ export function killEach(pids: readonly number[]): void {
   }
 }
 
+/**
+ * Removes a cgroup and its sub-cgroups, deepest first. A cgroup whose last
+ * process is still exiting is busy for a moment: retried up to 0.5 s.
+ * Sub-cgroups are rare (systemd inside makes them), so they are looked for
+ * only once the cgroup proves busy, which is also what one of them makes it.
+ */
 export function removeTree(directory: string): void {
-  for (const child of subdirectories(directory)) removeTree(join(directory, child));
+  let listed = false;
   for (let attempt = 0; ; attempt++) {
     try {
       rmdirSync(directory);
       return;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      if (!listed && (code === 'EBUSY' || code === 'ENOTEMPTY')) {
+        listed = true;
+        const children = subdirectories(directory);
+        for (const child of children) removeTree(join(directory, child));
+        if (children.length > 0) continue;
+      }
       if (code !== 'EBUSY' || attempt >= 500) return;
       sleepMs(1);
     }

@@ -21,10 +21,18 @@ export const DEFAULT_CGROUP_PARENT = 'ts-nspawn';
 export interface CgroupStats {
   /** CPU time of all processes, microseconds. */
   cpuUsageUsec?: number;
+  /** The same in nanoseconds (v1 counts them; v2 counts microseconds, so its last three digits are 0). */
+  cpuUsageNs?: number;
   memoryCurrentBytes?: number;
   /** The high-water mark (cgroup v2 needs Linux 5.19). */
   memoryPeakBytes?: number;
+  /** The memory limit; undefined when unlimited. */
+  memoryLimitBytes?: number;
+  /** Processes the kernel's OOM killer killed in the cgroup because of its memory limit. */
+  oomKills?: number;
   pids: number;
+  /** The pids limit; undefined when unlimited. */
+  pidsLimit?: number;
   /** How often a fork was refused because the pids limit was reached. */
   pidsLimitHits?: number;
   ioReadBytes?: number;
@@ -44,7 +52,8 @@ export interface CgroupManager {
   /**
    * Starts in the background what join() would wait for, so that it has
    * passed when join() comes 10-20 ms later (v1: an RCU grace period).
-   * Call it after create() and setLimits(), which it would otherwise slow.
+   * create() and reading /proc/PID/cgroup wait for it too: call it early
+   * and do other work first.
    */
   prepareJoin(): void;
   /** Moves process PID (and its threads) into the cgroup. */
@@ -52,6 +61,8 @@ export interface CgroupManager {
   /** Writes the limits; returns the fields the host cannot apply (their controller is missing). */
   setLimits(directories: string[], resources: LinuxResources): string[];
   stats(directories: string[]): CgroupStats;
+  /** The counters that outlive a container, read when it is released (three files, not every stat). */
+  endCounters(directories: string[]): Pick<CgroupStats, 'pidsLimitHits' | 'oomKills' | 'memoryLimitBytes'>;
   /** Every PID in the cgroup, sub-cgroups included. */
   pids(directories: string[]): number[];
   /** SIGKILLs every process in the cgroup, none escaping by forking meanwhile. */
@@ -88,6 +99,15 @@ function cgroupParentOf(spec: Spec): string {
   return (explicit ?? spec.annotations?.[ANNOTATION.cgroupParent] ?? '').replace(/^\/+/, '');
 }
 
+/** Why a limit setLimits named was not applied, in one line. */
+export function unappliedLimit(field: string): string {
+  const why: Record<string, string> = {
+    'blockIO.weight': 'no I/O weight file in the container\'s cgroup (blkio.weight, blkio.bfq.weight, io.bfq.weight or io.weight; the bfq I/O scheduler provides one)',
+    'memory.swap': 'no swap accounting in the container\'s cgroup (memory.memsw.limit_in_bytes or memory.swap.max)',
+  };
+  return `linux.resources.${field} not applied: this host has ${why[field] ?? `no ${field} controller in the container's cgroup hierarchy`}`;
+}
+
 /**
  * Makes the container's cgroup and applies the spec's limits to it (the
  * device rules too on v1; on v2 they go to the executor as `deviceFilter`).
@@ -98,9 +118,7 @@ export function setUpContainerCgroup(manager: CgroupManager, path: string, spec:
   const directories = manager.create(path);
   try {
     const unsupported = manager.setLimits(directories, spec.linux?.resources ?? {});
-    for (const field of unsupported) {
-      process.stderr.write(`ts-nspawn: warning: linux.resources.${field} not applied: this host has no ${field} controller in the container's cgroup hierarchy\n`);
-    }
+    for (const field of unsupported) process.stderr.write(`ts-nspawn: warning: ${unappliedLimit(field)}\n`);
   } catch (error) {
     manager.remove(directories);
     throw error;

@@ -4,7 +4,7 @@
  * has its own hierarchy, so the container's cgroup is one directory per
  * hierarchy and every limit is written where its controller lives.
  */
-import { closeSync, constants, openSync, readFileSync, write } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, write } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ContainerError } from '../errors.js';
 import type { LinuxResources } from '../oci/types.js';
@@ -12,6 +12,7 @@ import { v1DeviceWrites } from './device-rules.js';
 import {
   directoryWith,
   killEach,
+  limitError,
   makeDirectory,
   pidsBelow,
   readControlFile,
@@ -22,6 +23,7 @@ import {
   sleepMs,
   writeControlFile,
 } from './files.js';
+import { isUnlimited } from './convert.js';
 import { parseHierarchies, type Hierarchy } from './hierarchies.js';
 import type { CgroupManager, CgroupStats } from './manager.js';
 
@@ -66,9 +68,11 @@ export class V1Manager implements CgroupManager {
    * writer took it within the last grace period or so. Moving this process
    * into the cgroup it is already in takes the lock and changes nothing: done
    * asynchronously (off the main thread) while the executor starts, the
-   * container's own move then finds the lock fast. The kernel holds
-   * cgroup_mutex while it waits, so call this after the container's cgroup
-   * is made and its limits written, or they wait for the grace period too.
+   * container's own move then finds the lock fast (within about one more
+   * grace period). The kernel holds cgroup_mutex while it waits, which
+   * making a cgroup and reading /proc/PID/cgroup also take: start it early
+   * and do other work before either (launch.ts: before the spec is checked
+   * and compiled; the cgroup is made after, while the executor starts).
    */
   prepareJoin(): void {
     const own = this.hierarchies.find((hierarchy) => hierarchy.version === 1)?.ownDirectory;
@@ -101,15 +105,58 @@ export class V1Manager implements CgroupManager {
       writeLimit(join(directory, file), String(value));
     };
     if (resources.pids) write('pids', 'pids.max', resources.pids.limit > 0 ? resources.pids.limit : 'max');
-    if (resources.memory?.limit !== undefined) write('memory', 'memory.limit_in_bytes', resources.memory.limit > 0 ? resources.memory.limit : -1);
+    this.setMemory(directories, resources.memory, unsupported);
     const cpu = resources.cpu;
     if (cpu?.period !== undefined) write('cpu', 'cpu.cfs_period_us', cpu.period);
     if (cpu?.quota !== undefined) write('cpu', 'cpu.cfs_quota_us', cpu.quota > 0 ? cpu.quota : -1);
-    if (cpu?.shares !== undefined) write('cpu', 'cpu.shares', cpu.shares);
+    if (cpu?.shares) write('cpu', 'cpu.shares', cpu.shares);
+    // Memory nodes first: a cpuset needs both, and the kernel checks each against the parent's.
+    if (cpu?.mems) write('cpuset', 'cpuset.mems', cpu.mems);
+    if (cpu?.cpus) write('cpuset', 'cpuset.cpus', cpu.cpus);
+    const weight = resources.blockIO?.weight;
+    if (weight) {
+      // blkio.weight is CFQ's, gone from new kernels; bfq's takes the same range.
+      const directory = this.directoryFor(directories, 'blkio.weight');
+      const file = ['blkio.weight', 'blkio.bfq.weight'].find((name) => directory && existsSync(join(directory, name)));
+      if (file) write('blockIO.weight', file, weight);
+      else unsupported.push('blockIO.weight');
+    }
     if (resources.devices) {
       for (const { file, line } of v1DeviceWrites(resources.devices)) write('devices', file, line);
     }
     return [...new Set(unsupported)];
+  }
+
+  /**
+   * memory.limit_in_bytes may never exceed memory.memsw.limit_in_bytes, so
+   * of the two the one that makes room goes first: a memory+swap total
+   * that grows (or becomes unlimited) before the memory limit, one that
+   * shrinks after it.
+   */
+  private setMemory(directories: string[], memory: LinuxResources['memory'], unsupported: string[]): void {
+    if (!memory) return;
+    const directory = this.directoryFor(directories, 'memory.limit_in_bytes');
+    if (!directory) {
+      if (memory.limit !== undefined || memory.swap) unsupported.push('memory');
+      return;
+    }
+    const limit = join(directory, 'memory.limit_in_bytes');
+    const memsw = join(directory, 'memory.memsw.limit_in_bytes');
+    const writeMemory = () => memory.limit !== undefined && writeLimit(limit, String(memory.limit > 0 ? memory.limit : -1));
+    if (!memory.swap) return void writeMemory();
+    if (!existsSync(memsw)) {
+      unsupported.push('memory.swap');
+      return void writeMemory();
+    }
+    const current = readNumber(memsw) ?? Infinity;
+    const swap = memory.swap > 0 ? memory.swap : -1;
+    if (swap === -1 || swap > current) {
+      writeLimit(memsw, String(swap));
+      writeMemory();
+    } else {
+      writeMemory();
+      writeLimit(memsw, String(swap));
+    }
   }
 
   stats(directories: string[]): CgroupStats {
@@ -119,14 +166,33 @@ export class V1Manager implements CgroupManager {
     };
     const usageNs = readNumber(at('cpuacct.usage'));
     const io = blkioBytes(readControlFile(at('blkio.throttle.io_service_bytes_recursive')) ?? '');
+    const oom = readKeyed(at('memory.oom_control'));
+    const memoryLimit = readNumber(at('memory.limit_in_bytes'));
     return {
       cpuUsageUsec: usageNs === undefined ? undefined : Math.round(usageNs / 1000),
+      cpuUsageNs: usageNs,
       memoryCurrentBytes: readNumber(at('memory.usage_in_bytes')),
       memoryPeakBytes: readNumber(at('memory.max_usage_in_bytes')),
+      memoryLimitBytes: isUnlimited(memoryLimit) ? undefined : memoryLimit,
+      // oom_kill counts since Linux 4.13; under_oom only says an OOM is in progress.
+      oomKills: oom.get('oom_kill') ?? (oom.has('under_oom') ? oom.get('under_oom') : undefined),
       pids: readNumber(at('pids.current')) ?? this.pids(directories).length,
+      pidsLimit: readNumber(at('pids.max')),
       pidsLimitHits: readKeyed(at('pids.events')).get('max'),
       ioReadBytes: io?.read,
       ioWriteBytes: io?.write,
+    };
+  }
+
+  endCounters(directories: string[]): Pick<CgroupStats, 'pidsLimitHits' | 'oomKills' | 'memoryLimitBytes'> {
+    const pids = this.directoryFor(directories, 'pids.events');
+    const memory = this.directoryFor(directories, 'memory.oom_control');
+    const oom = memory ? readKeyed(join(memory, 'memory.oom_control')) : new Map<string, number>();
+    const memoryLimit = memory ? readNumber(join(memory, 'memory.limit_in_bytes')) : undefined;
+    return {
+      pidsLimitHits: pids ? readKeyed(join(pids, 'pids.events')).get('max') : undefined,
+      oomKills: oom.get('oom_kill'),
+      memoryLimitBytes: isUnlimited(memoryLimit) ? undefined : memoryLimit,
     };
   }
 
@@ -199,7 +265,7 @@ function writeLimit(path: string, value: string): void {
   try {
     writeControlFile(path, value);
   } catch (error) {
-    throw new ContainerError(`cannot set the cgroup limit ${path} to '${value}': ${(error as Error).message}`, { code: 'host' });
+    throw limitError(path, value, error);
   }
 }
 

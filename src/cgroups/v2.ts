@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ContainerError } from '../errors.js';
 import type { LinuxResources } from '../oci/types.js';
-import { killEach, makeDirectory, pidsBelow, readControlFile, readKeyed, readNumber, removeIfEmpty, removeTree, sleepMs, writeControlFile } from './files.js';
+import { killEach, limitError, makeDirectory, pidsBelow, readControlFile, readKeyed, readNumber, removeIfEmpty, removeTree, sleepMs, writeControlFile } from './files.js';
+import { blkioWeightToIoWeight, sharesToWeight, swapMaxV2 } from './convert.js';
 import type { Hierarchy } from './hierarchies.js';
 import type { CgroupManager, CgroupStats } from './manager.js';
 
@@ -75,32 +76,58 @@ export class V2Manager implements CgroupManager {
       try {
         writeControlFile(path, String(value));
       } catch (error) {
-        throw new ContainerError(`cannot set the cgroup limit ${path} to '${value}': ${(error as Error).message}`, { code: 'host' });
+        throw limitError(path, String(value), error);
       }
     };
     if (resources.pids) write('pids', 'pids.max', resources.pids.limit > 0 ? resources.pids.limit : 'max');
     const memory = resources.memory;
     if (memory?.limit !== undefined) write('memory', 'memory.max', memory.limit > 0 ? memory.limit : 'max');
+    // memory.swap.max is the swap alone, independent of memory.max: no order to keep.
+    if (memory?.swap) write('memory.swap', 'memory.swap.max', swapMaxV2(memory.swap, memory.limit));
     const cpu = resources.cpu;
     if (cpu?.quota !== undefined || cpu?.period !== undefined) {
       const quota = cpu.quota === undefined || cpu.quota <= 0 ? 'max' : cpu.quota;
       write('cpu', 'cpu.max', `${quota} ${cpu.period ?? 100000}`);
     }
-    if (cpu?.shares !== undefined) write('cpu', 'cpu.weight', sharesToWeight(cpu.shares));
+    if (cpu?.shares) write('cpu', 'cpu.weight', sharesToWeight(cpu.shares));
+    if (cpu?.mems) write('cpuset', 'cpuset.mems', cpu.mems);
+    if (cpu?.cpus) write('cpuset', 'cpuset.cpus', cpu.cpus);
+    const weight = resources.blockIO?.weight;
+    if (weight) {
+      // bfq's weight takes blkio.weight's range; io.weight (1..10000) is the fallback, as runc does.
+      if (readControlFile(join(directory, 'io.bfq.weight')) !== undefined) write('blockIO.weight', 'io.bfq.weight', weight);
+      else write('blockIO.weight', 'io.weight', blkioWeightToIoWeight(weight));
+    }
     return [...new Set(unsupported)];
   }
 
   stats(directories: string[]): CgroupStats {
     const directory = directories[0]!;
     const io = ioBytes(readControlFile(join(directory, 'io.stat')));
+    const usageUsec = readKeyed(join(directory, 'cpu.stat')).get('usage_usec');
     return {
-      cpuUsageUsec: readKeyed(join(directory, 'cpu.stat')).get('usage_usec'),
+      cpuUsageUsec: usageUsec,
+      cpuUsageNs: usageUsec === undefined ? undefined : usageUsec * 1000,
       memoryCurrentBytes: readNumber(join(directory, 'memory.current')),
       memoryPeakBytes: readNumber(join(directory, 'memory.peak')),
+      memoryLimitBytes: readNumber(join(directory, 'memory.max')),
+      // memory.events counts the whole subtree (memory.events.local only the cgroup itself).
+      oomKills: readKeyed(join(directory, 'memory.events')).get('oom_kill'),
       pids: readNumber(join(directory, 'pids.current')) ?? this.pids(directories).length,
+      pidsLimit: readNumber(join(directory, 'pids.max')),
       pidsLimitHits: readKeyed(join(directory, 'pids.events')).get('max'),
       ioReadBytes: io?.read,
       ioWriteBytes: io?.write,
+    };
+  }
+
+  endCounters(directories: string[]): Pick<CgroupStats, 'pidsLimitHits' | 'oomKills' | 'memoryLimitBytes'> {
+    const directory = directories[0];
+    if (!directory) return {};
+    return {
+      pidsLimitHits: readKeyed(join(directory, 'pids.events')).get('max'),
+      oomKills: readKeyed(join(directory, 'memory.events')).get('oom_kill'),
+      memoryLimitBytes: readNumber(join(directory, 'memory.max')),
     };
   }
 
@@ -159,11 +186,6 @@ function enableControllers(directory: string): void {
   } catch (error) {
     throw new Error(`cannot enable the ${missing.join(', ')} controllers in ${directory} (does it hold processes? choose another --cgroup-parent): ${(error as Error).message}`);
   }
-}
-
-/** cpu.shares (2..262144, default 1024) to cpu.weight (1..10000, default 100), as runc and crun map it. */
-export function sharesToWeight(shares: number): number {
-  return Math.round(1 + ((Math.min(Math.max(shares, 2), 262144) - 2) * 9999) / 262142);
 }
 
 /** io.stat lines "MAJ:MIN rbytes=N wbytes=N rios=N ...". */

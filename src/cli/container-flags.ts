@@ -6,8 +6,19 @@ import { isTerminal } from '../host/terminal.js';
 import { ContainerError } from '../errors.js';
 import type { BindMount, ContainerOptions, DeviceOption } from '../oci/container-options.js';
 import { option, type Flags, type OptionDef } from './command-line.js';
-import { parseNonNegative } from './parse-values.js';
+import type { ResourceLimits } from '../oci/resources.js';
+import { parseInteger, parseNonNegative, parseRlimit, parseSize } from './parse-values.js';
 import { SECURITY_OPTIONS, toSecurityOptions } from './security-flags.js';
+
+/** The cgroup limits: taken by run, boot, create and update. */
+export const LIMIT_OPTIONS: OptionDef[] = [
+  option('memory', 'memory limit (bytes, or with k, m, g; -1: unlimited)', { value: 'SIZE' }),
+  option('memory-swap', 'memory and swap together, at least --memory (-1: unlimited swap)', { value: 'SIZE' }),
+  option('cpus', 'CPU time limit, in CPUs (0.5: half of one)', { value: 'N' }),
+  option('cpu-weight', 'relative CPU weight, 1-10000 (default 100)', { value: 'N' }),
+  option('cpuset-cpus', 'CPUs the container may run on (0-2,4)', { value: 'LIST' }),
+  option('io-weight', 'relative block I/O weight, 10-1000 (default 500; a warning if the host has no weight file)', { value: 'N' }),
+];
 
 export const CONTAINER_OPTIONS: OptionDef[] = [
   option('directory', 'root directory of the container', { short: 'D', value: 'DIR' }),
@@ -25,8 +36,9 @@ export const CONTAINER_OPTIONS: OptionDef[] = [
   option('gateway', 'default route via this address (one per family)', { value: 'ADDR', multiple: true }),
   option('device', 'give the container this host device node (and only it may be opened besides the defaults)', { value: 'HOST[:CONTAINER][:rwm]', multiple: true }),
   option('pids-limit', 'most processes at once (default 2048, booted: 16384; 0 or -1: unlimited)', { value: 'N' }),
-  option('memory', 'memory limit (bytes, or with k, m, g; -1: unlimited)', { value: 'SIZE' }),
-  option('cpus', 'CPU time limit, in CPUs (0.5: half of one)', { value: 'N' }),
+  ...LIMIT_OPTIONS,
+  option('cpuset-mems', 'NUMA memory nodes the container may use', { value: 'LIST' }),
+  option('rlimit', "a resource limit of the command, as ulimit's (NOFILE=1024:4096; unlimited: no limit)", { value: 'NAME=SOFT[:HARD]', multiple: true }),
   option('cgroup-parent', 'put the container\'s cgroup at PATH/ts-nspawn/NAME (PATH relative to the hierarchy roots; default: the roots)', { value: 'PATH' }),
   ...SECURITY_OPTIONS,
 ];
@@ -63,11 +75,28 @@ export function toContainerOptions(flags: Flags, command: string[], boot: boolea
     hostNetwork: flags.hostNetwork === true,
     network: networkBridge ? { bridge: networkBridge, addresses: strings(flags.address), gateways: strings(flags.gateway) } : undefined,
     devices: strings(flags.device).map(parseDevice),
-    pidsLimit: flags.pidsLimit === undefined ? undefined : parseInteger(text(flags.pidsLimit) ?? '', '--pids-limit'),
-    memory: flags.memory === undefined ? undefined : parseSize(text(flags.memory) ?? '', '--memory'),
-    cpus: flags.cpus === undefined ? undefined : parseNonNegative(text(flags.cpus) ?? '', '--cpus'),
+    ...toResourceLimits(flags),
+    cpusetMems: text(flags.cpusetMems),
+    rlimits: strings(flags.rlimit).map(parseRlimit),
     cgroupParent: text(flags.cgroupParent),
     ...toSecurityOptions(flags),
+  };
+}
+
+/** The limit flags (LIMIT_OPTIONS and --pids-limit) given, parsed; the ranges are checked by limitResources. */
+export function toResourceLimits(flags: Flags): ResourceLimits {
+  const value = <T>(key: string, parse: (text: string, flag: string) => T): T | undefined => {
+    const given = text(flags[key]);
+    return given === undefined ? undefined : parse(given, `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`);
+  };
+  return {
+    pidsLimit: value('pidsLimit', parseInteger),
+    memory: value('memory', parseSize),
+    memorySwap: value('memorySwap', parseSize),
+    cpus: value('cpus', parseNonNegative),
+    cpuWeight: value('cpuWeight', parseInteger),
+    cpusetCpus: text(flags.cpusetCpus),
+    ioWeight: value('ioWeight', parseInteger),
   };
 }
 
@@ -77,20 +106,6 @@ function parseDevice(spec: string): DeviceOption {
   if (second === undefined) return { source };
   if (third !== undefined) return { source, destination: second, access: third };
   return second.startsWith('/') ? { source, destination: second } : { source, access: second };
-}
-
-function parseInteger(value: string, flag: string): number {
-  if (!/^-?\d+$/.test(value)) throw new ContainerError(`invalid ${flag} '${value}': expected a whole number`, { code: 'invalid-spec' });
-  return Number(value);
-}
-
-/** 64m, 1g, 512k or plain bytes (binary units, as podman); -1 for unlimited. */
-function parseSize(value: string, flag: string): number {
-  if (value === '-1') return -1;
-  const match = /^(\d+)([kmg]?)b?$/i.exec(value);
-  if (!match) throw new ContainerError(`invalid ${flag} '${value}': expected a size such as 512m or 2g`, { code: 'invalid-spec' });
-  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Number(match[1]) * unit;
 }
 
 /** --bind SRC[:DST] */

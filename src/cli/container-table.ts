@@ -1,5 +1,6 @@
 /** How container records are shown: the `list` table and `status` details. */
 import { oneLine } from '../quote.js';
+import { outOfMemoryLine } from './sizes.js';
 import { isPaused } from '../runtime/freezer.js';
 import type { ListEntry } from '../runtime/lifecycle.js';
 import type { ContainerRecord } from '../state/record.js';
@@ -21,7 +22,8 @@ function formatUptime(seconds: number | null): string {
 function stateText(record: ContainerRecord): string {
   if (record.error) return `${record.status} (${record.error.phase} failed)`;
   if (isPaused(record)) return 'paused';
-  return record.status === 'stopped' && record.exit ? `stopped (${record.exit.status})` : record.status;
+  if (record.status !== 'stopped' || !record.exit) return record.status;
+  return `stopped (${record.exit.status}${record.outOfMemory ? ', out of memory' : ''})`;
 }
 
 /** The `list` table; a corrupt record is one row saying why. Cells come from files: kept to one line. */
@@ -53,6 +55,7 @@ export function details(record: ShownRecord): string {
   const lines: Array<[string, string]> = [
     ['Name', record.id],
     ['State', (isPaused(record) ? 'paused' : record.status) + (record.exit ? ` (exit status ${record.exit.status})` : '')],
+    ...(record.outOfMemory ? [['OOM', outOfMemoryLine(record.id, record.outOfMemory, record.exit?.status === 137).replace(/^ts-nspawn: /, '')] as [string, string]] : []),
     ...(record.error ? [['Error', `${record.error.phase} failed: ${record.error.message}`] as [string, string]] : []),
     ['PID', record.pid ? String(record.pid) : '-'],
     ['Root', record.bundle],

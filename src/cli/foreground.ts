@@ -11,6 +11,7 @@ import { createContainer, startContainer, startDetached } from '../runtime/conta
 import type { ExitStatus } from '../runtime/executor.js';
 import type { Spec } from '../oci/types.js';
 import { consoleHint } from './console-hint.js';
+import { outOfMemoryLine } from './sizes.js';
 
 interface Running {
   kill(signal: NodeJS.Signals): void;
@@ -41,7 +42,17 @@ export async function forwardWhileRunning(start: () => Promise<Running>): Promis
 export async function runInForeground(spec: Spec): Promise<number> {
   const console = spec.process?.terminal === true;
   consoleHint(console, 'kill');
-  const status = await forwardWhileRunning(() => startContainer(spec, { escape: console ? 'kill' : 'none' }));
+  let name = '';
+  const status = await forwardWhileRunning(async () => {
+    const container = await startContainer(spec, { escape: console ? 'kill' : 'none' });
+    name = container.name;
+    return container;
+  });
+  if (status.outOfMemory) {
+    // PID 1 (or the command that reported its child's death) ended by SIGKILL: the OOM killer's.
+    const initKilled = status.status === 128 + 9;
+    printError(`${console ? '\r\n' : ''}${outOfMemoryLine(name, status.outOfMemory, initKilled)}${console ? '\r' : ''}\n`);
+  }
   return status.status;
 }
 

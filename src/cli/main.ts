@@ -23,8 +23,10 @@ import { resumeCommand } from './commands/resume.js';
 import { rmCommand } from './commands/rm.js';
 import { runCommand } from './commands/run.js';
 import { startCommand } from './commands/start.js';
+import { statsCommand } from './commands/stats.js';
 import { statusCommand } from './commands/status.js';
 import { stopCommand } from './commands/stop.js';
+import { updateCommand } from './commands/update.js';
 import { shNspawnForm } from './sh-nspawn-form.js';
 
 const COMMANDS: CommandDef[] = [
@@ -35,10 +37,12 @@ const COMMANDS: CommandDef[] = [
   execCommand,
   listCommand,
   statusCommand,
+  statsCommand,
   attachCommand,
   logsCommand,
   stopCommand,
   killCommand,
+  updateCommand,
   pauseCommand,
   resumeCommand,
   rmCommand,

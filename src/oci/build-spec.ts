@@ -20,6 +20,7 @@ import {
 import type { Mount, Namespace, Spec } from './types.js';
 import { OCI_VERSION } from './types.js';
 import { buildResources, deviceNode } from './resources.js';
+import { rlimitEntries } from './rlimits.js';
 import { resolveUser } from './user.js';
 import { securitySettings } from '../security/policy.js';
 
@@ -62,6 +63,7 @@ export function buildSpec(options: ContainerOptions): Spec {
       env: buildEnv(options, user.home),
       cwd,
       capabilities: security.capabilities,
+      ...(options.rlimits?.length ? { rlimits: rlimitEntries(options.rlimits) } : {}),
       noNewPrivileges: security.noNewPrivileges,
     },
     mounts: [...defaultMounts({ writableCgroups: options.boot === true }), ...(options.binds?.map(bindMount) ?? [])],

@@ -4,6 +4,7 @@
  * A field that changes isolation is applied or refused here, never
  * ignored: anything the plan compiler would drop has a problem below.
  */
+import { BLKIO_WEIGHT_MAX, BLKIO_WEIGHT_MIN, isCpuList, SHARES_MAX, SHARES_MIN } from '../cgroups/convert.js';
 import { seccompProblem } from '../security/seccomp-profile.js';
 import { isCapabilityName } from './capabilities.js';
 import { HOSTNAME_RULE, isHostname } from './names.js';
@@ -185,8 +186,9 @@ function sysctlProblem(key: string, created: ReadonlySet<NamespaceType>): string
 const APPLIED_RESOURCES: Record<string, ReadonlySet<string> | true> = {
   devices: true,
   pids: new Set(['limit']),
-  memory: new Set(['limit']),
-  cpu: new Set(['quota', 'period', 'shares']),
+  memory: new Set(['limit', 'swap']),
+  cpu: new Set(['quota', 'period', 'shares', 'cpus', 'mems']),
+  blockIO: new Set(['weight']),
 };
 
 function checkResources(spec: Spec, add: (path: string, message: string) => void): void {
@@ -202,6 +204,24 @@ function checkResources(spec: Spec, add: (path: string, message: string) => void
     for (const sub of Object.keys(value && typeof value === 'object' ? value : {})) {
       if (!applied.has(sub)) add(`linux.resources.${key}.${sub}`, 'this cgroup limit is not supported yet: remove the field (ts-nspawn never ignores one that changes the container)');
     }
+  }
+  const { memory, cpu, blockIO } = spec.linux?.resources ?? {};
+  // 0 is "not set" for these, as runc reads them.
+  if (memory?.swap !== undefined && memory.swap !== 0 && memory.swap !== -1) {
+    if (memory.swap < -1) add('linux.resources.memory.swap', `must be bytes of memory and swap together, or -1 for unlimited, not ${memory.swap}`);
+    else if (memory.limit === undefined || memory.limit <= 0) add('linux.resources.memory.swap', 'a swap limit needs a memory limit (linux.resources.memory.limit)');
+    else if (memory.swap < memory.limit) add('linux.resources.memory.swap', `counts memory and swap together: ${memory.swap} is below the memory limit ${memory.limit}`);
+  }
+  if (cpu?.shares !== undefined && cpu.shares !== 0 && (cpu.shares < SHARES_MIN || cpu.shares > SHARES_MAX)) {
+    add('linux.resources.cpu.shares', `must be from ${SHARES_MIN} to ${SHARES_MAX}, not ${cpu.shares}`);
+  }
+  for (const key of ['cpus', 'mems'] as const) {
+    const list = cpu?.[key];
+    if (list !== undefined && list !== '' && !isCpuList(list)) add(`linux.resources.cpu.${key}`, `must be a list such as 0-2,4, not ${JSON.stringify(list)}`);
+  }
+  const weight = blockIO?.weight;
+  if (weight !== undefined && weight !== 0 && (weight < BLKIO_WEIGHT_MIN || weight > BLKIO_WEIGHT_MAX)) {
+    add('linux.resources.blockIO.weight', `must be from ${BLKIO_WEIGHT_MIN} to ${BLKIO_WEIGHT_MAX}, not ${weight}`);
   }
   (spec.linux?.resources?.devices ?? []).forEach((rule, index) => {
     if (rule.access !== undefined && !/^[rwm]{1,3}$/.test(rule.access)) add(`linux.resources.devices[${index}].access`, `must be made of r, w and m, not ${JSON.stringify(rule.access)}`);

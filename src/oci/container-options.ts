@@ -32,6 +32,13 @@ export interface DeviceOption {
   access?: string;
 }
 
+/** `--rlimit NAME=SOFT[:HARD]`; `'unlimited'` is RLIM_INFINITY. */
+export interface RlimitOption {
+  name: string;
+  soft: number | 'unlimited';
+  hard: number | 'unlimited';
+}
+
 /** Capabilities, no_new_privs and seccomp: see SecurityOptions. */
 export interface ContainerOptions extends SecurityOptions {
   /** The container's root directory. */
@@ -63,8 +70,20 @@ export interface ContainerOptions extends SecurityOptions {
   pidsLimit?: number;
   /** Memory limit in bytes; -1: unlimited. */
   memory?: number;
+  /** Memory and swap together in bytes (so at least `memory`); -1: unlimited swap. Needs `memory`. */
+  memorySwap?: number;
   /** CPU time as a number of CPUs (0.5: half of one), enforced as a quota per 100 ms period. */
   cpus?: number;
+  /** Relative CPU weight as cgroup v2's cpu.weight, 1..10000 (default 100); v1 gets the matching cpu.shares. */
+  cpuWeight?: number;
+  /** CPUs the container may run on, as a list such as `0-2,4`. */
+  cpusetCpus?: string;
+  /** NUMA memory nodes the container may use, as a list such as `0`. */
+  cpusetMems?: string;
+  /** Relative block I/O weight as blkio.weight, 10..1000 (default 500 under bfq). */
+  ioWeight?: number;
+  /** Resource limits of the command (setrlimit), by name without `RLIMIT_` (`NOFILE`) or with. */
+  rlimits?: RlimitOption[];
   /** Host device nodes the container gets and may open. */
   devices?: DeviceOption[];
   /** The cgroup containers go below, relative to the hierarchy roots; default `ts-nspawn`. */

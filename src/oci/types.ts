@@ -137,10 +137,15 @@ export interface LinuxResources {
   devices?: LinuxDeviceCgroup[];
   /** limit 0 or below: unlimited. */
   pids?: { limit: number };
-  /** Bytes; -1: unlimited. */
+  /** Bytes; -1: unlimited. `swap` is memory+swap together (v1's memsw), as in runc and podman. */
   memory?: { limit?: number; swap?: number };
-  /** quota/period in microseconds (quota -1: unlimited); shares as on cgroup v1. */
-  cpu?: { quota?: number; period?: number; shares?: number };
+  /**
+   * quota/period in microseconds (quota -1: unlimited); shares as on cgroup
+   * v1 (2..262144); cpus and mems are cpuset lists such as `0-2,4`.
+   */
+  cpu?: { quota?: number; period?: number; shares?: number; cpus?: string; mems?: string };
+  /** weight as blkio.weight (10..1000). */
+  blockIO?: { weight?: number };
 }
 
 export const OCI_VERSION = '1.2.0';

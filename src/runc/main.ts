@@ -29,11 +29,12 @@ import { runCommand } from './commands/run.js';
 import { specCommand } from './commands/spec.js';
 import { startCommand } from './commands/start.js';
 import { stateCommand } from './commands/state.js';
+import { updateCommand } from './commands/update.js';
 import { configureLog, logError, logWarning } from './log.js';
 
 const COMMANDS: RuncCommand[] = [
   createCommand, startCommand, stateCommand, killCommand, deleteCommand, runCommand, execCommand, psCommand, pauseCommand, resumeCommand,
-  eventsCommand, listCommand, specCommand, featuresCommand,
+  eventsCommand, listCommand, specCommand, featuresCommand, updateCommand,
 ];
 
 const DEFAULT_ROOT = '/run/ts-runc';

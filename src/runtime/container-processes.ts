@@ -7,7 +7,6 @@
  * re-checking the process's start time: a PID from a file never reaches
  * kill(2) as it is.
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { isSignallablePid } from '../state/schema.js';
 import { processStartTime, type ProcessIdentity } from '../state/process-identity.js';
@@ -71,6 +70,8 @@ export function signalProcess(identity: ProcessIdentity, signal: number): Signal
   if (!isSignallablePid(identity.pid) || !/^\d+$/.test(identity.startTime) || !Number.isInteger(signal) || signal < 0 || signal > 64) {
     return 'mismatch';
   }
+  // Loaded on use: under Bun node:child_process costs milliseconds of every start, which never signals.
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
   const result = spawnSync(executorPath(), ['signal', String(identity.pid), identity.startTime, String(signal)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 5000,

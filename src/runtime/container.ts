@@ -14,6 +14,7 @@ import { containerFile } from '../state/paths.js';
 import { readStoredSpec } from '../state/store.js';
 import { bootExitStatus, isRestartRequest } from './boot-policy.js';
 import type { ExitStatus } from './executor.js';
+import type { CgroupEnd } from './host-resources.js';
 import { claim, spawn, teardown, type LaunchOptions, type Launched } from './launch.js';
 
 export type { ExitStatus, Stdio } from './executor.js';
@@ -68,7 +69,11 @@ export class RunningContainer {
   private async follow(options: StartOptions): Promise<ExitStatus> {
     for (;;) {
       const launched = this.current;
-      const status = await launched.session.exited.finally(() => teardown(launched));
+      let end: CgroupEnd = {};
+      const status = await launched.session.exited.finally(async () => {
+        end = await teardown(launched);
+      });
+      if (end.outOfMemory) status.outOfMemory = end.outOfMemory;
       if (!launched.record.boot) return status;
       if (!isRestartRequest(status)) return bootExitStatus(status);
       this.restarting = true;

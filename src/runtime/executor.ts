@@ -5,6 +5,7 @@
  */
 import { getSystemErrorMap } from 'node:util';
 import { ContainerError } from '../errors.js';
+import type { OutOfMemory } from '../state/record.js';
 import { encodePlan } from '../plan/encode.js';
 import { describeStep, type Plan } from '../plan/steps.js';
 import { executorPath } from './executor-path.js';
@@ -20,6 +21,8 @@ export interface ExitStatus {
   status: number;
   /** True when the user killed it with the console escape (Ctrl-] x3). */
   escaped: boolean;
+  /** Set when the OOM killer killed processes of the container for its memory limit (PID 1 among them if status is 137). */
+  outOfMemory?: OutOfMemory;
 }
 
 export type { Stdio } from './executor-process.js';

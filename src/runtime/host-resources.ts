@@ -7,19 +7,32 @@
 import { basename, dirname } from 'node:path';
 import { cgroupManager, DEFAULT_CGROUP_PARENT } from '../cgroups/manager.js';
 import { removeVeth } from '../network/bridge.js';
-import type { ContainerRecord } from '../state/record.js';
+import type { Hierarchy } from '../cgroups/hierarchies.js';
+import type { ContainerRecord, OutOfMemory } from '../state/record.js';
 
-export async function releaseHostResources(record: Pick<ContainerRecord, 'id' | 'hostInterfaces' | 'cgroups'>): Promise<void> {
+/** What the cgroup counted that outlives it: read just before it is removed. */
+export interface CgroupEnd {
+  /** Present when the OOM killer killed processes of the container for its memory limit. */
+  outOfMemory?: OutOfMemory;
+}
+
+/** `hierarchies`: the host's, when the caller has read them already (they are read from /proc otherwise). */
+export async function releaseHostResources(
+  record: Pick<ContainerRecord, 'id' | 'hostInterfaces' | 'cgroups'>,
+  hierarchies?: Hierarchy[],
+): Promise<CgroupEnd> {
   await Promise.all(record.hostInterfaces.map(removeVeth));
-  if (record.cgroups.length === 0) return;
-  const cgroups = cgroupManager();
+  if (record.cgroups.length === 0) return {};
+  const cgroups = cgroupManager(hierarchies);
   // PID 1's end kills its PID namespace; anything else left (a process that
   // joined from outside) would keep the cgroup busy.
   if (cgroups.pids(record.cgroups).length > 0) cgroups.killAll(record.cgroups);
+  const end = cgroups.endCounters(record.cgroups);
   // A fork bomb (or a busy server) held back by the pids limit is worth a line.
-  const refused = cgroups.stats(record.cgroups).pidsLimitHits;
+  const refused = end.pidsLimitHits;
   if (refused) process.stderr.write(`ts-nspawn: ${record.id} reached its pids limit: ${refused} fork(s) refused\n`);
   // The default parent is ours: removed once empty. A --cgroup-parent is the user's.
   const ownParent = record.cgroups.every((directory) => basename(dirname(directory)) === DEFAULT_CGROUP_PARENT);
   cgroups.remove(record.cgroups, ownParent);
+  return end.oomKills ? { outOfMemory: { kills: end.oomKills, limitBytes: end.memoryLimitBytes } } : {};
 }

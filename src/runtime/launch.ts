@@ -2,8 +2,9 @@
  * The phases of bringing a container up, each callable on its own:
  *
  *   claim    preflight, a name and state directory, the record (status
- *            `creating`) and the spec on disk, the container's cgroup;
- *   spawn    the plan compiled, the executor started, the host side done
+ *            `creating`) and the spec on disk;
+ *   spawn    the plan compiled, the executor started and the container's
+ *            cgroup made, the host side done
  *            (cgroup join on v1, network) while init waits at `go`, then
  *            init released: it runs to its command (`run`) or stops at the
  *            create/start barrier just before it (`create`);
@@ -29,7 +30,7 @@ import type { ContainerRecord } from '../state/record.js';
 import { claimName, removeDirectory, writeAtomically, writeRecord } from '../state/store.js';
 import { bootForwarding } from './boot-policy.js';
 import { ExecutorSession, type Stdio } from './executor.js';
-import { releaseHostResources } from './host-resources.js';
+import { releaseHostResources, type CgroupEnd } from './host-resources.js';
 import { reclaimIfStale } from './lifecycle.js';
 import { preflight } from './preflight.js';
 
@@ -66,6 +67,8 @@ export interface Claimed {
   mode: LaunchMode;
   record: ContainerRecord;
   hierarchies: Hierarchy[];
+  /** The container's cgroup, relative to the hierarchy roots (made by spawn). */
+  cgroupPath: string;
   /** A restart in the directory of an existing record (its log kept). */
   restart: boolean;
 }
@@ -83,26 +86,27 @@ export interface ClaimOptions {
   bundle?: string;
 }
 
-/** Phase 1: the name, the record and the cgroup. */
+/** Phase 1: the name and the record. */
 export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions = {}): Promise<Claimed> {
+  // Read before prepareJoin: reading /proc/self/cgroup waits for what it starts.
+  const hierarchies = hostHierarchies();
+  // v1: the grace period the move at `go` would wait for runs while the
+  // spec is checked and compiled and the executor starts (see prepareJoin);
+  // the cgroup is made only after that, as the kernel holds its cgroup
+  // lock meanwhile. Only the calling process is moved (where it already is).
+  cgroupManager(hierarchies).prepareJoin();
   const { spec, settings } = await preflight(input);
   const explicitName = options.name ?? settings.machine;
   const name = options.sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
   const record = newRecord(name, spec, settings, mode !== 'foreground');
   if (options.bundle) record.bundle = options.bundle;
-  const claimed: Claimed = { spec, settings, mode, record, hierarchies: hostHierarchies(), restart: options.sameName !== undefined };
+  const cgroupPath = containerCgroupPath(spec, name);
+  const claimed: Claimed = { spec, settings, mode, record, hierarchies, cgroupPath, restart: options.sameName !== undefined };
   try {
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
-    // Every container gets a cgroup of its own, for its limits, its device
-    // policy and its stats. On cgroup v2 init is cloned straight into it; on
-    // v1 it is moved there at `go`.
-    const cgroups = cgroupManager(claimed.hierarchies);
-    const path = containerCgroupPath(spec, name);
-    record.cgroups = cgroups.directories(path);
+    // Recorded before they exist, so that whoever cleans up finds them.
+    record.cgroups = cgroupManager(hierarchies).directories(cgroupPath);
     writeRecord(record);
-    setUpContainerCgroup(cgroups, path, spec);
-    // v1: the grace period the move at `go` waits for runs while the executor starts (see prepareJoin).
-    cgroups.prepareJoin();
   } catch (error) {
     await rollback(claimed, undefined, error);
   }
@@ -134,8 +138,14 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
       exitFile: options.handOff ? undefined : containerFile(name, 'exit'),
       exitCommand: options.handOff ? undefined : [CLI_FILE, 'cleanup', name],
     }, { hierarchies: claimed.hierarchies, cgroupDirectories: record.cgroups });
+    // Every container gets a cgroup of its own, for its limits, its device
+    // policy and its stats. On cgroup v2 init is cloned straight into it; on
+    // v1 it is moved there at `go`, so the cgroup is made while the executor
+    // starts (and the grace period prepareJoin started runs out).
+    if (cloneIntoCgroup) setUpContainerCgroup(cgroups, claimed.cgroupPath, spec);
     // Handed off, the executor keeps our stdio for init (the engine's pipes) and leaves by itself.
     session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, { detached: mode !== 'foreground' && !options.handOff });
+    if (!cloneIntoCgroup) setUpContainerCgroup(cgroups, claimed.cgroupPath, spec);
     const ready = mode === 'created' ? session.created : session.started;
     const pid = await Promise.race([session.initPid, ready.then(() => session!.initPid)]);
     if (waitForHost) {
@@ -174,7 +184,7 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
 async function rollback(claimed: Claimed, session: ExecutorSession | undefined, error: unknown): Promise<never> {
   session?.abort();
   await session?.exited.catch(() => {});
-  await releaseHostResources(claimed.record);
+  await releaseHostResources(claimed.record, claimed.hierarchies);
   if (claimed.restart) {
     const message = error instanceof Error ? error.message : String(error);
     writeRecord({ ...claimed.record, status: 'stopped', pid: 0, error: { phase: 'restart', message } });
@@ -185,9 +195,10 @@ async function rollback(claimed: Claimed, session: ExecutorSession | undefined, 
 }
 
 /** The host side of a foreground container, released when it has ended. */
-export async function teardown(launched: Claimed): Promise<void> {
-  await releaseHostResources(launched.record);
+export async function teardown(launched: Claimed): Promise<CgroupEnd> {
+  const end = await releaseHostResources(launched.record, launched.hierarchies);
   removeDirectory(launched.record.id);
+  return end;
 }
 
 function newRecord(name: string, spec: Spec, settings: NspawnSettings, detached: boolean): ContainerRecord {

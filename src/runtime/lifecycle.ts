@@ -21,7 +21,7 @@ import { isOwnCgroupPath } from '../state/schema.js';
 import { listNames, readExit, readState, removeDirectory, writeRecord, type StoredState } from '../state/store.js';
 import { bootExitStatus } from './boot-policy.js';
 import { cgroupMembers, initProblem, signalProcess } from './container-processes.js';
-import { releaseHostResources } from './host-resources.js';
+import { releaseHostResources, type CgroupEnd } from './host-resources.js';
 
 import { SIGRTMIN_PLUS_3 } from '../host/signals.js';
 
@@ -54,9 +54,18 @@ export async function reconcile(name: string): Promise<ContainerRecord | undefin
 
 /** Like reconcile, but tells a missing record from a corrupt one (which is never acted on). */
 async function reconcileState(name: string): Promise<StoredState> {
-  const state = readState(name);
+  let state = readState(name);
   if (state.kind !== 'ok') return state;
-  const record = state.record;
+  // PID 1 ended and its monitor runs the exit hook (the monitor's own process, exec'd), which
+  // releases what the container held and records what its cgroup counted (an OOM kill): its
+  // record is the one to trust, so it is waited for rather than raced.
+  const supervisor = state.record.supervisor;
+  if (state.record.status !== 'stopped' && supervisor && supervisor.pid !== process.pid && readExitFile(name) && isAlive(supervisor)) {
+    await settles(() => isAlive(supervisor), 5000);
+    state = readState(name);
+    if (state.kind !== 'ok') return state;
+  }
+  const record: ContainerRecord = state.record;
   const status = observedStatus(record);
   if (status !== 'stopped' && status !== 'stale') return state;
   if (record.status === 'stopped') return state;
@@ -64,10 +73,10 @@ async function reconcileState(name: string): Promise<StoredState> {
   // (Once PID 1 has ended the kernel kills the rest of its PID namespace: they get a moment to go.)
   const lingering = () => stillRunning(record).length > 0;
   if (lingering() && !(readExitFile(name) && (await settles(lingering, 500)))) return state;
-  await releaseOwned(record);
+  const { outOfMemory } = await releaseOwned(record);
   const ended = readExitFile(name) ?? record.exit;
   const exit = ended && record.boot ? bootExitStatus(ended) : ended;
-  const stopped: ContainerRecord = { ...record, status: 'stopped', pid: 0, exit };
+  const stopped: ContainerRecord = { ...record, status: 'stopped', pid: 0, exit, ...(outOfMemory ? { outOfMemory } : {}) };
   if (!record.detached) {
     removeDirectory(name);
     return { kind: 'ok', record: stopped };
@@ -93,13 +102,13 @@ function stillRunning(record: ContainerRecord | undefined, name = record?.id ?? 
  * rules make for this name (the schema checked the record's), cgroups only
  * inside a cgroup hierarchy of this host.
  */
-async function releaseOwned(record: Pick<ContainerRecord, 'id' | 'hostInterfaces' | 'cgroups'>): Promise<void> {
+async function releaseOwned(record: Pick<ContainerRecord, 'id' | 'hostInterfaces' | 'cgroups'>): Promise<CgroupEnd> {
   const mounts = cgroupMountPoints();
   const inHierarchy = (path: string) => mounts.some((mount) => path.startsWith(mount === '/' ? '/' : `${mount}/`));
   const cgroups = [...new Set([...record.cgroups, ...ownCgroupDirectories(record.id)])].filter(
     (path) => isOwnCgroupPath(path, record.id) && inHierarchy(path),
   );
-  await releaseHostResources({ id: record.id, hostInterfaces: record.hostInterfaces, cgroups });
+  return releaseHostResources({ id: record.id, hostInterfaces: record.hostInterfaces, cgroups });
 }
 
 function ownCgroupDirectories(name: string): string[] {

@@ -9,6 +9,9 @@ import { resolveInRoot } from '../host/root-path.js';
 import { INIT_PATH } from '../oci/build-spec.js';
 import { validateSpec, type ValidatedSpec } from '../oci/validate.js';
 import { checkBridge } from '../network/bridge.js';
+import { hardLimits, hasSysResource } from '../host/rlimits.js';
+import { RLIM_INFINITY } from '../oci/rlimits.js';
+import type { Spec } from '../oci/types.js';
 
 export async function preflight(input: unknown): Promise<ValidatedSpec> {
   const validated = validateSpec(input);
@@ -17,9 +20,29 @@ export async function preflight(input: unknown): Promise<ValidatedSpec> {
     throw new ContainerError('containers need root (rootless mode is not supported yet): run ts-nspawn as root, e.g. with sudo', { code: 'host' });
   }
   checkRootDirectory(spec.root.path);
+  checkRlimits(spec);
   if (settings.boot) checkInit(spec.root.path);
   if (settings.network) await checkBridge(settings.network.bridge);
   return validated;
+}
+
+/**
+ * A hard rlimit above ours needs CAP_SYS_RESOURCE: without it the
+ * executor's setrlimit would fail deep in the set-up; said here, in words.
+ */
+function checkRlimits(spec: Spec): void {
+  const rlimits = spec.process?.rlimits ?? [];
+  if (rlimits.length === 0 || hasSysResource()) return;
+  const ours = hardLimits();
+  for (const { type, hard } of rlimits) {
+    const allowed = ours.get(type);
+    if (allowed === undefined || hard <= allowed || (allowed === Infinity)) continue;
+    const shown = (value: number) => (value >= RLIM_INFINITY ? 'unlimited' : String(value));
+    throw new ContainerError(
+      `cannot raise the hard limit of ${type} to ${shown(hard)}: the most this host allows is ${shown(allowed)}, and raising it needs CAP_SYS_RESOURCE, which ts-nspawn does not have here; give a hard limit of at most ${shown(allowed)}`,
+      { code: 'host', path: type },
+    );
+  }
 }
 
 function checkRootDirectory(root: string): void {

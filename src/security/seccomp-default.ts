@@ -74,8 +74,41 @@ export interface DefaultProfileOptions {
   boot?: boolean;
 }
 
+/**
+ * The profiles made here, one frozen object per kind: nobody can change
+ * one after it was made, so validateSpec need not check it against the
+ * JSON schema (a hundred rules: most of a start's validation time), and
+ * its filter is compiled once per process.
+ */
+const madeProfiles = new Map<string, LinuxSeccomp>();
+const madeHere = new WeakSet<object>();
+
+/** True for a profile defaultSeccompProfile made (frozen, so still exactly as made). */
+export function isDefaultProfile(seccomp: unknown): boolean {
+  return typeof seccomp === 'object' && seccomp !== null && madeHere.has(seccomp);
+}
+
 export function defaultSeccompProfile({ capabilities, boot = false }: DefaultProfileOptions): LinuxSeccomp {
   const has = new Set(capabilities);
+  // Only the capabilities the profile looks at tell two profiles apart.
+  const key = `${boot}:${NEEDS_CAPABILITY.map(([capability]) => has.has(capability)).join()}:${has.has('CAP_SYS_ADMIN')}`;
+  const made = madeProfiles.get(key);
+  if (made) return made;
+  const profile = deepFreeze(buildProfile(has, boot));
+  madeProfiles.set(key, profile);
+  madeHere.add(profile);
+  return profile;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function buildProfile(has: ReadonlySet<CapabilityName>, boot: boolean): LinuxSeccomp {
   const blocked = [...ALWAYS_BLOCKED];
   for (const [capability, names] of NEEDS_CAPABILITY) if (!has.has(capability)) blocked.push(...names);
 

@@ -5,6 +5,7 @@
  */
 import type { LinuxSeccomp, LinuxSyscall } from '../oci/types.js';
 import { executorArchName } from './seccomp-arch.js';
+import { isDefaultProfile } from './seccomp-default.js';
 
 export interface SeccompFilter {
   defaultAction: string;
@@ -47,7 +48,17 @@ export function actionToken(action: string, errnoRet: number | undefined): strin
   }
 }
 
+/** The filters of the built-in profiles (frozen, see seccomp-default.ts), each compiled once. */
+const compiledDefaults = new WeakMap<LinuxSeccomp, SeccompFilter>();
+
 export function compileSeccomp(seccomp: LinuxSeccomp): SeccompFilter {
+  if (!isDefaultProfile(seccomp)) return compile(seccomp);
+  let filter = compiledDefaults.get(seccomp);
+  if (!filter) compiledDefaults.set(seccomp, (filter = Object.freeze(compile(seccomp))));
+  return filter;
+}
+
+function compile(seccomp: LinuxSeccomp): SeccompFilter {
   const defaultAction = actionToken(seccomp.defaultAction, seccomp.defaultErrnoRet);
   const architectures = (seccomp.architectures ?? []).flatMap((arch) => executorArchName(arch) ?? []);
   const rules: string[] = [];

@@ -13,6 +13,14 @@ export interface ExitRecord {
   status: number;
 }
 
+/** The kernel's OOM killer killed processes of the container because of its memory limit. */
+export interface OutOfMemory {
+  /** How many processes it killed. */
+  kills: number;
+  /** The memory limit then, in bytes. */
+  limitBytes?: number;
+}
+
 export interface ContainerRecord {
   // OCI state
   ociVersion: string;
@@ -47,6 +55,8 @@ export interface ContainerRecord {
   /** Cgroup directories, recorded before they are created. */
   cgroups: string[];
   exit?: ExitRecord;
+  /** Set when the container ended with processes killed for its memory limit. */
+  outOfMemory?: OutOfMemory;
   /** The last phase that failed (start, restart), and why: shown by list and status. */
   error?: { phase: string; message: string };
   /** Set by stop/rm: the container is meant to end, so a reboot must not start it again. */

@@ -84,6 +84,10 @@ const STATE_FIELDS: Record<string, Check> = {
   hostInterfaces,
   cgroups,
   exit: optional(exitRecord),
+  outOfMemory: optional((value) => {
+    if (!isObject(value) || !Number.isSafeInteger(value.kills) || (value.kills as number) < 1) return 'is not a count of OOM kills';
+    return value.limitBytes === undefined || (typeof value.limitBytes === 'number' && value.limitBytes > 0) ? undefined : 'has no valid limitBytes';
+  }),
   error: optional((value) => (isObject(value) && typeof value.phase === 'string' && typeof value.message === 'string' ? undefined : 'is not a phase and message')),
   stopRequested: optional(bool),
 };

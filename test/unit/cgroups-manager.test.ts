@@ -11,7 +11,6 @@ import { after, describe, it } from 'node:test';
 import { devicePolicy } from '../../src/cgroups/device-rules.js';
 import type { Hierarchy } from '../../src/cgroups/hierarchies.js';
 import { cgroupManager, containerCgroupPath } from '../../src/cgroups/manager.js';
-import { sharesToWeight } from '../../src/cgroups/v2.js';
 import { ANNOTATION } from '../../src/oci/annotations.js';
 import type { Spec } from '../../src/oci/types.js';
 
@@ -39,6 +38,7 @@ function v1Host(name: string): Hierarchy[] {
     hierarchy(['cpuacct']),
     hierarchy(['cpuset']),
     hierarchy(['memory']),
+    hierarchy(['blkio']),
     hierarchy(['devices']),
     hierarchy(['freezer']),
     hierarchy(['pids']),
@@ -56,8 +56,15 @@ describe('cgroup manager, v1 and hybrid', () => {
   files(join(base, 'hybrid/cpuset/ts-nspawn'), { 'cpuset.cpus': '', 'cpuset.mems': '' });
   files(dir('cpuset'), { 'cpuset.cpus': '', 'cpuset.mems': '' });
   files(dir('pids'), { 'pids.max': '', 'pids.current': '3\n', 'pids.events': 'max 5\n', 'cgroup.procs': '' });
-  files(dir('memory'), { 'memory.limit_in_bytes': '', 'memory.usage_in_bytes': '4096\n', 'memory.max_usage_in_bytes': '8192\n', 'cgroup.procs': '' });
-  files(dir('cpu'), { 'cpu.cfs_quota_us': '', 'cpu.cfs_period_us': '', 'cgroup.procs': '' });
+  files(dir('memory'), {
+    'memory.limit_in_bytes': '',
+    'memory.usage_in_bytes': '4096\n',
+    'memory.max_usage_in_bytes': '8192\n',
+    'memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 2\n',
+    'cgroup.procs': '',
+  });
+  files(dir('cpu'), { 'cpu.cfs_quota_us': '', 'cpu.cfs_period_us': '', 'cpu.shares': '', 'cgroup.procs': '' });
+  files(dir('blkio'), { 'blkio.bfq.weight': '' });
   files(dir('cpuacct'), { 'cpuacct.usage': '5000000\n', 'cgroup.procs': '11\n12\n' });
   files(dir('devices'), { 'devices.allow': '', 'devices.deny': '' });
   files(dir('freezer'), { 'freezer.state': '' });
@@ -92,6 +99,36 @@ describe('cgroup manager, v1 and hybrid', () => {
     assert.equal(read(join(dir('devices'), 'devices.allow')), 'c 1:3 rwmc 136:* rw');
   });
 
+  it('writes shares, cpusets and the bfq I/O weight (blkio.weight is gone with CFQ)', () => {
+    const directories = manager.directories('ts-nspawn/c1');
+    const unsupported = manager.setLimits(directories, { cpu: { shares: 1024, cpus: '1', mems: '0' }, blockIO: { weight: 300 } });
+    assert.deepEqual(unsupported, []);
+    assert.equal(read(join(dir('cpu'), 'cpu.shares')), '1024');
+    assert.equal(read(join(dir('cpuset'), 'cpuset.cpus')), '0-1\n1');
+    assert.equal(read(join(dir('cpuset'), 'cpuset.mems')), '0\n0');
+    assert.equal(read(join(dir('blkio'), 'blkio.bfq.weight')), '300');
+  });
+
+  it('writes memory and memory+swap, naming swap when the host has no swap accounting', () => {
+    const directories = manager.directories('ts-nspawn/c1');
+    const memsw = join(dir('memory'), 'memory.memsw.limit_in_bytes');
+    const limit = join(dir('memory'), 'memory.limit_in_bytes');
+    // Which one goes first is the kernel's to judge: the integration test's update grows and shrinks both.
+    writeFileSync(memsw, '100');
+    writeFileSync(limit, '');
+    manager.setLimits(directories, { memory: { limit: 200, swap: 300 } });
+    assert.equal(read(memsw), '100300');
+    assert.equal(read(limit), '200');
+    writeFileSync(memsw, '300');
+    writeFileSync(limit, '');
+    assert.deepEqual(manager.setLimits(directories, { memory: { limit: 50, swap: 60 } }), []);
+    assert.equal(read(memsw), '30060');
+    assert.equal(read(limit), '50');
+    rmSync(memsw);
+    assert.deepEqual(manager.setLimits(directories, { memory: { limit: 10, swap: 20 } }), ['memory.swap'], 'no swap accounting: named, memory still set');
+    writeFileSync(limit, '10');
+  });
+
   it('names the limits whose controller the host lacks instead of dropping them', () => {
     assert.deepEqual(manager.setLimits([dir('systemd')], { pids: { limit: 10 }, memory: { limit: 1 } }), ['pids', 'memory']);
   });
@@ -99,9 +136,13 @@ describe('cgroup manager, v1 and hybrid', () => {
   it('reads the stats in the same units as on v2', () => {
     assert.deepEqual(manager.stats(manager.directories('ts-nspawn/c1')), {
       cpuUsageUsec: 5000,
+      cpuUsageNs: 5000000,
       memoryCurrentBytes: 4096,
       memoryPeakBytes: 8192,
+      memoryLimitBytes: 10,
+      oomKills: 2,
       pids: 3,
+      pidsLimit: 64,
       pidsLimitHits: 5,
       ioReadBytes: undefined,
       ioWriteBytes: undefined,
@@ -145,6 +186,10 @@ describe('cgroup manager, v2', () => {
     'memory.max': '',
     'cpu.max': '',
     'cpu.weight': '',
+    'cpuset.cpus': '',
+    'memory.swap.max': '',
+    'memory.events': 'low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n',
+    'io.weight': '',
     'cgroup.procs': '',
     'cgroup.kill': '',
     'cpu.stat': 'usage_usec 1234\nuser_usec 1000\n',
@@ -178,13 +223,34 @@ describe('cgroup manager, v2', () => {
     assert.equal(read(join(dir, 'pids.max')), 'max');
     assert.equal(read(join(dir, 'memory.max')), String(1 << 30));
     assert.equal(read(join(dir, 'cpu.max')), '50000 100000');
-    assert.equal(read(join(dir, 'cpu.weight')), String(sharesToWeight(1024)));
-    assert.equal(sharesToWeight(2), 1);
-    assert.equal(sharesToWeight(262144), 10000);
+    assert.equal(read(join(dir, 'cpu.weight')), '100');
+  });
+
+  it('writes swap as swap alone, cpusets, and the I/O weight in io.weight\'s range without bfq; names what the host lacks', () => {
+    const unsupported = manager.setLimits([dir], { memory: { limit: 100, swap: 250 }, cpu: { cpus: '0', mems: '0' }, blockIO: { weight: 10 } });
+    assert.deepEqual(unsupported, ['cpuset']);
+    assert.equal(read(join(dir, 'memory.swap.max')), '150');
+    assert.equal(read(join(dir, 'cpuset.cpus')), '0');
+    assert.equal(read(join(dir, 'io.weight')), '1');
+    manager.setLimits([dir], { memory: { limit: 100, swap: -1 } });
+    assert.equal(read(join(dir, 'memory.swap.max')), '150max');
+    writeFileSync(join(dir, 'memory.max'), String(1 << 30));
   });
 
   it('reads the stats: cpu.stat, memory.current and peak, pids.current, io.stat summed over devices', () => {
-    assert.deepEqual(manager.stats([dir]), { cpuUsageUsec: 1234, memoryCurrentBytes: 4096, memoryPeakBytes: 8192, pids: 2, pidsLimitHits: undefined, ioReadBytes: 101, ioWriteBytes: 202 });
+    assert.deepEqual(manager.stats([dir]), {
+      cpuUsageUsec: 1234,
+      cpuUsageNs: 1234000,
+      memoryCurrentBytes: 4096,
+      memoryPeakBytes: 8192,
+      memoryLimitBytes: 1 << 30,
+      oomKills: 1,
+      pids: 2,
+      pidsLimit: undefined,
+      pidsLimitHits: undefined,
+      ioReadBytes: 101,
+      ioWriteBytes: 202,
+    });
   });
 
   it('reports the cgroup as paused while cgroup.freeze asks for it', () => {

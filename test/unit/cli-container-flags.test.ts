@@ -42,9 +42,34 @@ describe('toContainerOptions', () => {
       devices: [],
       pidsLimit: undefined,
       memory: undefined,
+      memorySwap: undefined,
       cpus: undefined,
+      cpuWeight: undefined,
+      cpusetCpus: undefined,
+      cpusetMems: undefined,
+      ioWeight: undefined,
+      rlimits: [],
       cgroupParent: undefined,
     });
+  });
+
+  it('parses the limit flags and --rlimit; their ranges are left to limitResources', () => {
+    const options = toContainerOptions(
+      { directory: '/d', memory: '1g', memorySwap: '-1', cpuWeight: '300', cpusetCpus: '0-1', cpusetMems: '0', ioWeight: '700', rlimit: ['NOFILE=1024:4096', 'core=unlimited', 'nproc=10'] },
+      ['/bin/true'],
+      false,
+    );
+    assert.deepEqual(
+      [options.memory, options.memorySwap, options.cpuWeight, options.cpusetCpus, options.cpusetMems, options.ioWeight],
+      [1024 ** 3, -1, 300, '0-1', '0', 700],
+    );
+    assert.deepEqual(options.rlimits, [
+      { name: 'NOFILE', soft: 1024, hard: 4096 },
+      { name: 'core', soft: 'unlimited', hard: 'unlimited' },
+      { name: 'nproc', soft: 10, hard: 10 },
+    ]);
+    assert.throws(() => toContainerOptions({ directory: '/d', cpuWeight: '1.5' }, ['/bin/true'], false), /invalid --cpu-weight '1.5': expected a whole number/);
+    assert.throws(() => toContainerOptions({ directory: '/d', memorySwap: 'lots' }, ['/bin/true'], false), /invalid --memory-swap 'lots'/);
   });
 
   it('parses --device as podman, --pids-limit, --memory sizes and --cgroup-parent', () => {
@@ -61,7 +86,7 @@ describe('toContainerOptions', () => {
     ]);
     assert.deepEqual([options.pidsLimit, options.memory, options.cpus, options.cgroupParent], [-1, 64 * 1024 * 1024, 0.5, 'p/q']);
     assert.throws(() => toContainerOptions({ directory: '/d', pidsLimit: 'many' }, ['/bin/true'], false), /invalid --pids-limit 'many'/);
-    assert.throws(() => toContainerOptions({ directory: '/d', memory: '1t' }, ['/bin/true'], false), /invalid --memory '1t'/);
+    assert.throws(() => toContainerOptions({ directory: '/d', memory: '1q' }, ['/bin/true'], false), /invalid --memory '1q'/);
   });
 
   it('parses --bind SRC and SRC:DST, in order, then --bind-ro as read-only', () => {

@@ -192,7 +192,8 @@ describe('validateSpec', () => {
     assertProblem(mutate((s) => (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])), /^linux\.uidMappings: user namespaces/);
     assertProblem(mutate((s) => (s.process.apparmorProfile = 'x')), /^process\.apparmorProfile: AppArmor/);
     assertProblem(mutate((s) => (s.hooks = { prestart: [{ path: '/bin/true' }] })), /^hooks: hooks are not supported/);
-    assertProblem(mutate((s) => (s.linux.resources = { blockIO: { weight: 10 } })), /^linux\.resources\.blockIO: this cgroup limit is not supported yet/);
+    assertProblem(mutate((s) => (s.linux.resources = { blockIO: { leafWeight: 10 } })), /^linux\.resources\.blockIO\.leafWeight: this cgroup limit is not supported yet/);
+    assertProblem(mutate((s) => (s.linux.resources = { hugepageLimits: [] })), /^linux\.resources\.hugepageLimits: this cgroup limit is not supported yet/);
     assertProblem(mutate((s) => (s.linux.resources = { memory: { limit: 1, reservation: 1 } })), /^linux\.resources\.memory\.reservation: this cgroup limit/);
     assertProblem(mutate((s) => (s.annotations = { 'org.ts-nspawn.cgroup-parent': '../up' })), /cgroup-parent.*invalid cgroup path/);
     assertProblem(mutate((s) => (s.linux.timeOffsets = {})), /^linux\.timeOffsets/);
@@ -201,6 +202,20 @@ describe('validateSpec', () => {
   it('accepts the limits the cgroup manager applies', () => {
     const spec = mutate((s) => (s.linux.resources = { pids: { limit: 10 }, memory: { limit: 1 << 20 }, cpu: { quota: 5000, period: 10000 }, devices: [{ allow: false, access: 'rwm' }] }));
     assert.doesNotThrow(() => validateSpec(spec));
+    const more = mutate((s) => (s.linux.resources = { memory: { limit: 1 << 20, swap: 2 << 20 }, cpu: { shares: 1024, cpus: '0-1,3', mems: '0' }, blockIO: { weight: 500 } }));
+    assert.doesNotThrow(() => validateSpec(more));
+    // 0 is "unset" for these, as runc reads them.
+    assert.doesNotThrow(() => validateSpec(mutate((s) => (s.linux.resources = { memory: { swap: 0 }, cpu: { shares: 0, cpus: '' }, blockIO: { weight: 0 } }))));
+  });
+
+  it('checks the values of the limits: swap against memory, shares, cpuset lists and the I/O weight in their ranges', () => {
+    const resources = (value: object) => mutate((s) => (s.linux.resources = value));
+    assertProblem(resources({ memory: { swap: 1 << 20 } }), /^linux\.resources\.memory\.swap: a swap limit needs a memory limit/);
+    assertProblem(resources({ memory: { limit: 2 << 20, swap: 1 << 20 } }), /^linux\.resources\.memory\.swap: counts memory and swap together: 1048576 is below the memory limit 2097152/);
+    assertProblem(resources({ cpu: { shares: 1 } }), /^linux\.resources\.cpu\.shares: must be from 2 to 262144, not 1/);
+    assertProblem(resources({ cpu: { cpus: '3-1' } }), /^linux\.resources\.cpu\.cpus: must be a list such as 0-2,4, not "3-1"/);
+    assertProblem(resources({ cpu: { mems: 'all' } }), /^linux\.resources\.cpu\.mems: must be a list/);
+    assertProblem(resources({ blockIO: { weight: 1001 } }), /^linux\.resources\.blockIO\.weight: must be from 10 to 1000, not 1001/);
   });
 
   it('refuses a hostname without a new uts namespace, devices outside /dev or of another type', () => {
@@ -221,5 +236,19 @@ describe('jsonProblems (the walk that names a field JSON cannot hold)', () => {
       'd: must be a plain object or array, not a Date',
       `n${'[0]'.repeat(63)}: is nested more than 64 levels deep`,
     ]);
+  });
+
+  it('leaves only the built-in, frozen seccomp profile out of the schema pass: a copy of it is checked', () => {
+    const spec = buildSpec({ directory: '/srv/box', command: ['/bin/true'] });
+    const builtIn = spec.linux!.seccomp!;
+    assert.ok(Object.isFrozen(builtIn) && Object.isFrozen(builtIn.syscalls![0]));
+    assert.throws(() => {
+      (builtIn.syscalls as unknown[]).push({ names: ['reboot'], action: 'SCMP_ACT_ALLOW' });
+    }, TypeError);
+    assert.equal(validateSpec(spec).spec.linux!.seccomp, builtIn);
+    // The same rules in a copy the caller made (and could have changed) go through the schema.
+    const copy = structuredClone(builtIn);
+    (copy.syscalls![0] as { action: string }).action = 'SCMP_ACT_NOPE';
+    assert.match(problemsOf({ ...spec, linux: { ...spec.linux, seccomp: copy } }).join('\n'), /linux\.seccomp\.syscalls\[0\]\.action: must be one of/);
   });
 });

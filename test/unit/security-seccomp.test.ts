@@ -184,4 +184,14 @@ describe('compileSeccomp', () => {
     ]);
     assert.equal(encoded.toString().split('\0').slice(1, 7).join('|'), 'seccomp|allow|1|x86_64|1|errno:1 mkdir');
   });
+
+  it('is one frozen object per kind of container, whose filter compiles once', () => {
+    const first = defaultSeccompProfile({ capabilities: RUN_CAPABILITIES });
+    assert.equal(defaultSeccompProfile({ capabilities: [...RUN_CAPABILITIES] }), first);
+    assert.notEqual(defaultSeccompProfile({ capabilities: RUN_CAPABILITIES, boot: true }), first);
+    assert.notEqual(defaultSeccompProfile({ capabilities: [...RUN_CAPABILITIES, 'CAP_SYS_PTRACE'] }), first);
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first.syscalls) && Object.isFrozen(first.syscalls![0]!.names));
+    assert.equal(compileSeccomp(first), compileSeccomp(first));
+    assert.deepEqual(compileSeccomp(structuredClone(first)), compileSeccomp(first));
+  });
 });
