@@ -12,7 +12,9 @@
  *   6. the create -> start -> delete cycle engines take, against crun and
  *      runc (cycle.ts);
  *   7. `podman run --rm IMAGE true` with ts-runc, crun and runc as podman's
- *      runtime (podman.ts), when podman is installed.
+ *      runtime (podman.ts), when podman is installed;
+ *   8. start-up of --version and state, the launchers against the
+ *      standalone executables, runc and crun (startup.ts).
  * Sections 1-3 and 5 run on one busybox tree in a temp dir; section 4 on
  * overlay copies of a cached Debian tree. The bench installs nothing:
  * peers that are not installed are reported and skipped.
@@ -34,6 +36,7 @@ import { RUNNERS, type BenchContext } from './runners.js';
 import { CommandFailed, type LoopOptions } from './spawn-timer.js';
 import { measureStartToExit, type Outcome } from './start-to-exit.js';
 import { measurePolicy } from './policy.js';
+import { measureStartup, STATE_RUNNERS, VERSION_RUNNERS } from './startup.js';
 import { kib, ms, perSecond, summarize, type Summary } from './stats.js';
 import { cliThroughput, libraryThroughput, type Throughput } from './throughput.js';
 
@@ -107,12 +110,13 @@ function printHeader(ctx: BenchContext, options: BenchOptions): void {
 
 /** A table of interleaved measurements (sections 1 and 5b): median, p10, p90 and each one's ratio to the first. */
 function printOutcomes(outcomes: Outcome[], ratioLabel: string, indent = '   ', meaning = 'ts-nspawn is faster'): Map<string, Summary> {
-  print(`${indent}${'runner'.padEnd(16)} ${'median'.padStart(8)} ${'p10'.padStart(8)} ${'p90'.padStart(8)}   ${ratioLabel} (median)`);
+  const width = Math.max(16, ...outcomes.map((outcome) => outcome.runner.name.length));
+  print(`${indent}${'runner'.padEnd(width)} ${'median'.padStart(8)} ${'p10'.padStart(8)} ${'p90'.padStart(8)}   ${ratioLabel} (median)`);
   const results = new Map<string, Summary>();
   const base = outcomes[0]?.runner.name ?? '';
   const notes: string[] = [];
   for (const { runner, skipped, samples } of outcomes) {
-    const label = `${indent}${runner.name.padEnd(16)}`;
+    const label = `${indent}${runner.name.padEnd(width)}`;
     if (skipped !== undefined) {
       print(`${label} ${skipped}`);
       continue;
@@ -399,6 +403,26 @@ async function podman(ctx: BenchContext, options: LoopOptions, targets: string[]
   return ours !== undefined;
 }
 
+/** Section 8; returns false when a ts-runc measurement failed. */
+async function startup(ctx: BenchContext, options: LoopOptions, targets: string[]): Promise<boolean> {
+  print(`8. Start-up without a container (ms; section 1's timer, ${options.iterations} runs after ${plural(options.warmups, 'warm-up')}; --skip startup)`);
+  const { version, state } = await measureStartup(ctx, options);
+  print('   a. --version');
+  const versions = printOutcomes(version, 'other/first', '      ', 'the standalone ts-runc is faster');
+  print('   b. state ID of a created container, held before /bin/true');
+  const states = printOutcomes(state, 'other/first', '      ', 'the standalone ts-runc is faster');
+  for (const runner of [...VERSION_RUNNERS.slice(0, 4), ...STATE_RUNNERS.slice(2)]) {
+    if (runner.missing(ctx) === undefined) print(`   * ${runner.name}: ${runner.version(ctx)}`);
+  }
+  print();
+  const figure = (results: Map<string, Summary>, name: string) => {
+    const summary = results.get(name);
+    return summary ? `${ms(summary.median)} ms` : 'n/a';
+  };
+  targets.push(`ts-runc state: launcher ${figure(states, 'ts-runc bin/ (Bun)')}, standalone ${figure(states, 'ts-runc standalone')}, runc ${figure(states, 'runc')}, crun ${figure(states, 'crun')}`);
+  return versions.has('ts-runc standalone') && states.has('ts-runc standalone');
+}
+
 async function bench(options: BenchOptions): Promise<number> {
   const ctx = makeWorkDir();
   printHeader(ctx, options);
@@ -437,6 +461,10 @@ async function bench(options: BenchOptions): Promise<number> {
   }
   if (!options.skip.has('podman')) {
     if (!(await podman(ctx, options, targets))) ok = false;
+    throwIfInterrupted();
+  }
+  if (!options.skip.has('startup')) {
+    if (!(await startup(ctx, options, targets))) ok = false;
   }
   print('Targets');
   for (const line of targets) print(`   ${line}`);

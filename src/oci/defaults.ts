@@ -2,14 +2,8 @@
  * What a container gets unless told otherwise. These lists are policy, so
  * they live here in TypeScript; the executor only carries them out.
  */
-import { pathOfFileUrl } from '../host/file-url.js';
+import { RUN_HOST_DIRECTORY } from '../host/own-files.js';
 import type { CapabilityName, Device, Mount } from './types.js';
-
-/**
- * Shown to the container at /run/host (read-only), as systemd's container
- * interface asks: `container-manager` names the runtime.
- */
-const RUN_HOST = pathOfFileUrl(new URL('../../share/run-host', import.meta.url));
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -36,7 +30,8 @@ export function defaultMounts({ writableCgroups = false } = {}): Mount[] {
     },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=755'] },
-    { destination: '/run/host', type: 'bind', source: RUN_HOST, options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] },
+    // Read-only, as systemd's container interface asks: `container-manager` names the runtime.
+    { destination: '/run/host', type: 'bind', source: RUN_HOST_DIRECTORY, options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] },
     { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] },
   ];
 }

@@ -18,6 +18,11 @@ export interface RuncCommand {
   positionals: { min: number; max: number };
   /** Everything after the last fixed positional is passed through (exec's command). */
   trailing?: boolean;
+  /**
+   * Loads the runtime modules it needs with `await import`: engines call
+   * ts-runc several times per container, and a verb such as `state` should
+   * not pay for loading `create`'s (the standalone build keeps them apart).
+   */
   run(values: Values, positionals: string[], context: RuncContext): Promise<number>;
 }
 

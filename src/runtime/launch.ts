@@ -13,7 +13,7 @@
  * `start` of a created container is in start.ts. Every front door (run,
  * run -d, create, a reboot) is a sequence of these phases.
  */
-import { pathOfFileUrl } from '../host/file-url.js';
+import { CLI_FILE } from '../host/own-files.js';
 import { deviceFilterTokens } from '../cgroups/device-rules.js';
 import { hostHierarchies, type Hierarchy } from '../cgroups/hierarchies.js';
 import { cgroupManager, containerCgroupPath, setUpContainerCgroup } from '../cgroups/manager.js';
@@ -40,8 +40,6 @@ import { delegateCgroups } from '../cgroups/delegate.js';
 /** A detached container's log is rotated at this size (one older file is kept). */
 export const LOG_MAX_BYTES = 1024 * 1024;
 
-/** The CLI, run by the supervisor as its exit hook (`ts-nspawn cleanup NAME`). */
-const CLI = pathOfFileUrl(new URL('../../bin/ts-nspawn', import.meta.url));
 
 /**
  * How the container is run: in the foreground of the caller, detached
@@ -143,7 +141,7 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
       startBarrier: mode === 'created' ? containerFile(name, 'start') : undefined,
       handOff: options.handOff,
       exitFile: options.handOff ? undefined : containerFile(name, 'exit'),
-      exitCommand: options.handOff ? undefined : [CLI, 'cleanup', name],
+      exitCommand: options.handOff ? undefined : [CLI_FILE, 'cleanup', name],
     }, { hierarchies: claimed.hierarchies, cgroupDirectories: record.cgroups });
     // Every container gets a cgroup of its own, for its limits, its device
     // policy and its stats. On cgroup v2 init is cloned straight into it; on

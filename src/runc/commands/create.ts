@@ -6,7 +6,6 @@
  */
 import { writeFileSync, renameSync } from 'node:fs';
 import { ContainerError } from '../../errors.js';
-import { claim, spawn } from '../../runtime/launch.js';
 import { checkId, readBundle } from '../bundle.js';
 import { string, type RuncCommand, type Values } from '../command.js';
 
@@ -34,6 +33,7 @@ export async function createFromBundle(id: string, values: Values): Promise<numb
   if (!spec.process?.terminal && consoleSocket) {
     throw new ContainerError('--console-socket was given but the spec asks for no terminal (process.terminal is false)');
   }
+  const { claim, spawn } = await import('../../runtime/launch.js');
   const launched = await spawn(await claim(spec, 'created', { name: id, bundle: directory }), { handOff: { consoleSocket } });
   const pidFile = string(values['pid-file']);
   if (pidFile) writePidFile(pidFile, launched.record.pid);

@@ -4,7 +4,6 @@ import { removeIfEmpty } from '../../cgroups/files.js';
 import { ContainerError } from '../../errors.js';
 import type { Spec } from '../../oci/types.js';
 import { isPaused } from '../../runtime/freezer.js';
-import { reconcile, removeContainer } from '../../runtime/lifecycle.js';
 import { readStoredSpec } from '../../state/store.js';
 import { checkId } from '../bundle.js';
 import type { RuncCommand } from '../command.js';
@@ -17,6 +16,7 @@ export const deleteCommand: RuncCommand = {
   positionals: { min: 1, max: 1 },
   async run(values, [id = '']) {
     const force = values.force === true;
+    const { reconcile, removeContainer } = await import('../../runtime/lifecycle.js');
     const record = await reconcile(checkId(id));
     if (!record) {
       // Engines delete with --force to make sure: nothing there is fine then.

@@ -1,6 +1,5 @@
 /** `kill [--all] ID [SIGNAL]` (default SIGTERM; names with or without SIG, or numbers). */
 import { parseSignal } from '../../cli/parse-values.js';
-import { killContainer } from '../../runtime/lifecycle.js';
 import { checkId } from '../bundle.js';
 import type { RuncCommand } from '../command.js';
 
@@ -11,6 +10,7 @@ export const killCommand: RuncCommand = {
   options: { all: { type: 'boolean', short: 'a' } },
   positionals: { min: 1, max: 2 },
   async run(values, [id = '', signal = 'SIGTERM']) {
+    const { killContainer } = await import('../../runtime/lifecycle.js');
     await killContainer(checkId(id), parseSignal(signal), values.all === true);
     return 0;
   },

@@ -1,7 +1,6 @@
 /** `list [--format table|json] [--quiet]` */
 import { print } from '../../cli/output.js';
 import { ContainerError } from '../../errors.js';
-import { listContainers } from '../../runtime/lifecycle.js';
 import { string, type RuncCommand } from '../command.js';
 import { rootfsOf } from '../rootfs.js';
 import { ociState } from '../state.js';
@@ -15,6 +14,7 @@ export const listCommand: RuncCommand = {
   async run(values) {
     const format = string(values.format) ?? 'table';
     if (format !== 'table' && format !== 'json') throw new ContainerError(`invalid format option ${JSON.stringify(format)}: table or json`);
+    const { listContainers } = await import('../../runtime/lifecycle.js');
     const states = (await listContainers()).map((record) => ociState(record, rootfsOf(record.id)));
     if (values.quiet) {
       print(states.map((state) => `${state.id}\n`).join(''));

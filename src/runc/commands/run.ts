@@ -4,9 +4,6 @@
  * reaps it); in the foreground it waits and exits with the container's
  * status, passing signals on.
  */
-import { forwardWhileRunning } from '../../cli/foreground.js';
-import { startContainer } from '../../runtime/container.js';
-import { startCreated } from '../../runtime/start.js';
 import { checkId, readBundle } from '../bundle.js';
 import { string, type RuncCommand } from '../command.js';
 import { CREATE_OPTIONS, createFromBundle } from './create.js';
@@ -20,11 +17,13 @@ export const runCommand: RuncCommand = {
   async run(values, [id = '']) {
     if (values.detach) {
       await createFromBundle(id, values);
+      const { startCreated } = await import('../../runtime/start.js');
       await startCreated(id);
       return 0;
     }
     checkId(id);
     const { spec } = readBundle(string(values.bundle) ?? process.cwd());
+    const [{ forwardWhileRunning }, { startContainer }] = await Promise.all([import('../../cli/foreground.js'), import('../../runtime/container.js')]);
     const status = await forwardWhileRunning(() => startContainer(spec, { name: id, escape: 'none' }));
     return status.status;
   },
