@@ -44,6 +44,11 @@ struct config {
 	size_t uid_count, gid_count;
 	bool setgroups_deny;
 	int user_map_index;
+	/* `user-map-writer` (rootless): the maps are written unprivileged,
+	 * by these helpers' argv (NULL: by the supervisor itself) */
+	bool maps_unprivileged;
+	char **uid_helper, **gid_helper;
+	size_t uid_helper_count, gid_helper_count;
 };
 
 /* "mount,pid,..." -> CLONE_NEW* flags; also used by init's `unshare`. */
@@ -72,6 +77,8 @@ int sup_hand_off(struct config *cfg, const struct step *st);
 int sup_console_socket(struct config *cfg, const struct step *st);
 /* userns.c */
 int sup_user_map(struct config *cfg, const struct step *st);
+/* map-writer.c */
+int sup_user_map_writer(struct config *cfg, const struct step *st);
 
 /* A PID argument: decimal, > 0. */
 int parse_pid(const char *s, pid_t *pid);

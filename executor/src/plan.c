@@ -68,6 +68,7 @@ static const struct opdef opdefs[] = {
 	{ "exec", 1, LIST(0), NULL, step_exec, NULL },
 	{ "user-map", 3, LIST(0) | LIST(1), sup_user_map, NULL, NULL },
 	{ "enter-root-idmapped", 1, 0, NULL, step_enter_root_idmapped, NULL },
+	{ "user-map-writer", 2, LIST(0) | LIST(1), sup_user_map_writer, NULL, NULL },
 };
 
 /* One token must fit: up to MAX_ARG_STRLEN (128 KiB with its NUL), the

@@ -9,6 +9,7 @@ import { devicePolicy } from '../cgroups/device-rules.js';
 import { ContainerError } from '../errors.js';
 import type { ContainerOptions, DeviceOption } from './container-options.js';
 import { DEFAULT_DEVICES } from './defaults.js';
+import { isRootless } from '../rootless/mode.js';
 import type { Device, LinuxResources } from './types.js';
 
 /** podman's default for a command; a booted OS gets systemd-nspawn@.service's TasksMax. */
@@ -17,11 +18,12 @@ export const DEFAULT_BOOT_PIDS_LIMIT = 16384;
 
 /** DEVICES: the --device nodes, in the order of `options.devices`. */
 export function buildResources(options: ContainerOptions, devices: Device[]): LinuxResources {
-  const pids = options.pidsLimit ?? (options.boot ? DEFAULT_BOOT_PIDS_LIMIT : DEFAULT_PIDS_LIMIT);
-  if (!Number.isInteger(pids) || pids < -1) throw new ContainerError(`invalid pids limit ${pids}: give a number of processes, or 0 or -1 for unlimited`, { code: 'invalid-spec' });
+  // Rootless there is no cgroup to hold a default (rootless/policy.ts says so once).
+  const pids = options.pidsLimit ?? (isRootless() ? undefined : options.boot ? DEFAULT_BOOT_PIDS_LIMIT : DEFAULT_PIDS_LIMIT);
+  if (pids !== undefined && (!Number.isInteger(pids) || pids < -1)) throw new ContainerError(`invalid pids limit ${pids}: give a number of processes, or 0 or -1 for unlimited`, { code: 'invalid-spec' });
   const resources: LinuxResources = {
     // 0 and -1 both mean unlimited, as in podman.
-    pids: { limit: pids <= 0 ? -1 : pids },
+    ...(pids === undefined ? {} : { pids: { limit: pids <= 0 ? -1 : pids } }),
     devices: devicePolicy([...DEFAULT_DEVICES, ...devices], (device) => options.devices?.[devices.indexOf(device)]?.access ?? 'rwm'),
   };
   if (options.memory !== undefined) {

@@ -34,6 +34,9 @@ import { reclaimIfStale } from './lifecycle.js';
 import { preflight } from './preflight.js';
 import { claimUserNamespace } from './private-users.js';
 import { delegateCgroups } from '../cgroups/delegate.js';
+import { isRootless } from '../rootless/mode.js';
+import { mapWriter, noticeNoCgroup, rootlessHierarchies } from '../rootless/policy.js';
+import { stateRoot } from '../state/paths.js';
 
 /** A detached container's log is rotated at this size (one older file is kept). */
 export const LOG_MAX_BYTES = 1024 * 1024;
@@ -94,11 +97,19 @@ export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions
   const name = options.sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
   const record = newRecord(name, spec, settings, mode !== 'foreground');
   if (options.bundle) record.bundle = options.bundle;
-  const claimed: Claimed = { spec, settings, mode, record, hierarchies: hostHierarchies(), restart: options.sameName !== undefined };
+  const rootless = isRootless();
+  const hierarchies = rootless ? rootlessHierarchies(hostHierarchies()) : hostHierarchies();
+  const claimed: Claimed = { spec, settings, mode, record, hierarchies, restart: options.sameName !== undefined };
   try {
     // The range first (recorded under its lock): the stored spec carries its maps.
     await claimUserNamespace(spec, settings, record);
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
+    if (rootless) {
+      // Without root there is no cgroup to make (rootless/policy.ts).
+      writeRecord(record);
+      noticeNoCgroup(stateRoot(), settings.boot);
+      return claimed;
+    }
     // Every container gets a cgroup of its own, for its limits, its device
     // policy and its stats. On cgroup v2 init is cloned straight into it; on
     // v1 it is moved there at `go`.
@@ -124,7 +135,7 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
   const cgroups = cgroupManager(claimed.hierarchies);
   const cloneIntoCgroup = cgroups.unifiedDirectory(record.cgroups);
   const devices = spec.linux?.resources?.devices;
-  const joinFromHost = !cloneIntoCgroup;
+  const joinFromHost = !cloneIntoCgroup && record.cgroups.length > 0;
   const waitForHost = joinFromHost || network !== undefined;
   let session: ExecutorSession | undefined;
   try {
@@ -138,6 +149,7 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
       monitor: mode === 'foreground' || options.handOff ? undefined : monitorOptions(name),
       startBarrier: mode === 'created' ? containerFile(name, 'start') : undefined,
       handOff: options.handOff,
+      userMapWriter: isRootless() ? mapWriter(spec) : undefined,
       exitFile: options.handOff ? undefined : containerFile(name, 'exit'),
       exitCommand: options.handOff ? undefined : [CLI, 'cleanup', name],
     }, { hierarchies: claimed.hierarchies });

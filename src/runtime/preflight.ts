@@ -9,13 +9,14 @@ import { resolveInRoot } from '../host/root-path.js';
 import { INIT_PATH } from '../oci/build-spec.js';
 import { validateSpec, type ValidatedSpec } from '../oci/validate.js';
 import { checkBridge } from '../network/bridge.js';
+import { isRootless } from '../rootless/mode.js';
+import { checkRootless, rootlessSpec } from '../rootless/policy.js';
 
 export async function preflight(input: unknown): Promise<ValidatedSpec> {
-  const validated = validateSpec(input);
+  const rootless = isRootless();
+  const validated = validateSpec(rootless ? rootlessSpec(input) : input);
   const { spec, settings } = validated;
-  if (process.getuid?.() !== 0) {
-    throw new ContainerError('containers need root (rootless mode is not supported yet): run ts-nspawn as root, e.g. with sudo', { code: 'host' });
-  }
+  if (rootless) checkRootless(spec, settings);
   checkRootDirectory(spec.root.path);
   if (settings.boot) checkInit(spec.root.path);
   if (settings.network) await checkBridge(settings.network.bridge);
