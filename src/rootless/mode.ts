@@ -5,6 +5,7 @@
  * (a bridge, cgroup limits without delegation, bootstrap) is refused in
  * one line.
  */
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { ContainerError } from '../errors.js';
 
@@ -23,13 +24,28 @@ export interface RootlessUser {
 export function rootlessUser(): RootlessUser {
   const uid = process.geteuid?.() ?? 0;
   const gid = process.getegid?.() ?? 0;
-  let name: string | undefined;
+  return { uid, gid, name: userName(uid) };
+}
+
+/**
+ * UID's login name: from /etc/passwd, else the C library's (Bun's
+ * userInfo() answers "unknown" when $USER is unset, so it comes second).
+ */
+function userName(uid: number): string | undefined {
   try {
-    name = userInfo().username;
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const [name, , id] = line.split(':');
+      if (name && id === String(uid)) return name;
+    }
   } catch {
-    name = undefined;
+    // no passwd file: ask the C library
   }
-  return { uid, gid, name };
+  try {
+    const info = userInfo();
+    return info.uid === uid && info.username !== 'unknown' ? info.username : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The one-line refusal of something that needs root. */

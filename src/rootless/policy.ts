@@ -38,6 +38,12 @@ export function rootlessSpec(input: unknown, user: RootlessUser = rootlessUser()
       linux.gidMappings = maps.gidMappings;
     }
   }
+  // devpts takes only a mapped gid= (the tty group is not, when only the user is mapped).
+  const mapped = (gid: number) => (linux.gidMappings ?? []).some((m) => gid >= m.containerID && gid < m.containerID + m.size);
+  for (const mount of Array.isArray(spec.mounts) ? spec.mounts : []) {
+    if (mount?.type !== 'devpts' || !Array.isArray(mount.options)) continue;
+    mount.options = mount.options.filter((option) => !/^gid=\d+$/.test(option) || mapped(Number(option.slice(4))));
+  }
   // The kernel takes only groups mapped in the network namespace's user namespace.
   const sysctl = linux.sysctl;
   if (sysctl && typeof sysctl[PING_GROUP_RANGE.key] === 'string' && Array.isArray(linux.gidMappings)) {
