@@ -36,6 +36,10 @@ export type ErrorCode =
   | 'not-found'
   /** The container is not running (or its recorded PID 1 is not its own). */
   | 'not-running'
+  /** The container is paused (its cgroup frozen): resume it first. */
+  | 'paused'
+  /** The container is not paused, so it cannot be resumed. */
+  | 'not-paused'
   /** The container's processes still run: it cannot be removed without -f. */
   | 'running'
   /** The container's stored record fails its schema: reported, never acted on. */

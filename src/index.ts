@@ -50,7 +50,9 @@ export {
   removeContainer,
   collectGarbage,
 } from './runtime/lifecycle.js';
-export { startExec, execInContainer, type ExecOptions, type RunningExec } from './runtime/exec.js';
+export { startExec, startExecProcess, execInContainer, type ExecOptions, type ExecSupervision, type RunningExec } from './runtime/exec.js';
+export { pauseContainer, resumeContainer, isPaused } from './runtime/freezer.js';
+export { containerPids } from './runtime/process-list.js';
 export { readLog, followLog } from './runtime/logs.js';
 export type { ContainerRecord, ContainerStatus, ExitRecord } from './state/record.js';
 export { compilePlan, type SupervisionOptions } from './plan/compile.js';

@@ -1,5 +1,6 @@
 #include "console.h"
 #include "output.h"
+#include "resolve.h"
 #include "util.h"
 
 #include <errno.h>
@@ -7,11 +8,57 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
-int console_open(struct console *c)
+/* The container's /dev/ptmx, resolved inside its root (ROOTFD), opened
+ * only if it is the PTY multiplexer (5:2): the PTY then comes from the
+ * container's own devpts instance, never the host's. */
+static int open_container_ptmx(int rootfd)
 {
+	struct stat sb;
+	char buf[32];
+	int fd = resolve_open(rootfd, "/dev/ptmx", 0), master;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0 || !S_ISCHR(sb.st_mode) ||
+	    major(sb.st_rdev) != 5 || minor(sb.st_rdev) != 2) {
+		close(fd);
+		errno = ENOTTY;
+		return -1;
+	}
+	master = open(fd_path(fd, buf), O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	close(fd);
+	return master;
+}
+
+static int open_in_container(struct console *c, int rootfd)
+{
+	int unlock = 0;
+	unsigned int n;
+
+	c->master = open_container_ptmx(rootfd);
+	if (c->master < 0)
+		return -1;
+	if (ioctl(c->master, TIOCSPTLCK, &unlock) < 0 ||
+	    ioctl(c->master, TIOCGPTN, &n) < 0)
+		return -1;
+	snprintf(c->slave_path, sizeof c->slave_path, "/dev/pts/%u", n);
+	/* The slave by the master, not by a path anybody could swap. */
+	c->slave = ioctl(c->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	return c->slave < 0 ? -1 : 0;
+}
+
+int console_open(struct console *c, int rootfd)
+{
+	c->slave = -1;
+	/* A container without /dev/ptmx gets one of the host's, as init does. */
+	if (rootfd >= 0 && (open_in_container(c, rootfd) == 0 || errno != ENOENT))
+		return c->slave < 0 ? -1 : 0;
 	/* Non-blocking: the relay must never stall on the master. */
 	c->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	if (c->master < 0)

@@ -24,6 +24,7 @@ struct output;
 
 struct console {
 	int master;
+	int slave;		/* exec: the slave, opened by the master; else -1 */
 	char slave_path[64];
 	bool local;		/* relay our own stdin/stdout (not a monitor) */
 	struct ttymode mode;	/* our stdin's */
@@ -38,8 +39,13 @@ struct console {
 	struct output *out;	/* where the master's output goes */
 };
 
-/* Supervisor side. */
-int console_open(struct console *c);
+/* Supervisor side. ROOTFD >= 0 (exec): the PTY is allocated in the
+ * container's devpts, through its /dev/ptmx below ROOTFD, as runc's exec
+ * does, so that the process finds its terminal by name inside; its slave
+ * is opened here (c->slave) and inherited by init. Else (and for a
+ * container without /dev/ptmx) the host's PTY, whose slave init opens by
+ * its host path. */
+int console_open(struct console *c, int rootfd);
 void console_raw(struct console *c);
 void console_restore(struct console *c);
 void console_sync_winsize(struct console *c);
@@ -59,9 +65,9 @@ void console_drain(struct console *c);
  * at PATH (hand-off.c). */
 int console_send_master(const struct console *c, const char *path);
 
-/* Init side: a new session with SLAVEFD (opened by its host path before
- * any namespace was joined, kept for `bind-console`) as its controlling
- * terminal, and as stdio. */
+/* Init side: a new session with SLAVEFD (inherited, or opened by its host
+ * path before any namespace was joined, kept for `bind-console`) as its
+ * controlling terminal, and as stdio. */
 int console_take(int slavefd);
 
 #endif

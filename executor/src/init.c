@@ -91,7 +91,7 @@ static void rearm_after_release(int syncfd)
 }
 
 void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
-	       const char *slave_path, pid_t parent, const int stdio[3])
+	       int slavefd, const char *slave_path, pid_t parent, const int stdio[3])
 {
 	struct init_state st = { .rootfd = -1, .slavefd = -1, .syncfd = syncfd,
 				 .parent = parent, .plan = plan,
@@ -114,13 +114,15 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	}
 	/* By its host path, before any namespace is joined. */
 	if (cfg->console) {
-		st.slavefd = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		st.slavefd = slavefd >= 0 ? slavefd : open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 		if (st.slavefd < 0) {
 			fail(errno, slave_path);
 			report(syncfd, cfg->console_index, "console");
 		}
 	}
 	close_supervisor_fds(cfg, plan, &st);
+	if (open_root_targets(plan) < 0)
+		report(syncfd, -1, "enter-root");
 	st.umask = umask(0);
 	st.rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (st.rootfd < 0) {

@@ -10,7 +10,7 @@ struct plan;
  * PARENT is what getppid() must return (0 when init's PID namespace is not
  * the supervisor's). STDIO: fds init takes as its 0/1/2 (-1: keep its own). */
 void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
-	       const char *slave_path, pid_t parent, const int stdio[3])
+	       int slavefd, const char *slave_path, pid_t parent, const int stdio[3])
 	__attribute__((noreturn));
 
 #endif

@@ -124,7 +124,7 @@ static void to_client(void *ctx, const char *buf, size_t n)
 /* Where the supervisor stands before the clone: process group, set-up
  * that can fail (reported by the step responsible, exit 125). */
 static void set_up(struct config *cfg, struct console *con,
-		   struct logfile *log, struct output *out)
+		   struct logfile *log, struct output *out, int exec_root)
 {
 	static bool stdout_dead;
 
@@ -140,7 +140,7 @@ static void set_up(struct config *cfg, struct console *con,
 	else if (!cfg->console)
 		setpgid(0, 0);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (cfg->console && console_open(con) < 0)
+	if (cfg->console && console_open(con, exec_root) < 0)
 		die(cfg->console_index, "console", errno, "/dev/ptmx");
 	if (cfg->console_socket &&
 	    console_send_master(con, cfg->console_socket) < 0)
@@ -165,12 +165,21 @@ static void set_up(struct config *cfg, struct console *con,
 	}
 }
 
+/* exec: the container's root, as the `join` step opened it (join.c). */
+static int joined_root(const struct plan *plan)
+{
+	for (size_t i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].rootfd >= 0)
+			return plan->steps[i].rootfd;
+	return -1;
+}
+
 static int run_plan(int plan_fd)
 {
 	static struct config cfg = { .ns_index = -1, .console_index = -1,
 				     .cgroup_fd = -1, .join_pidns_fd = -1 };
 	static struct plan plan;
-	static struct console con;
+	static struct console con = { .slave = -1 };
 	static struct logfile log;
 	static struct output out;
 	static struct attach att;
@@ -189,7 +198,7 @@ static int run_plan(int plan_fd)
 	else if (needs_sealed_copy(&cfg) && sealed_reexec(&plan) < 0)
 		die(-1, "sealed-copy", errno, "/proc/self/exe");
 	plan_prepare(&plan);
-	set_up(&cfg, &con, &log, &out);
+	set_up(&cfg, &con, &log, &out, cfg.join_pidns ? joined_root(&plan) : -1);
 	sup.sigfd = supervisor_signalfd(&cfg);
 	if (sup.sigfd < 0)
 		die(-1, "signals", errno, "signalfd");
@@ -216,7 +225,7 @@ static int run_plan(int plan_fd)
 	 * helper of an exec plan joins the container's only for its child.) */
 	own_pidns = (cfg.ns_flags & CLONE_NEWPID) || cfg.joined_pidns;
 	if (sup.init == 0)
-		init_main(&cfg, &plan, sv[1], con.slave_path,
+		init_main(&cfg, &plan, sv[1], con.slave, con.slave_path,
 			  own_pidns ? 0 : self, out.init_stdio);
 
 	close(sv[1]);
@@ -234,6 +243,9 @@ static int run_plan(int plan_fd)
 			die(index, opcode, err, failure.detail ? failure.detail : "");
 		}
 	}
+	/* Init's now: the master sees the hang-up once init's copies close. */
+	if (cfg.console && con.slave >= 0)
+		close(con.slave);
 	output_close_init_ends(&out);
 	plan_close_prepared(&plan);
 	sup.cfg = &cfg;

@@ -100,8 +100,10 @@ static int parse_mount_flags(const char *list, struct mount_flags *mf)
 	return 0;
 }
 
-static int parse_create(const char *create, const char *source, bool bind,
-			enum create_kind *kind)
+/* SOURCEFD: an idmapped tree standing for SOURCE (init may not be able
+ * to reach SOURCE by its path), else -1. */
+static int parse_create(const char *create, const char *source, int sourcefd,
+			bool bind, enum create_kind *kind)
 {
 	struct stat sb;
 
@@ -115,7 +117,7 @@ static int parse_create(const char *create, const char *source, bool bind,
 		return fail(EINVAL, create);
 	else if (!bind)
 		*kind = CREATE_DIR;	/* filesystems are mounted on directories */
-	else if (stat(source, &sb) < 0)
+	else if ((sourcefd >= 0 ? fstat(sourcefd, &sb) : stat(source, &sb)) < 0)
 		return fail(errno, source);
 	else
 		*kind = S_ISDIR(sb.st_mode) ? CREATE_DIR : CREATE_FILE;
@@ -159,7 +161,8 @@ int step_mount(struct init_state *st, const struct step *s)
 
 	if (parse_mount_flags(s->args[3].str, &mf) < 0)
 		return fail(EINVAL, s->args[3].str);
-	if (parse_create(s->args[5].str, source, mf.bind, &kind) < 0)
+	if (parse_create(s->args[5].str, source, mf.idmap ? s->fd : -1, mf.bind,
+			 &kind) < 0)
 		return -1;
 	fd = resolve_create(st->rootfd, target, kind);
 	if (fd < 0)
@@ -218,19 +221,61 @@ void set_root(struct init_state *st, int fd)
 	st->rootfd = fd;
 }
 
-int step_enter_root(struct init_state *st, const struct step *s)
+/*
+ * The root path, opened by init first thing, still with the host root's
+ * IDs: once it is the root of a user namespace, it is nobody in the host
+ * root's directories (a 0700 temp directory) and could not walk to it.
+ * Opened in init's own mount namespace (a move_mount target must be).
+ */
+int open_root_targets(const struct plan *plan)
 {
-	const char *path = s->args[0].str;
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		struct step *s = &plan->steps[i];
+		int *slot;
+
+		if (s->op->init == step_enter_root)
+			slot = &s->fd;
+		else if (s->op->init == step_enter_root_idmapped)
+			slot = &s->rootfd;	/* fd: the tree, sent later */
+		else
+			continue;
+		*slot = open(s->args[0].str, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (*slot < 0)
+			return fail(errno, s->args[0].str);
+	}
+	return 0;
+}
+
+int attach_root(struct init_state *st, int tree, int target, const char *path)
+{
 	int fd;
 
-	/* pivot_root(2) needs the new root to be a mount point. */
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (move_mount(tree, "", target, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return fail(errno, path);
-	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* The tree's fd is the root of the mount now on PATH. */
+	fd = openat(tree, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(errno, path);
 	set_root(st, fd);
 	return 0;
+}
+
+int step_enter_root(struct init_state *st, const struct step *s)
+{
+	const char *path = s->args[0].str;
+	int tree, rc;
+
+	/* pivot_root(2) needs the new root to be a mount point: a recursive
+	 * bind of it (a clone, attached on top of it). */
+	tree = open_tree(s->fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			 AT_RECURSIVE | AT_EMPTY_PATH);
+	if (tree < 0)
+		return fail(errno, path);
+	rc = attach_root(st, tree, s->fd, path);
+	close(tree);
+	close(s->fd);
+	return rc;
 }
 
 int step_bind_console(struct init_state *st, const struct step *s)

@@ -39,7 +39,11 @@ int step_sysctl(struct init_state *st, const struct step *s);
 int step_loopback_up(struct init_state *st, const struct step *s);
 /* mounts.c */
 int step_propagation(struct init_state *st, const struct step *s);
+/* Init, at its start: the targets of enter-root(-idmapped). */
+int open_root_targets(const struct plan *plan);
 int step_enter_root(struct init_state *st, const struct step *s);
+/* Attaches the detached mount TREE on TARGET and makes it the root. */
+int attach_root(struct init_state *st, int tree, int target, const char *path);
 int step_mount(struct init_state *st, const struct step *s);
 int step_bind_console(struct init_state *st, const struct step *s);
 int step_pivot_root(struct init_state *st, const struct step *s);

@@ -280,26 +280,17 @@ int userns_become_root(const struct config *cfg)
 	return 0;
 }
 
+/* The idmapped tree (sent at "maps"), attached on the root path (opened
+ * by init at its start, see open_root_targets). */
+
 int step_enter_root_idmapped(struct init_state *st, const struct step *s)
 {
-	const char *path = s->args[0].str;
-	int target, fd, rc;
+	int rc;
 
 	if (s->fd < 0)
 		return fail(EBADF, "no idmapped tree");
-	target = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (target < 0)
-		return fail(errno, path);
-	rc = move_mount(s->fd, "", target, "",
-			MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-	close(target);
-	if (rc < 0)
-		return fail(errno, path);
+	rc = attach_root(st, s->fd, s->rootfd, s->args[0].str);
 	close(s->fd);
-	/* PATH leads to the tree just mounted on it now. */
-	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return fail(errno, path);
-	set_root(st, fd);
-	return 0;
+	close(s->rootfd);
+	return rc;
 }

@@ -58,6 +58,8 @@ export interface CgroupManager {
   killAll(directories: string[]): void;
   freeze(directories: string[]): void;
   thaw(directories: string[]): void;
+  /** True while the cgroup is frozen (or freezing): asked for, not only reached. */
+  frozen(directories: string[]): boolean;
   /** Removes the cgroup (and sub-cgroups); a shared parent only when `emptyParent` and nobody uses it. */
   remove(directories: string[], emptyParent?: boolean): void;
 }

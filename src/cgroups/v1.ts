@@ -154,6 +154,12 @@ export class V1Manager implements CgroupManager {
     if (directory) writeControlFile(join(directory, 'freezer.state'), 'THAWED');
   }
 
+  frozen(directories: string[]): boolean {
+    const directory = this.directoryFor(directories, 'freezer.state');
+    const state = directory ? readControlFile(join(directory, 'freezer.state'))?.trim() : undefined;
+    return state === 'FROZEN' || state === 'FREEZING';
+  }
+
   remove(directories: string[], emptyParent = false): void {
     for (const directory of directories) {
       removeTree(directory);

@@ -136,6 +136,10 @@ export class V2Manager implements CgroupManager {
     writeControlFile(join(directories[0]!, 'cgroup.freeze'), '0');
   }
 
+  frozen(directories: string[]): boolean {
+    return directories[0] !== undefined && readControlFile(join(directories[0], 'cgroup.freeze'))?.trim() === '1';
+  }
+
   remove(directories: string[], emptyParent = false): void {
     for (const directory of directories) {
       removeTree(directory);

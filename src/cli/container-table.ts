@@ -1,5 +1,6 @@
 /** How container records are shown: the `list` table and `status` details. */
 import { oneLine } from '../quote.js';
+import { isPaused } from '../runtime/freezer.js';
 import type { ListEntry } from '../runtime/lifecycle.js';
 import type { ContainerRecord } from '../state/record.js';
 
@@ -19,6 +20,7 @@ function formatUptime(seconds: number | null): string {
 
 function stateText(record: ContainerRecord): string {
   if (record.error) return `${record.status} (${record.error.phase} failed)`;
+  if (isPaused(record)) return 'paused';
   return record.status === 'stopped' && record.exit ? `stopped (${record.exit.status})` : record.status;
 }
 
@@ -50,7 +52,7 @@ function row(record: ShownRecord): string[] {
 export function details(record: ShownRecord): string {
   const lines: Array<[string, string]> = [
     ['Name', record.id],
-    ['State', record.status + (record.exit ? ` (exit status ${record.exit.status})` : '')],
+    ['State', (isPaused(record) ? 'paused' : record.status) + (record.exit ? ` (exit status ${record.exit.status})` : '')],
     ...(record.error ? [['Error', `${record.error.phase} failed: ${record.error.message}`] as [string, string]] : []),
     ['PID', record.pid ? String(record.pid) : '-'],
     ['Root', record.bundle],

@@ -18,6 +18,8 @@ import { gcCommand } from './commands/gc.js';
 import { killCommand } from './commands/kill.js';
 import { listCommand } from './commands/list.js';
 import { logsCommand } from './commands/logs.js';
+import { pauseCommand } from './commands/pause.js';
+import { resumeCommand } from './commands/resume.js';
 import { rmCommand } from './commands/rm.js';
 import { runCommand } from './commands/run.js';
 import { startCommand } from './commands/start.js';
@@ -37,6 +39,8 @@ const COMMANDS: CommandDef[] = [
   logsCommand,
   stopCommand,
   killCommand,
+  pauseCommand,
+  resumeCommand,
   rmCommand,
   gcCommand,
   bootstrapCommand,

@@ -1,5 +1,6 @@
 /** What a ts-runc verb is: its options (runc's names), its positionals, and what it does. */
 import type { ParseArgsConfig } from 'node:util';
+import { ContainerError } from '../errors.js';
 
 export type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -21,3 +22,11 @@ export interface RuncCommand {
 }
 
 export const string = (value: Values[string]): string | undefined => (typeof value === 'string' ? value : undefined);
+export const strings = (value: Values[string]): string[] => (Array.isArray(value) ? value : typeof value === 'string' ? [value] : []);
+
+/** A failure that exits with a status of its own instead of 1 (runc's exec: 255). */
+export class RuncFailure extends ContainerError {
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
+}

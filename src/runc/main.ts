@@ -15,19 +15,26 @@ import { print } from '../cli/output.js';
 import { ContainerError } from '../errors.js';
 import { OCI_VERSION } from '../oci/types.js';
 import { VERSION } from '../version.js';
-import type { RuncCommand } from './command.js';
+import { RuncFailure, type RuncCommand } from './command.js';
 import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
+import { eventsCommand } from './commands/events.js';
+import { execCommand } from './commands/exec.js';
 import { featuresCommand } from './commands/features.js';
 import { killCommand } from './commands/kill.js';
 import { listCommand } from './commands/list.js';
+import { pauseCommand, resumeCommand } from './commands/pause.js';
+import { psCommand } from './commands/ps.js';
 import { runCommand } from './commands/run.js';
 import { specCommand } from './commands/spec.js';
 import { startCommand } from './commands/start.js';
 import { stateCommand } from './commands/state.js';
 import { configureLog, logError, logWarning } from './log.js';
 
-const COMMANDS: RuncCommand[] = [createCommand, startCommand, stateCommand, killCommand, deleteCommand, runCommand, listCommand, specCommand, featuresCommand];
+const COMMANDS: RuncCommand[] = [
+  createCommand, startCommand, stateCommand, killCommand, deleteCommand, runCommand, execCommand, psCommand, pauseCommand, resumeCommand,
+  eventsCommand, listCommand, specCommand, featuresCommand,
+];
 
 const DEFAULT_ROOT = '/run/ts-runc';
 
@@ -75,6 +82,16 @@ State directory: --root (default ${DEFAULT_ROOT}).
 }
 
 function parseCommandArgs(command: RuncCommand, args: string[]): { values: Record<string, unknown>; positionals: string[] } {
+  // exec and ps: options end at the container ID, as runc's do; what follows is the command's own.
+  let trailing: string[] = [];
+  if (command.trailing) {
+    const { tokens } = parseArgs({ args, options: command.options, strict: false, allowPositionals: true, tokens: true });
+    const first = tokens.find((token) => token.kind === 'positional');
+    if (first) {
+      trailing = args.slice(first.index + 1);
+      args = args.slice(0, first.index + 1);
+    }
+  }
   let parsed;
   try {
     parsed = parseArgs({ args, options: command.options, strict: true, allowPositionals: true });
@@ -84,7 +101,7 @@ function parseCommandArgs(command: RuncCommand, args: string[]): { values: Recor
   const { min, max } = command.positionals;
   if (parsed.positionals.length < min) throw new ContainerError(`${command.name}: missing argument (usage: ts-runc ${command.usage})`);
   if (parsed.positionals.length > max) throw new ContainerError(`${command.name}: unexpected argument ${JSON.stringify(parsed.positionals[max])}`);
-  return { values: parsed.values, positionals: parsed.positionals };
+  return { values: parsed.values, positionals: [...parsed.positionals, ...trailing] };
 }
 
 export async function main(args: string[]): Promise<number> {
@@ -114,7 +131,7 @@ export async function main(args: string[]): Promise<number> {
     return await command.run(parsed.values as never, parsed.positionals, { root: process.env.TS_NSPAWN_STATE_DIR });
   } catch (error) {
     logError(error instanceof ContainerError ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return error instanceof RuncFailure ? error.status : 1;
   }
 }
 

@@ -1,10 +1,12 @@
 /** The OCI state of a container (runtime-spec runtime.md "State"), as `ts-runc state` prints it. */
+import { isPaused } from '../runtime/freezer.js';
 import type { ContainerRecord } from '../state/record.js';
 
 export interface OciState {
   ociVersion: string;
   id: string;
-  status: 'creating' | 'created' | 'running' | 'stopped';
+  /** `paused` while its cgroup is frozen (runc's addition to the spec's four). */
+  status: 'creating' | 'created' | 'running' | 'stopped' | 'paused';
   pid: number;
   bundle: string;
   rootfs: string;
@@ -18,7 +20,7 @@ export function ociState(record: ContainerRecord, rootfs: string): OciState {
   return {
     ociVersion: record.ociVersion,
     id: record.id,
-    status: record.status,
+    status: isPaused(record) ? 'paused' : record.status,
     pid: record.status === 'stopped' ? 0 : record.pid,
     bundle: record.bundle,
     rootfs,

@@ -14,10 +14,14 @@ import { resolveUser } from '../oci/user.js';
 import { validateSpec } from '../oci/validate.js';
 import { readStoredSpec } from '../state/store.js';
 import { ExecutorSession, type ExitStatus, type Stdio } from './executor.js';
+import { quote } from '../quote.js';
+import type { ContainerRecord } from '../state/record.js';
+import { initProblem } from './container-processes.js';
+import { isPaused } from './freezer.js';
 import { requireRunning } from './lifecycle.js';
 import { isRootless } from '../rootless/mode.js';
 
-export interface ExecOptions {
+export interface ExecOptions extends Omit<ExecSupervision, 'handOff'> {
   command: string[];
   /** Give the command a PTY (relayed to this process's stdio). */
   console?: boolean;
@@ -26,9 +30,6 @@ export interface ExecOptions {
   /** Extra NAME=VALUE environment entries. */
   env?: string[];
   chdir?: string;
-  stdio?: Stdio;
-  escape?: SupervisionOptions['escape'];
-  forwardSignals?: SupervisionOptions['forwardSignals'];
 }
 
 export interface RunningExec {
@@ -43,7 +44,32 @@ export async function startExec(name: string, options: ExecOptions): Promise<Run
   const record = await requireRunning(name);
   // Stored state is input too: a tampered config.json must not make exec run on the host.
   const { spec } = readStoredSpec(name, validateSpec);
-  const containerProcess = execProcess(spec, record.bundle, options);
+  return startExecProcess(record, spec, execProcess(spec, record.bundle, options), options);
+}
+
+/** How an exec'd process is run, besides the process itself. */
+export interface ExecSupervision {
+  stdio?: Stdio;
+  escape?: SupervisionOptions['escape'];
+  forwardSignals?: SupervisionOptions['forwardSignals'];
+  /**
+   * ts-runc: the executor leaves once the process runs, which goes to the
+   * caller's subreaper with the caller's stdio (or its PTY master sent to
+   * the console socket); `exited` then says nothing about it.
+   */
+  handOff?: { consoleSocket?: string };
+}
+
+/**
+ * Starts `containerProcess` (a whole OCI process, already validated with
+ * the container's spec) in the live container of `record`, whose stored
+ * spec is `spec`. A paused container is refused: its frozen cgroup would
+ * hold the new process before its command.
+ */
+export async function startExecProcess(record: ContainerRecord, spec: Spec, containerProcess: Process, options: ExecSupervision = {}): Promise<RunningExec> {
+  const problem = initProblem(record.init);
+  if (problem) throw new ContainerError(`container ${quote(record.id)} is not running: ${problem}`, { code: 'not-running' });
+  if (isPaused(record)) throw new ContainerError(`container ${quote(record.id)} is paused: resume it first`, { code: 'paused' });
   // The cgroups init is in (the container's own, or the one a booted systemd moved it to): on
   // cgroup v2 the new process is cloned into it, on v1 moved there at `go`.
   const manager = cgroupManager();
@@ -57,8 +83,10 @@ export async function startExec(name: string, options: ExecOptions): Promise<Run
     forwardSignals: options.forwardSignals,
     waitForHost: joinFromHost,
     cloneIntoCgroup,
+    handOff: options.handOff,
   });
-  const session = new ExecutorSession(plan, options.stdio);
+  // Handed off, the process keeps our stdio (the engine's pipes or files).
+  const session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio);
   try {
     const pid = await Promise.race([session.initPid, session.started.then(() => session.initPid)]);
     if (joinFromHost) {
@@ -66,6 +94,8 @@ export async function startExec(name: string, options: ExecOptions): Promise<Run
       session.go();
     }
     await session.started;
+    // The executor leaves by itself once handed off: its end is no failure.
+    if (options.handOff) session.exited.catch(() => {});
     return { pid, exited: session.exited, kill: (signal) => session.signal(signal ?? 'SIGTERM') };
   } catch (error) {
     session.abort();

@@ -198,9 +198,14 @@ export async function requireRunning(name: string): Promise<ContainerRecord> {
 /** Sends a signal to PID 1, or with `all` to every process of the container (found by its cgroup). */
 export async function killContainer(name: string, signal: number, all = false): Promise<void> {
   const record = await requireRunning(name);
-  if (!all) return signalInit(record, signal);
   const cgroups = cgroupManager();
   const directories = record.cgroups.filter((path) => isOwnCgroupPath(path, record.id));
+  if (!all) {
+    signalInit(record, signal);
+    // Paused: on cgroup v1 a frozen process dies only once thawed; other signals wait for `resume`, as with runc.
+    if (signal === constants.signals.SIGKILL) thawIfFrozen(directories);
+    return;
+  }
   // SIGKILL to all: the cgroup kills them itself (cgroup.kill on v2; frozen, then killed, on v1).
   if (signal === constants.signals.SIGKILL && directories.length > 0) return cgroups.killAll(directories);
   // Any other signal: frozen while it is sent, so that no process forks one that would miss it.
@@ -277,12 +282,25 @@ function runningError(name: string, running: ProcessIdentity[], verb: string): C
 /** SIGKILL to a verified init and to everything in the container's cgroup, until nothing runs (or time-out). */
 async function killAndWait(record: ContainerRecord | undefined, name: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const directories = (record?.cgroups ?? []).filter((path) => isOwnCgroupPath(path, name));
   do {
     if (record && !initProblem(record.init)) signalProcess(record.init!, constants.signals.SIGKILL);
     for (const member of cgroupMembers(name)) signalProcess(member, constants.signals.SIGKILL);
+    thawIfFrozen(directories);
     await new Promise((resolve) => setTimeout(resolve, 20));
   } while (stillRunning(record, name).length > 0 && Date.now() < deadline);
   if (record) await waitForEnd(record, Math.max(0, deadline - Date.now()));
+}
+
+/** A paused container's cgroup thawed, so that the SIGKILLs sent to it take effect (cgroup v1). */
+function thawIfFrozen(directories: string[]): void {
+  if (directories.length === 0) return;
+  try {
+    const cgroups = cgroupManager();
+    if (cgroups.frozen(directories)) cgroups.thaw(directories);
+  } catch {
+    // gone meanwhile: nothing left to thaw
+  }
 }
 
 /** A claimed name whose start never wrote a record, long enough ago that it never will. */

@@ -31,3 +31,19 @@ export function makeOverlay(lower: string, name: string): Overlay {
     },
   };
 }
+
+/**
+ * A plain copy of a cached tree (cp -a), for a test whose root must be
+ * idmapped (private users): an overlayfs mount cannot be, on Linux 6.18.
+ */
+export function makeCopy(lower: string, name: string): Overlay {
+  const base = mkdtempSync(join(tmpdir(), 'tsn-copy-'));
+  const root = join(base, name);
+  try {
+    execFileSync('cp', ['-a', '--reflink=auto', lower, root]);
+  } catch (error) {
+    rmSync(base, { recursive: true, force: true });
+    throw error;
+  }
+  return { root, remove: () => rmSync(base, { recursive: true, force: true }) };
+}

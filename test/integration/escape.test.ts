@@ -9,9 +9,12 @@
  *   user  `run -u 1000 -D TREE /escape-suid ...`: a setuid-root copy
  *   exec  `ts-nspawn exec NAME /escape ...` into a detached `run -d`
  *   boot  `ts-nspawn exec NAME /escape ...` into the bootstrapped Debian,
- *         booted with `boot -d` (root inside, CAP_SYS_ADMIN kept until user
- *         namespaces: what protects it is the seccomp filter, the device
- *         policy and masks that cannot be undone)
+ *         booted with `boot -d`: private users by default (root inside,
+ *         nspawn's capabilities, CAP_SYS_ADMIN included, but all of them in
+ *         a user namespace of its own; besides, the seccomp filter, the
+ *         device policy and the masks). Its own mounts it may remount: what
+ *         is behind them (host sysctls, controllers' files) stays the host
+ *         root's, which the rows after each remount check
  *
  * Besides the table: a fork bomb stops at the pids limit, TIOCSTI cannot
  * reach the user's terminal, a process inside gets nothing of the host from
@@ -36,7 +39,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { CLI, collect, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { cachedDebianTree } from '../helpers/debian-tree.js';
 import { makeTestNetwork, netnsLinks, type TestNetwork } from '../helpers/netns.js';
-import { makeOverlay, type Overlay } from '../helpers/overlay.js';
+import { makeCopy, type Overlay } from '../helpers/overlay.js';
 import { PtySession } from '../helpers/pty.js';
 import { useBusyboxTree } from '../helpers/suite.js';
 import { containerFile } from '../../src/state/paths.js';
@@ -50,14 +53,15 @@ const CGROUP_V2 = statfsSync('/sys/fs/cgroup').type === 0x63677270;
 // prettier-ignore
 const CONTRACT: Array<[attack: string, run: Outcome, user: Outcome, exec: Outcome, boot: Outcome, what: string]> = [
   // /proc/sys and /sys: read-only, and it stays so
-  ['procsys-remount',  'EPERM',  'EPERM',  'EPERM',  'EPERM',  'remount /proc/sys read-write'],
+  ['procsys-remount',  'EPERM',  'EPERM',  'EPERM',  '-',      'remount /proc/sys read-write (boot: its own mount, in its own user namespace; the sysctls stay the host root\'s)'],
   ['procsys-umount',   'EPERM',  'EPERM',  'EPERM',  'EPERM',  'unmount /proc/sys, uncovering a writable one'],
-  ['sysctl-write',     'EROFS',  'EACCES', 'EROFS',  'EROFS',  'write the host-global vm.overcommit_ratio (with its own value)'],
-  ['core-pattern',     'EROFS',  'EACCES', 'EROFS',  'EROFS',  'write kernel.core_pattern (with its own value): "|prog" would run prog on the host'],
-  ['sys-remount',      'EPERM',  'EPERM',  'EPERM',  'EPERM',  'remount /sys read-write'],
+  ['sysctl-write',     'EROFS',  'EACCES', 'EROFS',  'EACCES', 'write the host-global vm.overcommit_ratio (with its own value)'],
+  ['core-pattern',     'EROFS',  'EACCES', 'EROFS',  'EACCES', 'write kernel.core_pattern (with its own value): "|prog" would run prog on the host'],
+  ['sys-remount',      'EPERM',  'EPERM',  'EPERM',  '-',      'remount /sys read-write (boot: the bind remount is its own; the sysfs itself stays read-only)'],
   ['sys-writable',     'EROFS',  'EROFS',  'EROFS',  'EROFS',  '/sys/kernel writable (after the attempts above)'],
   // the masks
-  ['proc-fresh',       'EPERM',  'EPERM',  'EPERM',  'EPERM',  'mount a fresh proc, which has no masks'],
+  ['proc-fresh',       'EPERM',  'EPERM',  'EPERM',  '-',      'mount a fresh proc, which has no masks (boot: allowed in its own user namespace, see the next row)'],
+  ['proc-fresh-files', 'EPERM',  'EPERM',  'EPERM',  'EACCES', 'in a fresh proc, open sysrq-trigger and core_pattern for writing, kcore for reading'],
   ['umount:/proc/keys',       'EPERM', 'EPERM', 'EPERM', 'EPERM', 'unmount the mask on /proc/keys'],
   ['umount:/proc/timer_list', 'EPERM', 'EPERM', 'EPERM', 'EPERM', 'unmount the mask on /proc/timer_list'],
   ['umount:/sys/firmware',    'EPERM', 'EPERM', 'EPERM', 'EPERM', 'unmount the mask on /sys/firmware'],
@@ -68,8 +72,8 @@ const CONTRACT: Array<[attack: string, run: Outcome, user: Outcome, exec: Outcom
   ['chroot-escape',    'ENOENT', 'EPERM',  'ENOENT', 'ENOENT', 'chroot, climb out with "..", chroot again: the host file is not there'],
   // host cgroups
   ['cgroup-foreign',   'none',   'none',   'none',   'none',   'host processes in sight in /sys/fs/cgroup: sitting in the caller\'s cgroup'],
-  ['cgroup-remount',   'EPERM',  'EPERM',  'EPERM',  'EPERM',  'remount a cgroup hierarchy read-write'],
-  ['cgroup-mkdir',     'EROFS',  'EROFS',  'EROFS',  CGROUP_V2 ? '-' : 'EROFS', 'create a cgroup in a controller hierarchy'],
+  ['cgroup-remount',   'EPERM',  'EPERM',  'EPERM',  '-',      'remount a cgroup hierarchy read-write (boot: systemd\'s are writable; the controllers\' files stay the host root\'s)'],
+  ['cgroup-mkdir',     'EROFS',  'EROFS',  'EROFS',  CGROUP_V2 ? '-' : 'EACCES', 'create a cgroup in a controller hierarchy'],
   ['release-agent',    'ENOENT', 'ENOENT', 'ENOENT', 'ENOENT', 'write release_agent (only the host\'s root cgroup has one)'],
   // the kernel keyring is not namespaced
   ['keyring-read',     'EPERM',  'EPERM',  'EPERM',  'EPERM',  'read the host root\'s user keyring'],
@@ -99,32 +103,19 @@ const CONTRACT: Array<[attack: string, run: Outcome, user: Outcome, exec: Outcom
   ['clone3',           'ENOSYS', 'ENOSYS', 'ENOSYS', '-',      'clone3: ENOSYS, so libc falls back to clone, whose flags the filter sees'],
   ['netlink-audit',    'EPERM',  'EPERM',  'EPERM',  'EAFNOSUPPORT', 'socket(AF_NETLINK, NETLINK_AUDIT) (boot: "no audit", as under nspawn)'],
   ['personality',      'EPERM',  'EPERM',  'EPERM',  '-',      'personality(ADDR_NO_RANDOMIZE): ASLR off'],
+  // user namespaces (boot runs in one of its own)
+  ['uid-map-self',     'EPERM',  'EPERM',  'EPERM',  'EPERM',  'rewrite its own uid_map to reach every host ID'],
+  ['setgroups-self',   '-',      '-',      '-',      'EPERM',  'change its own setgroups once the maps are written'],
+  ['idmap-mount',      'EPERM',  'EPERM',  'EPERM',  'ENOSYS', 'an idmapped mount of its root with its own user namespace (host-owned files as its own)'],
 ];
 const COLUMN: Record<Target, 1 | 2 | 3 | 4> = { run: 1, user: 2, exec: 3, boot: 4 };
 
 /**
- * Outcomes of the contract that no filter can give before user namespaces:
- * their tests run as `todo` (reported, not failing the suite) with why.
+ * Outcomes of the contract that cannot be given yet: their tests run as
+ * `todo` (reported, not failing the suite) with why. None since boot runs
+ * in a user namespace of its own.
  */
-const NEEDS_USERNS =
-  'a booted system keeps CAP_SYS_ADMIN in the host user namespace until user namespaces (issue 9): seccomp sees flags, never the ' +
-  'mount behind a path, and refusing every read-write remount breaks systemd services (logind\'s ReadWritePaths=); only mounts ' +
-  'locked by a less privileged user namespace stay read-only';
-const KNOWN_GAPS: Record<string, string> = {
-  'boot:procsys-remount': NEEDS_USERNS,
-  'boot:sysctl-write': NEEDS_USERNS,
-  'boot:core-pattern': NEEDS_USERNS,
-  'boot:sys-remount': NEEDS_USERNS,
-  'boot:sys-writable': NEEDS_USERNS,
-  'boot:cgroup-remount': NEEDS_USERNS,
-  'boot:cgroup-mkdir': NEEDS_USERNS,
-  'boot:race':
-    'a booted system keeps CAP_SYS_PTRACE in the host user namespace, so its root may take the exec process\'s sync socket ' +
-    '(a socket to the supervisor, which takes only step reports) with pidfd_getfd or ptrace before exec; user namespaces (issue 9) end it',
-  'boot:proc-fresh':
-    'with CAP_SYS_ADMIN in the host user namespace a fresh proc mount is refused only by mount_too_revealing() in a user namespace; ' +
-    'seccomp cannot see the file system type, and systemd itself mounts proc for its services',
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 /** Capabilities of PLAN.md's default for `run`: podman's set plus MKNOD. */
 const RUN_CAPABILITIES = [0, 1, 3, 4, 5, 6, 7, 8, 10, 18, 27, 31]; // CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE SYS_CHROOT MKNOD SETFCAP
@@ -417,7 +408,8 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
     let overlay: Overlay | undefined;
     let state = '';
     before(async () => {
-      overlay = makeOverlay(await cachedDebianTree(), 'debian');
+      // A copy, not an overlay: the root is idmapped (private users by default), which overlayfs cannot be.
+      overlay = makeCopy(await cachedDebianTree(), 'debian');
       copyFileSync(binary, join(overlay.root, 'escape'));
       chmodSync(join(overlay.root, 'escape'), 0o755);
       const result = await runCli(['boot', '-d', '-M', name, '-D', overlay.root], { timeoutMs: 60_000 });
@@ -446,8 +438,15 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
       const failed = await runCli(['exec', name, 'systemctl', '--failed', '--no-legend', '--plain']);
       assert.equal(state, 'running', `failed units: ${failed.stdout}`);
     });
+    it('runs in a user namespace of its own: root inside is an unprivileged host range', async () => {
+      const map = await runCli(['exec', name, 'cat', '/proc/self/uid_map']);
+      const [inside, outside, count] = map.stdout.trim().split(/\s+/).map(Number);
+      assert.deepEqual([inside, count], [0, 65536], map.stdout);
+      assert.ok(outside! >= 0x80000 && outside! % 65536 === 0, `a range from the pool: ${map.stdout}`);
+    });
     contractTests('boot', (argv) => runCli(['exec', name, '/escape', ...argv], { timeoutMs: 90_000 }));
-    // CAP_SYS_PTRACE stays in a booted system: only what the helper holds protects it.
+    // CAP_SYS_PTRACE stays in a booted system, but in its own user namespace: the
+    // exec process, non-dumpable with a memory map made outside, is out of its reach.
     raceTest(() => name, 'boot');
   });
 

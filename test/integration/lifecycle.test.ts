@@ -3,6 +3,7 @@
  * attach, logs, stop, kill, rm, gc, and recovery from a killed monitor.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { CLI, runCli } from '../helpers/cli.js';
 import { assertHostUnchanged, hostState, type HostState } from '../helpers/host-state.js';
@@ -29,6 +30,16 @@ async function statusOf(name: string): Promise<Listed> {
   const result = await runCli(['status', name, '--json']);
   assert.equal(result.status, 0, result.stderr);
   return JSON.parse(result.stdout) as Listed;
+}
+
+/** cgroup v2: frozen tasks sleep (S) rather than D; the cgroup says it. */
+function frozenV2(pid: number): boolean {
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((entry) => entry.startsWith('0::'));
+  try {
+    return line !== undefined && /^frozen 1$/m.test(readFileSync(`/sys/fs/cgroup${line.slice(3)}/cgroup.events`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 describe('lifecycle', () => {
@@ -90,8 +101,9 @@ describe('lifecycle', () => {
     const session = new PtySession([CLI, 'exec', 'lc-exec-tty', '/bin/sh'], { rows: 30, cols: 90 });
     try {
       await session.expect('Press Ctrl-] three times within 1s to end this command.');
-      session.send('[ -t 0 ] && echo "tty-$((3*3))"; stty size; exit 4\r');
-      await session.expect(/tty-9[\s\S]*30 90/);
+      // The PTY is the container's own (its devpts): the shell finds its terminal by name.
+      session.send('[ -t 0 ] && echo "tty-$((3*3))"; tty; stty size; exit 4\r');
+      await session.expect(/tty-9\r?\n\/dev\/pts\/\d+\r?\n30 90/);
       assert.equal(await session.exited, 4);
     } finally {
       session.close();
@@ -134,6 +146,23 @@ describe('lifecycle', () => {
     assert.equal((await runCli(['kill', '--all', 'lc-kill', 'SIGKILL'])).status, 0);
     await waitFor('the container to stop', async () => (await statusOf('lc-kill')).status === 'stopped');
     assert.equal((await statusOf('lc-kill')).exit?.status, 137);
+  });
+
+  it('pauses and resumes a container: list says paused, its processes are frozen, exec is refused', async () => {
+    await detach('lc-pause', 'sleep', '30');
+    const pid = (await statusOf('lc-pause')).pid;
+    assert.equal((await runCli(['pause', 'lc-pause'])).status, 0);
+    assert.match((await runCli(['list'])).stdout, /^lc-pause\s+paused\s/m);
+    await waitFor('the freezer to stop it', () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('D') || frozenV2(pid));
+    const again = await runCli(['pause', 'lc-pause']);
+    assert.deepEqual([again.status, again.stderr], [125, "ts-nspawn: container 'lc-pause' is paused already\n"]);
+    const exec = await runCli(['exec', 'lc-pause', 'true']);
+    assert.deepEqual([exec.status, exec.stderr], [125, "ts-nspawn: container 'lc-pause' is paused: resume it first\n"]);
+    assert.equal((await runCli(['resume', 'lc-pause'])).status, 0);
+    assert.match((await runCli(['list'])).stdout, /^lc-pause\s+running\s/m);
+    const notPaused = await runCli(['resume', 'lc-pause']);
+    assert.deepEqual([notPaused.status, notPaused.stderr], [125, "ts-nspawn: container 'lc-pause' is not paused\n"]);
+    assert.equal((await runCli(['exec', 'lc-pause', 'true'])).status, 0);
   });
 
   it('attaches to a booted busybox init and detaches without killing it', async () => {

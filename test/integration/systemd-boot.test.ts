@@ -1,6 +1,6 @@
 /**
  * A real Debian tree (bootstrapped once and cached) booted with systemd as
- * PID 1 on a real PTY: it reaches `running` with no failed unit, has its
+ * PID 1 on a real PTY, under private users (boot's default): it reaches `running` with no failed unit, has its
  * network on a bridge inside a test network namespace, reboots, and ends
  * with status 0 after `poweroff`, leaving the host as it was.
  */
@@ -12,7 +12,7 @@ import { CLI } from '../helpers/cli.js';
 import { cachedDebianTree } from '../helpers/debian-tree.js';
 import { assertHostUnchanged, hostState, type HostState } from '../helpers/host-state.js';
 import { makeTestNetwork, netnsLinks, type TestNetwork } from '../helpers/netns.js';
-import { makeOverlay, type Overlay } from '../helpers/overlay.js';
+import { makeCopy, type Overlay } from '../helpers/overlay.js';
 import { PtySession } from '../helpers/pty.js';
 
 const BOOT_TIMEOUT = 120_000;
@@ -31,7 +31,8 @@ describe('systemd boot', { timeout: 6 * BOOT_TIMEOUT }, () => {
   let session: PtySession | undefined;
 
   before(async () => {
-    overlay = makeOverlay(await cachedDebianTree(), 'debian');
+    // A copy, not an overlay: boot idmaps the root for its private users (overlayfs cannot be idmapped).
+    overlay = makeCopy(await cachedDebianTree(), 'debian');
     // systemd-networkd running must not undo the address ts-nspawn gave eth0.
     const wants = join(overlay.root, 'etc/systemd/system/multi-user.target.wants');
     mkdirSync(wants, { recursive: true });
@@ -71,6 +72,10 @@ describe('systemd boot', { timeout: 6 * BOOT_TIMEOUT }, () => {
     await session.expect(/failed=0\r?\n/, { from: mark });
     await session.expect(/networkd=active\r?\n/, { from: mark });
     await session.expect('ping=2', { from: mark });
+    // Under private users by default: root inside is a range from the pool.
+    mark = session.transcript.length;
+    session.send('echo "map=$(cat /proc/self/uid_map | tr -s \' \' :)"\r');
+    await session.expect(/map=:0:\d{6,}:65536\r?\n/, { from: mark });
     assert.deepEqual(protectedSysctls(), sysctlsBefore, "the container's systemd must not change the host's sysctls");
 
     mark = session.transcript.length;

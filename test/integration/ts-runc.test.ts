@@ -7,41 +7,13 @@
  * same shape.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { consoleReceiver } from '../helpers/console-socket.js';
+import { hasRunc, runtime, TS_RUNC } from '../helpers/oci-runtime.js';
 import { useBusyboxTree } from '../helpers/suite.js';
 import { waitFor } from '../helpers/wait.js';
-
-const TS_RUNC = fileURLToPath(new URL('../../bin/ts-runc', import.meta.url));
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs a runtime command with its output in files, not pipes: a created
- * container keeps the runtime's stdio (as an engine's pipes), and a pipe
- * held open by it would never reach end-of-file.
- */
-function runtime(binary: string, root: string, args: string[], cwd?: string): Run {
-  const dir = mkdtempSync(join(tmpdir(), 'tsn-runc-out-'));
-  try {
-    const out = openSync(join(dir, 'out'), 'w');
-    const err = openSync(join(dir, 'err'), 'w');
-    const result = spawnSync(binary, ['--root', root, ...args], { stdio: ['ignore', out, err], cwd, timeout: 20_000 });
-    closeSync(out);
-    closeSync(err);
-    return { status: result.status, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('ts-runc', () => {
   const tree = useBusyboxTree();
@@ -116,29 +88,14 @@ describe('ts-runc', () => {
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /no --console-socket/);
     const socket = join(tree.base, 'console.sock');
-    // A receiver like conmon's: takes the PTY master, reads the container's first line from it.
-    const receiver = spawn('python3', ['-c', `
-import socket, array, os, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)
-print("ready", flush=True)
-c, _ = s.accept()
-fds = array.array("i")
-msg, anc, _, _ = c.recvmsg(1024, socket.CMSG_SPACE(4))
-fds.frombytes(anc[0][2][:4]); os.set_blocking(fds[0], True)
-data = b""
-while b"\\n" not in data: data += os.read(fds[0], 100)
-print(msg.decode(), data.decode().strip(), flush=True)
-`, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    receiver.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const receiver = await consoleReceiver(socket);
     try {
-      await waitFor('the receiver', () => output.includes('ready'));
       const created = run(['create', '--console-socket', socket, 'four']);
       assert.equal(created.status, 0, created.stderr);
       assert.equal(run(['start', 'four']).status, 0);
-      await waitFor('the terminal line', () => /\/dev\/pts\/\d+ \/dev\/(pts\/0|console)/.test(output));
+      await waitFor('the terminal line', () => /\/dev\/pts\/\d+ \/dev\/(pts\/0|console)/.test(receiver.output()));
     } finally {
-      receiver.kill();
+      receiver.stop();
       run(['delete', '--force', 'four']);
     }
   });
@@ -158,12 +115,3 @@ print(msg.decode(), data.decode().strip(), flush=True)
     assert.deepEqual([ours.status, ours.bundle, ours.id], [theirs.status, theirs.bundle, theirs.id]);
   });
 });
-
-function hasRunc(): boolean {
-  try {
-    execFileSync('runc', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

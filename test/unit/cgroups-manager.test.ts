@@ -122,6 +122,16 @@ describe('cgroup manager, v1 and hybrid', () => {
     manager.thaw([dir('freezer')]);
     assert.equal(read(join(dir('freezer'), 'freezer.state')), 'FROZENTHAWED');
   });
+
+  it('reports a frozen (or freezing) cgroup as paused, a thawed one or one without a freezer as not', () => {
+    const state = join(dir('freezer'), 'freezer.state');
+    const cases: Array<[string, boolean]> = [['FROZEN\n', true], ['FREEZING\n', true], ['THAWED\n', false]];
+    for (const [text, frozen] of cases) {
+      writeFileSync(state, text);
+      assert.equal(manager.frozen([dir('freezer')]), frozen, text);
+    }
+    assert.equal(manager.frozen([dir('pids')]), false);
+  });
 });
 
 describe('cgroup manager, v2', () => {
@@ -175,6 +185,13 @@ describe('cgroup manager, v2', () => {
 
   it('reads the stats: cpu.stat, memory.current and peak, pids.current, io.stat summed over devices', () => {
     assert.deepEqual(manager.stats([dir]), { cpuUsageUsec: 1234, memoryCurrentBytes: 4096, memoryPeakBytes: 8192, pids: 2, pidsLimitHits: undefined, ioReadBytes: 101, ioWriteBytes: 202 });
+  });
+
+  it('reports the cgroup as paused while cgroup.freeze asks for it', () => {
+    writeFileSync(join(dir, 'cgroup.freeze'), '1\n');
+    assert.equal(manager.frozen([dir]), true);
+    writeFileSync(join(dir, 'cgroup.freeze'), '0\n');
+    assert.equal(manager.frozen([dir]), false);
   });
 
   it('kills everything at once through cgroup.kill', () => {

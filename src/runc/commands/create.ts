@@ -41,7 +41,7 @@ export async function createFromBundle(id: string, values: Values): Promise<numb
 }
 
 /** Written whole or not at all: engines read it as soon as we exit. */
-function writePidFile(path: string, pid: number): void {
+export function writePidFile(path: string, pid: number): void {
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, String(pid));
   renameSync(temporary, path);

@@ -1,0 +1,42 @@
+/** Running an OCI runtime's command line (ts-runc, or runc for comparison) as an engine does. */
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const TS_RUNC = fileURLToPath(new URL('../../bin/ts-runc', import.meta.url));
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a runtime command with its output in files, not pipes: a created
+ * container (or a detached exec) keeps the runtime's stdio, as an engine's
+ * pipes, and a pipe held open by it would never reach end-of-file.
+ */
+export function runtime(binary: string, root: string, args: string[], cwd?: string): Run {
+  const dir = mkdtempSync(join(tmpdir(), 'tsn-runc-out-'));
+  try {
+    const out = openSync(join(dir, 'out'), 'w');
+    const err = openSync(join(dir, 'err'), 'w');
+    const result = spawnSync(binary, ['--root', root, ...args], { stdio: ['ignore', out, err], cwd, timeout: 20_000 });
+    closeSync(out);
+    closeSync(err);
+    return { status: result.status, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function hasRunc(): boolean {
+  try {
+    execFileSync('runc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * --private-users: the container's root is an unprivileged host range.
+ * Files keep their owners on disk with an idmapped root (and binds), or are
+ * shifted into the range once with chown; `pick` ranges are never shared and
+ * are given back on rm; exec lands in the container's user namespace.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { useBusyboxTree } from '../helpers/suite.js';
+import { readRecord } from '../../src/state/store.js';
+
+/** "0 HOSTID COUNT" of /proc/self/uid_map as numbers. */
+function uidMap(stdout: string): number[] {
+  return stdout.trim().split(/\s+/).map(Number);
+}
+
+describe('private users', { timeout: 180_000 }, () => {
+  const names: string[] = [];
+  // Before the suite frame's host check.
+  after(async () => {
+    for (const name of names) await runCli(['rm', '-f', name]);
+  });
+  const tree = useBusyboxTree('userns');
+
+  it('maps root to a range from the pool; with an idmapped root a file made inside is the tree owner\'s on disk', async () => {
+    const result = await runCli(['run', '-D', tree.root, '--private-users=pick', '/bin/sh', '-c', 'id -u; cat /proc/self/uid_map; touch /made-by-root; stat -c %u /made-by-root']);
+    assert.equal(result.status, 0, result.stderr);
+    const [uid, inside, host, count, ownerInside] = result.stdout.trim().split(/\s+/).map(Number);
+    assert.deepEqual([uid, inside, count, ownerInside], [0, 0, 65536, 0]);
+    assert.ok(host! >= 0x80000 && host! < 0x70000000 && host! % 65536 === 0, `range base ${host}`);
+    const made = statSync(join(tree.root, 'made-by-root'));
+    assert.deepEqual([made.uid, made.gid], [0, 0], 'owned by the tree\'s owner (root) on disk');
+    assert.equal(lstatSync(tree.root).uid, 0, 'the tree itself is not changed');
+    rmSync(join(tree.root, 'made-by-root'));
+  });
+
+  it('with chown ownership a file made inside is the mapped UID\'s on disk, and the tree is shifted once', async () => {
+    const copy = join(tree.base, 'chowned');
+    execFileSync('cp', ['-a', tree.root, copy]);
+    try {
+      const first = await runCli(['run', '-D', copy, '--private-users=pick', '--private-users-ownership=chown', '/bin/sh', '-c', 'cat /proc/self/uid_map; touch /made']);
+      assert.equal(first.status, 0, first.stderr);
+      const [, base] = uidMap(first.stdout);
+      assert.match(first.stderr, /^ts-nspawn: chowned \d+ files of .* to the range \d+:65536 in \d+\.\d\ds/m);
+      assert.equal(first.stderr.trimEnd().split('\n').length, 1, first.stderr);
+      assert.equal(statSync(join(copy, 'made')).uid, base, 'the mapped UID of root inside');
+      assert.equal(lstatSync(copy).uid, base, 'the root records the range');
+      assert.equal(statSync(join(copy, 'bin/busybox')).uid, base);
+      const again = await runCli(['run', '-D', copy, '--private-users=pick', '--private-users-ownership=chown', '/bin/cat', '/proc/self/uid_map']);
+      assert.equal(again.status, 0, again.stderr);
+      assert.equal(uidMap(again.stdout)[1], base, 'the tree\'s range again');
+      assert.equal(again.stderr, '', 'no second chown');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('idmaps binds too: a host file of root is root\'s inside, and what root writes there stays root\'s', async () => {
+    const shared = join(tree.base, 'shared');
+    mkdirSync(shared);
+    writeFileSync(join(shared, 'host-file'), 'x');
+    try {
+      const result = await runCli(['run', '-D', tree.root, '--private-users=pick', '--bind', `${shared}:/shared`, '/bin/sh', '-c', 'stat -c %u /shared/host-file; touch /shared/new']);
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.stdout.trim(), '0');
+      assert.equal(statSync(join(shared, 'new')).uid, 0);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
+  it('never gives two running pick containers the same range, and gives it back on rm', async () => {
+    const ranges: number[] = [];
+    for (const suffix of ['a', 'b']) {
+      const name = `userns-${suffix}-${process.pid}`;
+      names.push(name);
+      const started = await runCli(['run', '-d', '-M', name, '-D', tree.root, '--private-users=pick', '/bin/sleep', '1000']);
+      assert.equal(started.status, 0, started.stderr);
+      const map = await runCli(['exec', name, '/bin/cat', '/proc/self/uid_map']);
+      assert.equal(map.status, 0, map.stderr);
+      ranges.push(uidMap(map.stdout)[1]!);
+      assert.equal(readRecord(name)?.userRange?.base, ranges.at(-1), 'recorded in the state store');
+    }
+    assert.notEqual(ranges[0], ranges[1]);
+    for (const name of names.splice(0)) assert.equal((await runCli(['rm', '-f', name])).status, 0);
+    assert.equal(readRecord(`userns-a-${process.pid}`), undefined);
+  });
+
+  it('exec joins the user namespace first: the same namespace and maps as PID 1', async () => {
+    const name = `userns-exec-${process.pid}`;
+    names.push(name);
+    const started = await runCli(['run', '-d', '-M', name, '-D', tree.root, '--private-users=1048576:65536', '/bin/sleep', '1000']);
+    assert.equal(started.status, 0, started.stderr);
+    const result = await runCli(['exec', name, '/bin/sh', '-c', 'id -u; cat /proc/self/uid_map; readlink /proc/self/ns/user; readlink /proc/1/ns/user']);
+    assert.equal(result.status, 0, result.stderr);
+    const lines = result.stdout.trim().split('\n');
+    assert.equal(lines[0], '0');
+    assert.deepEqual(uidMap(lines[1]!), [0, 1048576, 65536]);
+    assert.equal(lines[2], lines[3], 'the user namespace of PID 1');
+  });
+
+  it('refuses bad values in one line, exit 125', async () => {
+    for (const args of [['--private-users=bogus'], ['--private-users=0:100'], ['--private-users-ownership=sometimes']]) {
+      const result = await runCli(['run', '-D', tree.root, ...args, '/bin/true']);
+      assert.equal(result.status, 125, `${args}: ${result.stderr}`);
+      assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
+    }
+  });
+});
