@@ -3,12 +3,13 @@
 # a C compiler and libseccomp-dev for the executor, iproute2 and util-linux for networking,
 # and, with --tests, what the tests use (busybox-static for the test
 # trees, libc6-dev for the static probe, python3 for the PTY driver, runc
-# to compare ts-runc with).
+# to compare ts-runc with); uidmap (newuidmap/newgidmap) for rootless
+# containers that map the user's /etc/subuid ranges.
 # Packages come from the host's own apt sources. Then `npm ci`.
 set -eu
 cd "$(dirname "$0")/.."
 
-packages="gcc make libc6-dev libseccomp-dev iproute2 util-linux busybox-static mmdebstrap openssl"
+packages="gcc make libc6-dev libseccomp-dev iproute2 util-linux busybox-static mmdebstrap openssl uidmap"
 [ "${1:-}" = --tests ] && packages="$packages python3 runc"
 
 missing=
