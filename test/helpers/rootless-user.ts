@@ -23,6 +23,8 @@ export interface RootlessUser {
   base: number;
   /** Its XDG_RUNTIME_DIR (0700, its own). */
   runtimeDir: string;
+  /** A HOME of its own (for tools that keep state there, such as podman). */
+  homeDir: string;
   /** A copy of the CLI it can run. */
   cli: string;
   /** Puts /etc/subuid and /etc/subgid back as they were (no range: only the user is mapped), or with the range again. */
@@ -84,6 +86,9 @@ export function makeRootlessUser(): RootlessUser {
     const runtimeDir = join(home, 'runtime');
     mkdirSync(runtimeDir, { mode: 0o700 });
     chownSync(runtimeDir, uid, gid);
+    const homeDir = join(home, 'home');
+    mkdirSync(homeDir, { mode: 0o700 });
+    chownSync(homeDir, uid, gid);
     const cli = copyCli(join(home, 'cli'));
     const user: RootlessUser = {
       name,
@@ -91,6 +96,7 @@ export function makeRootlessUser(): RootlessUser {
       gid,
       base,
       runtimeDir,
+      homeDir,
       cli,
       setRange,
       run(args, options = {}) {
