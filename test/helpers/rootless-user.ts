@@ -6,7 +6,7 @@
  * it, since the checkout may sit in a directory only root can enter.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,15 +59,16 @@ function copyCli(into: string): string {
 }
 
 export function makeRootlessUser(): RootlessUser {
-  const saved = ID_FILES.map((file) => ({ file, text: readFileSync(file), mode: statSync(file).mode & 0o7777 }));
+  const saved = ID_FILES.map((file) => ({ file, text: readFileSync(file), stat: statSync(file) }));
   const name = `tsnrl${process.pid}`;
   const home = mkdtempSync(join(tmpdir(), 'tsn-rootless-'));
   chmodSync(home, 0o755);
   let created = false;
   const restore = () => {
-    for (const { file, text, mode } of saved) {
+    for (const { file, text, stat } of saved) {
       writeFileSync(file, text);
-      chmodSync(file, mode);
+      chmodSync(file, stat.mode & 0o7777);
+      utimesSync(file, stat.atime, stat.mtime);
     }
   };
   try {
