@@ -44,6 +44,9 @@ struct config {
 	size_t uid_count, gid_count;
 	bool setgroups_deny;
 	int user_map_index;
+	/* `join-ns user PATH`: init is made by a helper that joins it first */
+	int join_userns_fd;	/* -1 without it */
+	int join_userns_index;
 	/* `user-map-writer` (rootless): the maps are written unprivileged,
 	 * by these helpers' argv (NULL: by the supervisor itself) */
 	bool maps_unprivileged;

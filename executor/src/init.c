@@ -62,7 +62,7 @@ static void close_supervisor_fds(const struct config *cfg,
 				 const struct plan *plan,
 				 const struct init_state *st)
 {
-	int *keep = malloc((2 * plan->nsteps + 3) * sizeof *keep);
+	int *keep = malloc((2 * plan->nsteps + 4) * sizeof *keep);
 	size_t n = 0;
 
 	if (!keep)
@@ -70,6 +70,7 @@ static void close_supervisor_fds(const struct config *cfg,
 	keep[n++] = st->syncfd;
 	keep[n++] = st->slavefd;
 	keep[n++] = cfg->join_pidns ? cfg->join_pidns_fd : -1;
+	keep[n++] = cfg->join_userns_fd;
 	for (size_t i = 0; i < plan->nsteps; i++) {
 		keep[n++] = plan->steps[i].fd;
 		keep[n++] = plan->steps[i].rootfd;
@@ -121,8 +122,6 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 		}
 	}
 	close_supervisor_fds(cfg, plan, &st);
-	if (open_root_targets(plan) < 0)
-		report(syncfd, -1, "enter-root");
 	st.umask = umask(0);
 	st.rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (st.rootfd < 0) {
@@ -133,19 +132,26 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	 * nothing of the host (join.c). */
 	if (cfg->join_pidns && enter_container(&st, cfg, plan, &index, &opcode) < 0)
 		report(syncfd, index, opcode);
+	if (cfg->join_userns_fd >= 0 && enter_user_namespace(&st, cfg) < 0)
+		report(syncfd, cfg->join_userns_index, "join-ns");
+	/* In our own mount namespace, still with the host root's IDs. */
+	if (open_root_targets(plan) < 0)
+		report(syncfd, -1, "enter-root");
 	/* Sent before the release, after the maps (userns.c). */
 	if (cfg->uid_map &&
 	    userns_receive_trees(plan, syncfd, &index, &opcode) < 0)
 		report(syncfd, index, opcode);
 	if (sync_wait_release(syncfd) < 0)
 		_exit(125);
-	if (cfg->join_pidns && !cfg->hand_off)
+	if ((cfg->join_pidns || cfg->join_userns_fd >= 0) && !cfg->hand_off)
 		rearm_after_release(syncfd);
 	/* Mapped: root of our user namespace. A uid change clears the
 	 * parent-death signal and the dumpable flag: set both again. */
-	if (cfg->uid_map) {
+	if (cfg->uid_map || cfg->join_userns_fd >= 0) {
 		if (userns_become_root(cfg) < 0)
-			report(syncfd, cfg->user_map_index, "user-map");
+			report(syncfd, cfg->uid_map ? cfg->user_map_index :
+				       cfg->join_userns_index,
+			       cfg->uid_map ? "user-map" : "join-ns");
 		prctl(PR_SET_DUMPABLE, 0);
 		if (!cfg->hand_off)
 			rearm_after_release(syncfd);

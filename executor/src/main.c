@@ -177,7 +177,8 @@ static int joined_root(const struct plan *plan)
 static int run_plan(int plan_fd)
 {
 	static struct config cfg = { .ns_index = -1, .console_index = -1,
-				     .cgroup_fd = -1, .join_pidns_fd = -1 };
+				     .cgroup_fd = -1, .join_pidns_fd = -1,
+				     .join_userns_fd = -1 };
 	static struct plan plan;
 	static struct console con = { .slave = -1 };
 	static struct logfile log;
@@ -185,6 +186,7 @@ static int run_plan(int plan_fd)
 	static struct attach att;
 	static struct supervisor sup = { .forced_status = -1, .ctl_open = true };
 	pid_t self = getpid();
+	unsigned long clone_flags;
 	bool own_pidns;
 	int sv[2];
 
@@ -210,7 +212,9 @@ static int run_plan(int plan_fd)
 	if (cfg.attach_path)
 		output_add_sink(&out, to_client, &att);
 
-	sup.init = clone_init(cfg.ns_flags, cfg.cgroup_fd);
+	/* Joining a user namespace: a helper clones init (userns.c). */
+	clone_flags = cfg.join_userns_fd >= 0 ? 0 : cfg.ns_flags;
+	sup.init = clone_init(clone_flags, cfg.cgroup_fd);
 	if (sup.init < 0) {
 		int err = errno;
 
@@ -223,7 +227,7 @@ static int run_plan(int plan_fd)
 		close(cfg.cgroup_fd);
 	/* Init's parent is outside its PID namespace: getppid() says 0. (The
 	 * helper of an exec plan joins the container's only for its child.) */
-	own_pidns = (cfg.ns_flags & CLONE_NEWPID) || cfg.joined_pidns;
+	own_pidns = (clone_flags & CLONE_NEWPID) || cfg.joined_pidns;
 	if (sup.init == 0)
 		init_main(&cfg, &plan, sv[1], con.slave, con.slave_path,
 			  own_pidns ? 0 : self, out.init_stdio);
@@ -260,7 +264,9 @@ static int run_plan(int plan_fd)
 	memcpy(sup.ctl.buf, plan.leftover, plan.nleftover);
 	sup.ctl.len = plan.nleftover;
 	/* exec: the PID is that of the process the helper forks (`P`). */
-	sup.awaiting_pid = cfg.join_pidns != 0;
+	sup.awaiting_pid = cfg.join_pidns != 0 || cfg.join_userns_fd >= 0;
+	if (cfg.join_userns_fd >= 0)
+		close(cfg.join_userns_fd);
 	if (!sup.awaiting_pid)
 		ctl_send("pid %d", (int)sup.init);
 	if (!cfg.wait_go)

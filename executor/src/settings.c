@@ -45,6 +45,16 @@ int sup_join_ns(struct config *cfg, const struct step *st)
 
 	if (ns_flag(st->args[0].str, &flag) < 0)
 		return -1;
+	/* A user namespace is joined by a helper, before the others are
+	 * created, so that it owns them (userns.c). */
+	if (flag == CLONE_NEWUSER) {
+		fd = open(st->args[1].str, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return fail(errno, st->args[1].str);
+		cfg->join_userns_fd = fd;
+		cfg->join_userns_index = st->index;
+		return 0;
+	}
 	if (flag != CLONE_NEWPID)
 		return 0;
 	fd = open(st->args[1].str, O_RDONLY | O_CLOEXEC);
@@ -69,7 +79,7 @@ int prepare_join_ns(struct step *s)
 
 	if (ns_flag(s->args[0].str, &flag) < 0)
 		return -1;
-	if (flag == CLONE_NEWPID)
+	if (flag == CLONE_NEWPID || flag == CLONE_NEWUSER)
 		return 0;
 	s->fd = open(s->args[1].str, O_RDONLY | O_CLOEXEC);
 	if (s->fd < 0)
@@ -84,8 +94,8 @@ int step_join_ns(struct init_state *st, const struct step *s)
 	(void)st;
 	if (ns_flag(s->args[0].str, &flag) < 0)
 		return -1;
-	if (flag == CLONE_NEWPID)
-		return 0;
+	if (flag == CLONE_NEWPID || flag == CLONE_NEWUSER)
+		return 0;	/* done before the clone / by the helper */
 	/* setns checks that the file is a namespace of this type (EINVAL). */
 	if (setns(s->fd, flag) < 0)
 		return fail(errno, s->args[1].str);

@@ -20,6 +20,7 @@
  */
 #include "config.h"
 #include "plan.h"
+#include "protocol.h"
 #include "resolve.h"
 #include "steps.h"
 #include "userns.h"
@@ -37,6 +38,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* "INSIDE OUTSIDE COUNT": three 32-bit numbers, COUNT > 0. */
@@ -271,7 +273,9 @@ int userns_receive_trees(const struct plan *plan, int syncfd, int *index,
  */
 int userns_become_root(const struct config *cfg)
 {
-	if (!cfg->setgroups_deny && setgroups(0, NULL) < 0)
+	/* A joined namespace may have setgroups denied: then it stays. */
+	if (!cfg->setgroups_deny && setgroups(0, NULL) < 0 &&
+	    !(errno == EPERM && cfg->join_userns_fd >= 0))
 		return fail(errno, "setgroups");
 	if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
 		return fail(errno, "gid 0");
@@ -293,4 +297,33 @@ int step_enter_root_idmapped(struct init_state *st, const struct step *s)
 	close(s->fd);
 	close(s->rootfd);
 	return rc;
+}
+
+/*
+ * `join-ns user PATH`: init, cloned without namespaces, is a helper that
+ * joins the user namespace and then clones the real init into the new
+ * namespaces, which that user namespace owns (clone(2) cannot create them
+ * inside one that already exists); it reports its PID and exits, and the
+ * supervisor, a subreaper, adopts it -- as with an exec's helper.
+ */
+int enter_user_namespace(struct init_state *st, const struct config *cfg)
+{
+	long pid;
+
+	if (setns(cfg->join_userns_fd, CLONE_NEWUSER) < 0)
+		return fail(errno, "setns");
+	close(cfg->join_userns_fd);
+	/* Like fork(2); raw, as glibc does not know this process (main.c). */
+	pid = syscall(SYS_clone, cfg->ns_flags | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0)
+		return fail(errno, "clone");
+	if (pid > 0) {
+		sync_report_pid(st->syncfd, (pid_t)pid);
+		_exit(0);
+	}
+	if (cfg->ns_flags & CLONE_NEWPID)
+		st->parent = 0;	/* the supervisor, outside our PID namespace */
+	/* Inside paths resolve in our own mount namespace's copy of /. */
+	set_root(st, open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+	return st->rootfd < 0 ? fail(errno, "/") : 0;
 }

@@ -24,6 +24,11 @@ int userns_receive_trees(const struct plan *plan, int syncfd, int *index,
 /* Init, once mapped: become the namespace's root. */
 int userns_become_root(const struct config *cfg);
 
+/* Init, as the helper of `join-ns user`: joins it and clones the real
+ * init into the new namespaces (the helper exits; see userns.c). */
+struct init_state;
+int enter_user_namespace(struct init_state *st, const struct config *cfg);
+
 /* mounts.c: whether a `mount` step carries `idmap`/`ridmap`. */
 bool mount_is_idmapped(const struct step *s, bool *recursive);
 

@@ -40,7 +40,7 @@ const MAX_LIST = 65536;
 const isAbsolute = (path: string) => path.startsWith('/');
 
 /** Namespaces that may be joined by path. Not mount: the container's root is built in a new one. */
-const JOINABLE = new Set<NamespaceType>(['pid', 'network', 'ipc', 'uts', 'cgroup']);
+const JOINABLE = new Set<NamespaceType>(['pid', 'network', 'ipc', 'uts', 'cgroup', 'user']);
 
 export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
   const problems: Problem[] = [];
@@ -62,7 +62,6 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
     const at = () => `linux.namespaces[${index}].type`;
     if (created.has(ns.type) || joined.has(ns.type)) add(at(), `the ${ns.type} namespace is listed twice`);
     if (ns.type === 'time') add(at(), 'time namespaces are not supported');
-    else if (ns.type === 'user' && ns.path !== undefined) add(`linux.namespaces[${index}].path`, 'joining a user namespace by path is not supported yet: let ts-nspawn create one with linux.uidMappings and linux.gidMappings');
     if (ns.path === undefined) {
       created.add(ns.type);
       return;
@@ -142,6 +141,17 @@ function checkUserNamespace(
 ): void {
   const linux = spec.linux;
   const pick = settings.privateUsers?.pick === true;
+  if (joined.has('user')) {
+    // Joined first, by a helper; the new namespaces are then its own.
+    for (const type of joined) {
+      if (type !== 'user') add('linux.namespaces', `joining a ${type} namespace by path together with a user namespace is not supported: only namespaces created with the container belong to it`);
+    }
+    for (const key of ['uidMappings', 'gidMappings'] as const) {
+      if (linux?.[key] !== undefined) add(`linux.${key}`, 'a joined user namespace has its maps already: remove the field');
+    }
+    if (settings.privateUsers) add('annotations["org.ts-nspawn.private-users.ownership"]', 'private users create a user namespace: do not join one by path too');
+    return;
+  }
   if (!created.has('user')) {
     for (const key of ['uidMappings', 'gidMappings'] as const) {
       if (linux?.[key] !== undefined) add(`linux.${key}`, 'needs a new user namespace in linux.namespaces');

@@ -103,9 +103,10 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
   // The cgroup namespace is unshared by init later, once it sits in its final cgroup.
   plan.push({ op: 'namespaces', types: [...created].flatMap((type) => CLONE_NAMES[type] ?? []) });
   plan.push(...supervisorSteps(containerProcess, supervision));
-  const userns = created.has('user');
-  if (userns) plan.push(userMapStep(spec, supervision.userMapWriter));
-  if (userns && supervision.userMapWriter) plan.push({ op: 'user-map-writer', ...supervision.userMapWriter });
+  if (created.has('user')) plan.push(userMapStep(spec, supervision.userMapWriter));
+  if (created.has('user') && supervision.userMapWriter) plan.push({ op: 'user-map-writer', ...supervision.userMapWriter });
+  // Created or joined: either way mknod is refused in it.
+  const userns = namespaces.some((ns) => ns.type === 'user');
 
   // Init steps: identity and namespaces. Namespaces given by path are
   // joined first (a PID namespace by the supervisor, before the clone).
@@ -124,7 +125,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
   if (created.has('mount')) {
     plan.push({ op: 'propagation', mode: propagationMode(spec.linux?.rootfsPropagation) });
     // Idmapped: the tree is seen shifted into the container's range, never changed on disk.
-    const idmapped = userns && settingsOf(spec).privateUsers?.ownership === 'map';
+    const idmapped = created.has('user') && settingsOf(spec).privateUsers?.ownership === 'map';
     plan.push({ op: idmapped ? 'enter-root-idmapped' : 'enter-root', path: spec.root.path });
     const mounts = spec.mounts ?? [];
     for (const mount of mounts) {

@@ -5,11 +5,14 @@
  * are given back on rm; exec lands in the container's user namespace.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { lstatSync, mkdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
+import { buildSpec } from '../../src/oci/build-spec.js';
+import { startContainer } from '../../src/runtime/container.js';
 import { useBusyboxTree } from '../helpers/suite.js';
 import { readRecord } from '../../src/state/store.js';
 
@@ -101,6 +104,34 @@ describe('private users', { timeout: 180_000 }, () => {
     assert.equal(lines[0], '0');
     assert.deepEqual(uidMap(lines[1]!), [0, 1048576, 65536]);
     assert.equal(lines[2], lines[3], 'the user namespace of PID 1');
+  });
+
+  it('joins a user namespace given by path first: the new namespaces are its own', async () => {
+    // A user namespace of the test's, held by a sleeping process.
+    const holder = spawn('unshare', ['--user', 'sleep', '60'], { stdio: 'ignore' });
+    try {
+      const path = `/proc/${holder.pid}/ns/user`;
+      await waitFor('the holder\'s user namespace', () => readlinkSync(path) !== readlinkSync('/proc/self/ns/user'));
+      writeFileSync(`/proc/${holder.pid}/uid_map`, '0 2097152 65536\n');
+      writeFileSync(`/proc/${holder.pid}/gid_map`, '0 2097152 65536\n');
+      const spec = buildSpec({ directory: tree.root, command: ['/bin/sh', '-c', 'id -u; cat /proc/self/uid_map; readlink /proc/self/ns/user'] });
+      spec.linux!.namespaces = [{ type: 'user', path }, ...spec.linux!.namespaces!];
+      delete spec.linux!.sysctl; // ping_group_range must fit the joined maps
+      const container = await startContainer(spec, { stdio: 'pipe' });
+      container.stdin?.end();
+      let stdout = '';
+      container.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      let stderr = '';
+      container.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const { status } = await container.exited;
+      assert.equal(status, 0, stderr);
+      const lines = stdout.trim().split('\n');
+      assert.equal(lines[0], '0');
+      assert.deepEqual(uidMap(lines[1]!), [0, 2097152, 65536]);
+      assert.equal(lines[2], readlinkSync(path), 'the namespace given');
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('refuses bad values in one line, exit 125', async () => {

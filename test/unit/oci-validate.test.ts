@@ -103,9 +103,12 @@ describe('validateSpec', () => {
     );
   });
 
-  it('refuses a user namespace without maps or joined by path, time namespaces, and a namespace listed twice', () => {
+  it('refuses a user namespace without maps or joined with others by path, time namespaces, and a namespace listed twice', () => {
     assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'user' })), /^linux\.uidMappings: a new user namespace needs its ID maps/);
-    assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' })), /^linux\.namespaces\[6\]\.path: joining a user namespace by path is not supported yet/);
+    assertProblem(mutate((s) => {
+      s.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' });
+      s.linux.namespaces[0] = { type: 'network', path: '/run/netns/x' };
+    }), /^linux\.namespaces: joining a network namespace by path together with a user namespace is not supported/);
     assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'time' })), /^linux\.namespaces\[6\]\.type: time namespaces are not supported/);
     assertProblem(mutate((s) => s.linux.namespaces.push({ type: 'pid', path: '/proc/1/ns/pid' })), /the pid namespace is listed twice/);
   });
