@@ -9,7 +9,9 @@
  *   5. detached containers: what stays in memory per container, exec
  *      round trips, list with many containers (lifecycle.ts);
  *   6. the create -> start -> delete cycle engines take, against crun and
- *      runc (cycle.ts).
+ *      runc (cycle.ts);
+ *   7. `podman run --rm IMAGE true` with ts-runc, crun and runc as podman's
+ *      runtime (podman.ts), when podman is installed.
  * Sections 1-3 and 5 run on one busybox tree in a temp dir; section 4 on
  * overlay copies of a cached Debian tree. The bench installs nothing:
  * peers that are not installed are reported and skipped.
@@ -23,6 +25,7 @@ import { ISSUE_REFERENCE, measureBoot, median, spread, type BootMeasure, type Bo
 import { cleanUp, installSignalHandlers, Interrupted, onCleanup, throwIfInterrupted } from './cleanup.js';
 import { cgroupLayout, machineDescription, mountsUnder } from './host.js';
 import { measureCycle } from './cycle.js';
+import { measurePodman, podmanMissing } from './podman.js';
 import { execRoundTrip, listWithMany, residentMemory, type ListReport } from './lifecycle.js';
 import { cliMaxRss, sampleDuringSleep } from './memory.js';
 import { parseOptions, SECTIONS, type BenchOptions } from './options.js';
@@ -351,6 +354,32 @@ async function cycle(ctx: BenchContext, options: LoopOptions, targets: string[])
   return ours !== undefined;
 }
 
+/** podman runs take ~0.5 s each: section 7 times at most this many per runtime. */
+const PODMAN_MAX_ITERATIONS = 10;
+
+/** Section 7; returns false when podman with ts-runc failed (podman missing is no failure). */
+async function podman(ctx: BenchContext, options: LoopOptions, targets: string[]): Promise<boolean> {
+  const iterations = Math.min(options.iterations, PODMAN_MAX_ITERATIONS);
+  const warmups = Math.min(options.warmups, 1);
+  print(`7. podman run --rm IMAGE true with each runtime (ms; start-to-exit of podman, ${iterations} runs after ${plural(warmups, 'warm-up')}; --skip podman)`);
+  const missing = podmanMissing();
+  if (missing) {
+    print(`   not measured: ${missing}`);
+    print();
+    targets.push(`podman run: not measured (${missing})`);
+    return true;
+  }
+  const results = printOutcomes(await measurePodman(ctx, { iterations, warmups }), 'other/ts-runc');
+  print('   * podman with a private configuration in the work dir (cgroupfs, file events and locks, no network); the image is the busybox tree');
+  print();
+  const ours = results.get('podman + ts-runc');
+  const runc = results.get('podman + runc');
+  targets.push(ours
+    ? `podman run with ts-runc median ${ms(ours.median)} ms${runc ? ` vs runc ${ms(runc.median)} ms: ${ours.median <= runc.median ? 'met' : 'not met'} (target: ahead of runc)` : ''}`
+    : 'podman run with ts-runc: not measured');
+  return ours !== undefined;
+}
+
 async function bench(options: BenchOptions): Promise<number> {
   const ctx = makeWorkDir();
   printHeader(ctx, options);
@@ -381,6 +410,10 @@ async function bench(options: BenchOptions): Promise<number> {
   }
   if (!options.skip.has('cycle')) {
     if (!(await cycle(ctx, options, targets))) ok = false;
+    throwIfInterrupted();
+  }
+  if (!options.skip.has('podman')) {
+    if (!(await podman(ctx, options, targets))) ok = false;
   }
   print('Targets');
   for (const line of targets) print(`   ${line}`);

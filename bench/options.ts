@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { LoopOptions } from './spawn-timer.js';
 
 /** The sections `--skip` names, in report order. */
-export const SECTIONS = ['start', 'memory', 'sequential', 'boot', 'lifecycle', 'cycle'] as const;
+export const SECTIONS = ['start', 'memory', 'sequential', 'boot', 'lifecycle', 'cycle', 'podman'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions extends LoopOptions {
@@ -30,7 +30,8 @@ const USAGE = `usage: npm run bench -- [--iterations N] [--warmups N] [--boots N
                        boot        4. OS boot of a Debian tree (the slowest: about 15 s, plus
                                    about 20 s once to bootstrap the tree)
                        lifecycle   5. detached containers: monitor memory, exec, list
-                       cycle       6. create -> start -> delete against crun and runc`;
+                       cycle       6. create -> start -> delete against crun and runc
+                       podman      7. podman run --rm with ts-runc, crun and runc as its runtime`;
 
 function usageError(message: string): never {
   process.stderr.write(`bench: ${message}\n${USAGE}\n`);

@@ -52,6 +52,7 @@ struct config {
 	bool maps_unprivileged;
 	char **uid_helper, **gid_helper;
 	size_t uid_helper_count, gid_helper_count;
+	unsigned short console_rows, console_cols;	/* `console-size`; 0: none given */
 };
 
 /* "mount,pid,..." -> CLONE_NEW* flags; also used by init's `unshare`. */
@@ -82,6 +83,7 @@ int sup_console_socket(struct config *cfg, const struct step *st);
 int sup_user_map(struct config *cfg, const struct step *st);
 /* map-writer.c */
 int sup_user_map_writer(struct config *cfg, const struct step *st);
+int sup_console_size(struct config *cfg, const struct step *st);
 
 /* A PID argument: decimal, > 0. */
 int parse_pid(const char *s, pid_t *pid);

@@ -18,6 +18,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,6 +38,24 @@ int sup_console_socket(struct config *cfg, const struct step *st)
 	cfg->console = true;
 	cfg->console_index = st->index;
 	cfg->console_socket = path;
+	return 0;
+}
+
+/* `console-size ROWS COLS`: the PTY's window size before the process
+ * starts (the spec's process.consoleSize), so that a command that asks at
+ * once sees it, not the size an engine sets a moment later. */
+int sup_console_size(struct config *cfg, const struct step *st)
+{
+	char *end;
+	unsigned long rows = strtoul(st->args[0].str, &end, 10);
+
+	if (*end || !*st->args[0].str || rows > 0xffff)
+		return fail(EINVAL, st->args[0].str);
+	unsigned long cols = strtoul(st->args[1].str, &end, 10);
+	if (*end || !*st->args[1].str || cols > 0xffff)
+		return fail(EINVAL, st->args[1].str);
+	cfg->console_rows = (unsigned short)rows;
+	cfg->console_cols = (unsigned short)cols;
 	return 0;
 }
 

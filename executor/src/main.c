@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -142,6 +143,10 @@ static void set_up(struct config *cfg, struct console *con,
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (cfg->console && console_open(con, exec_root) < 0)
 		die(cfg->console_index, "console", errno, "/dev/ptmx");
+	if (cfg->console && (cfg->console_rows || cfg->console_cols)) {
+		struct winsize ws = { .ws_row = cfg->console_rows, .ws_col = cfg->console_cols };
+		ioctl(con->master, TIOCSWINSZ, &ws);
+	}
 	if (cfg->console_socket &&
 	    console_send_master(con, cfg->console_socket) < 0)
 		die(cfg->console_index, "console-socket", errno,

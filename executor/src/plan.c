@@ -66,6 +66,8 @@ static const struct opdef opdefs[] = {
 	{ "search-path", 1, 0, NULL, step_search_path, NULL },
 	{ "wait-start", 1, 0, NULL, step_wait_start, prepare_wait_start },
 	{ "exec", 1, LIST(0), NULL, step_exec, NULL },
+	{ "mount-copy-up", 6, 0, NULL, step_mount_copy_up, NULL },
+	{ "console-size", 2, 0, sup_console_size, NULL, NULL },
 	{ "user-map", 3, LIST(0) | LIST(1), sup_user_map, NULL, NULL },
 	{ "enter-root-idmapped", 1, 0, NULL, step_enter_root_idmapped, NULL },
 	{ "user-map-writer", 2, LIST(0) | LIST(1), sup_user_map_writer, NULL, NULL },

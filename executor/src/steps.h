@@ -50,6 +50,8 @@ int step_pivot_root(struct init_state *st, const struct step *s);
 int step_mask(struct init_state *st, const struct step *s);
 int step_readonly(struct init_state *st, const struct step *s);
 int step_chdir(struct init_state *st, const struct step *s);
+/* copy-up.c */
+int step_mount_copy_up(struct init_state *st, const struct step *s);
 /* Replaces the root fd that inside paths resolve in. */
 void set_root(struct init_state *st, int fd);
 /* devices.c */

@@ -11,6 +11,10 @@
  *
  * systemd in the container needs exactly this (systemd.io/CONTAINER_INTERFACE):
  * a tree it may write where it keeps its own cgroups, read-only controllers.
+ *
+ * Without a cgroup namespace (engines on v1 hosts ask for none) a mount
+ * would show the host's whole hierarchy: then each hierarchy's entry is a
+ * bind mount of the container's own cgroup directory instead, as runc does.
  */
 import type { Hierarchy } from '../cgroups/hierarchies.js';
 import type { Mount } from '../oci/types.js';
@@ -23,13 +27,20 @@ export interface CgroupTree {
   symlinks: Array<[target: string, link: string]>;
 }
 
-export function expandCgroupMount(mount: Mount, hierarchies: Hierarchy[]): CgroupTree {
+/** OWN: the container's cgroup directories on the host, when it has no cgroup namespace. */
+export function expandCgroupMount(mount: Mount, hierarchies: Hierarchy[], own?: string[]): CgroupTree {
   const root = mount.destination;
   const readOnly = (mount.options ?? []).includes('ro');
   const v1 = hierarchies.filter((hierarchy) => hierarchy.version === 1);
   const v2 = hierarchies.find((hierarchy) => hierarchy.version === 2);
+  // The container's directory in HIERARCHY, bound in its place; none: mount the hierarchy.
+  const ownSource = (hierarchy: Hierarchy, options: string[], destination: string): Mount | undefined => {
+    const directory = own?.find((candidate) => candidate.startsWith(`${hierarchy.mountPoint}/`));
+    return directory ? { destination, type: 'bind', source: directory, options: ['bind', ...options] } : undefined;
+  };
   if (v1.length === 0) {
-    const mounts: Mount[] = v2 ? [{ destination: root, type: 'cgroup2', source: 'cgroup2', options: [...BASE_OPTIONS, ...(readOnly ? ['ro'] : [])] }] : [];
+    const options = [...BASE_OPTIONS, ...(readOnly ? ['ro'] : [])];
+    const mounts: Mount[] = v2 ? [(own && ownSource(v2, options, root)) || { destination: root, type: 'cgroup2', source: 'cgroup2', options }] : [];
     return { mounts, symlinks: [] };
   }
   const symlinks: CgroupTree['symlinks'] = [];
@@ -39,18 +50,22 @@ export function expandCgroupMount(mount: Mount, hierarchies: Hierarchy[]): Cgrou
     const directory = named ? named.slice('name='.length) : hierarchy.controllers.join(',');
     // Controllers stay read-only; the named (systemd) hierarchy is where systemd keeps its tree.
     const writable = named !== undefined && !readOnly;
-    mounts.push({
-      destination: `${root}/${directory}`,
-      type: 'cgroup',
-      source: 'cgroup',
-      options: [...BASE_OPTIONS, ...(writable ? [] : ['ro']), ...hierarchy.controllers],
-    });
+    const destination = `${root}/${directory}`;
+    mounts.push(
+      (own && ownSource(hierarchy, [...BASE_OPTIONS, ...(writable ? [] : ['ro'])], destination)) || {
+        destination,
+        type: 'cgroup',
+        source: 'cgroup',
+        options: [...BASE_OPTIONS, ...(writable ? [] : ['ro']), ...hierarchy.controllers],
+      },
+    );
     if (!named && hierarchy.controllers.length > 1) {
       for (const controller of hierarchy.controllers) symlinks.push([directory, `${root}/${controller}`]);
     }
   }
   if (v2) {
-    mounts.push({ destination: `${root}/unified`, type: 'cgroup2', source: 'cgroup2', options: [...BASE_OPTIONS, ...(readOnly ? ['ro'] : [])] });
+    const options = [...BASE_OPTIONS, ...(readOnly ? ['ro'] : [])];
+    mounts.push((own && ownSource(v2, options, `${root}/unified`)) || { destination: `${root}/unified`, type: 'cgroup2', source: 'cgroup2', options });
   }
   return { mounts, symlinks };
 }

@@ -84,11 +84,18 @@ const MOUNT_FLAGS = new Set([
 ]);
 /** Options that only restate a default. */
 const NO_OP_OPTIONS = new Set(['rw', 'suid', 'dev', 'exec', 'async', 'atime', 'diratime', 'defaults']);
+/**
+ * Options for the runtime, not the file system (runc's extensions):
+ * `tmpcopyup` fills a tmpfs with what it covers; `notmpcopyup` says not to.
+ */
+const RUNTIME_OPTIONS = new Set(['tmpcopyup', 'notmpcopyup']);
 
 /** What the compiler needs to know about the host it compiles for. */
 export interface CompileHost {
   /** cgroup hierarchies, to expand a `cgroup` mount; none: no cgroup mounts. */
   hierarchies?: Hierarchy[];
+  /** The container's cgroup directories: what a `cgroup` mount shows without a cgroup namespace. */
+  cgroupDirectories?: string[];
 }
 
 export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, host: CompileHost = {}): Plan {
@@ -133,7 +140,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
         plan.push(mountStep(mount));
         continue;
       }
-      const tree = expandCgroupMount(mount, host.hierarchies ?? []);
+      const tree = expandCgroupMount(mount, host.hierarchies ?? [], created.has('cgroup') ? undefined : host.cgroupDirectories ?? []);
       plan.push(...tree.mounts.map(mountStep));
       for (const [target, path] of tree.symlinks) plan.push({ op: 'symlink', target, path });
     }
@@ -180,6 +187,9 @@ function supervisorSteps(containerProcess: Process, supervision: SupervisionOpti
   if (supervision.handOff) steps.push({ op: 'hand-off' });
   if (containerProcess.terminal && supervision.handOff) steps.push({ op: 'console-socket', path: supervision.handOff.consoleSocket ?? '' });
   else if (containerProcess.terminal) steps.push({ op: 'console' }, { op: 'escape', mode: supervision.escape ?? 'none' });
+  const size = containerProcess.terminal ? containerProcess.consoleSize : undefined;
+  // A terminal's size fits 16 bits.
+  if (size) steps.push({ op: 'console-size', rows: Math.min(size.height, 0xffff), cols: Math.min(size.width, 0xffff) });
   for (const [from, to] of supervision.forwardSignals ?? []) steps.push({ op: 'forward-signal', from, to });
   const monitor = supervision.monitor;
   if (monitor) {
@@ -246,15 +256,17 @@ function isBind(mount: Mount): boolean {
 function mountStep(mount: Mount): Step {
   const flags: string[] = [];
   const data: string[] = [];
+  let copyUp = false;
   for (const option of mount.options ?? []) {
     if (MOUNT_FLAGS.has(option)) flags.push(option);
-    else if (!NO_OP_OPTIONS.has(option)) data.push(option);
+    else if (option === 'tmpcopyup') copyUp = true;
+    else if (!NO_OP_OPTIONS.has(option) && !RUNTIME_OPTIONS.has(option)) data.push(option);
   }
   const bind = isBind(mount);
   if (bind && !flags.includes('bind') && !flags.includes('rbind')) flags.push('bind');
   const create: MountCreate = bind ? 'auto' : 'dir';
   return {
-    op: 'mount',
+    op: copyUp && mount.type === 'tmpfs' && !bind ? 'mount-copy-up' : 'mount',
     source: mount.source ?? (bind ? '' : mount.type ?? 'none'),
     target: mount.destination,
     fstype: bind ? '' : mount.type ?? '',

@@ -78,6 +78,7 @@ function stepTokens(step: Step): string[] {
     case 'chdir':
       return [step.op, step.path];
     case 'mount':
+    case 'mount-copy-up':
       return [step.op, step.source, step.target, step.fstype, step.flags.join(','), step.data, step.create];
     case 'mknod':
       return [
@@ -125,6 +126,8 @@ function stepTokens(step: Step): string[] {
       return [step.op, step.path, ...list(step.rules)];
     case 'join-pidns':
       return [step.op, num(step.pid)];
+    case 'console-size':
+      return [step.op, num(step.rows), num(step.cols)];
     case 'join':
       return [step.op, num(step.pid), step.types.join(',')];
     case 'join-ns':

@@ -63,6 +63,10 @@ export type Step =
   | { op: 'search-path'; path: string }
   | { op: 'wait-start'; path: string }
   | { op: 'exec'; args: string[] }
+  /** A `mount` of a tmpfs that starts with a copy of the directory it covers (runc's `tmpcopyup`). */
+  | { op: 'mount-copy-up'; source: string; target: string; fstype: string; flags: string[]; data: string; create: MountCreate }
+  /** The console's window size before the process starts (process.consoleSize). */
+  | { op: 'console-size'; rows: number; cols: number }
   /** Init's ID maps, written by the supervisor after the clone (`setgroups`: deny only where the map needs it). */
   | { op: 'user-map'; uids: IdMapping[]; gids: IdMapping[]; setgroups: 'allow' | 'deny' }
   /** `enter-root` through an idmapped clone of the tree that the supervisor makes after the maps. */
@@ -91,7 +95,8 @@ const OPCODES: Record<Step['op'], true> = {
   setsid: true, join: true, 'join-ns': true, unshare: true, hostname: true, 'loopback-up': true, propagation: true,
   'enter-root': true, mount: true, mknod: true, symlink: true, 'bind-console': true, 'pivot-root': true, sysctl: true,
   mask: true, readonly: true, chdir: true, 'no-new-privileges': true, rlimit: true, umask: true, seccomp: true, credentials: true,
-  env: true, 'search-path': true, 'wait-start': true, exec: true, 'user-map': true, 'enter-root-idmapped': true,
+  env: true, 'search-path': true, 'wait-start': true, exec: true,
+  'mount-copy-up': true, 'console-size': true, 'user-map': true, 'enter-root-idmapped': true,
   'user-map-writer': true,
 };
 
@@ -102,6 +107,8 @@ export function describeStep(step: Step): string {
   switch (step.op) {
     case 'mount':
       return `mounting ${step.fstype || 'bind'} ${step.fstype === 'bind' || step.flags.includes('bind') || step.flags.includes('rbind') ? `${step.source} ` : ''}on ${step.target}`;
+    case 'mount-copy-up':
+      return `mounting ${step.fstype} on ${step.target} with a copy of its contents`;
     case 'mknod':
       return `creating device node ${step.path}`;
     case 'symlink':

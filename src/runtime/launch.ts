@@ -152,7 +152,7 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
       userMapWriter: isRootless() ? mapWriter(spec) : undefined,
       exitFile: options.handOff ? undefined : containerFile(name, 'exit'),
       exitCommand: options.handOff ? undefined : [CLI, 'cleanup', name],
-    }, { hierarchies: claimed.hierarchies });
+    }, { hierarchies: claimed.hierarchies, cgroupDirectories: record.cgroups });
     // Handed off, the executor keeps our stdio for init (the engine's pipes) and leaves by itself.
     session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, { detached: mode !== 'foreground' && !options.handOff });
     const ready = mode === 'created' ? session.created : session.started;

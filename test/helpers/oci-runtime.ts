@@ -19,11 +19,16 @@ export interface Run {
  * pipes, and a pipe held open by it would never reach end-of-file.
  */
 export function runtime(binary: string, root: string, args: string[], cwd?: string): Run {
+  return runToFiles(binary, ['--root', root, ...args], { cwd, timeoutMs: 20_000 });
+}
+
+/** Any command (an engine's client too, whose daemons may hold a pipe) with its output in files. */
+export function runToFiles(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Run {
   const dir = mkdtempSync(join(tmpdir(), 'tsn-runc-out-'));
   try {
     const out = openSync(join(dir, 'out'), 'w');
     const err = openSync(join(dir, 'err'), 'w');
-    const result = spawnSync(binary, ['--root', root, ...args], { stdio: ['ignore', out, err], cwd, timeout: 20_000 });
+    const result = spawnSync(command, args, { stdio: ['ignore', out, err], env: options.env, cwd: options.cwd, timeout: options.timeoutMs ?? 30_000 });
     closeSync(out);
     closeSync(err);
     return { status: result.status, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };

@@ -16,10 +16,13 @@ import termios
 def main():
     rows, cols = int(sys.argv[1]), int(sys.argv[2])
     command = sys.argv[4:]
+    size = struct.pack("HHHH", rows, cols, 0, 0)
     pid, master = os.forkpty()
     if pid == 0:
+        # Sized before the command starts: a command that reads its size at once must see it.
+        fcntl.ioctl(0, termios.TIOCSWINSZ, size)
         os.execvp(command[0], command)
-    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    fcntl.ioctl(master, termios.TIOCSWINSZ, size)
     stdin_open = True
     while True:
         readable = [master] + ([0] if stdin_open else [])

@@ -7,6 +7,7 @@
  * same shape.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -79,6 +80,13 @@ describe('ts-runc', () => {
     assert.equal(run(['run', '--detach', 'three']).status, 0);
     assert.equal(JSON.parse(run(['state', 'three']).stdout).status, 'running');
     assert.equal(run(['delete', '--force', 'three']).status, 0);
+    assert.equal(run(['list', '-q']).stdout, '');
+  });
+
+  it('works in the minimal environment engines call it with (no PATH, no HOME)', () => {
+    writeConfig(['/bin/sh', '-c', 'exit 7']);
+    const result = spawnSync('env', ['-i', TS_RUNC, '--root', stateRoot, 'run', 'minimal'], { cwd: bundle, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(result.status, 7, result.stderr);
     assert.equal(run(['list', '-q']).stdout, '');
   });
 

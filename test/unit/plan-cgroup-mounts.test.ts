@@ -107,6 +107,26 @@ describe('expandCgroupMount', () => {
     });
   });
 
+  describe('without a cgroup namespace (the container\'s own directories given)', () => {
+    const hybrid: Hierarchy[] = [v1('memory'), v1('systemd', ['name=systemd']), HYBRID_V2];
+    const own = ['/sys/fs/cgroup/memory/engine/ts-nspawn/c1', '/sys/fs/cgroup/systemd/engine/ts-nspawn/c1', '/sys/fs/cgroup/unified/engine/ts-nspawn/c1'];
+
+    it('binds each hierarchy\'s own directory instead of the hierarchy, keeping the access', () => {
+      const { mounts } = expandCgroupMount(cgroupMount(false), hybrid, own);
+      assert.deepEqual(mounts, [
+        TMPFS,
+        { destination: '/sys/fs/cgroup/memory', type: 'bind', source: own[0], options: ['bind', ...BASE, 'ro'] },
+        { destination: '/sys/fs/cgroup/systemd', type: 'bind', source: own[1], options: ['bind', ...BASE] },
+        { destination: '/sys/fs/cgroup/unified', type: 'bind', source: own[2], options: ['bind', ...BASE] },
+      ]);
+    });
+
+    it('binds the own directory of a v2 host on the destination', () => {
+      const { mounts } = expandCgroupMount(cgroupMount(true), [UNIFIED_V2], ['/sys/fs/cgroup/engine/ts-nspawn/c1']);
+      assert.deepEqual(mounts, [{ destination: '/sys/fs/cgroup', type: 'bind', source: '/sys/fs/cgroup/engine/ts-nspawn/c1', options: ['bind', ...BASE, 'ro'] }]);
+    });
+  });
+
   it('gives nothing without hierarchies', () => {
     assert.deepEqual(expandCgroupMount(cgroupMount(false), []), { mounts: [], symlinks: [] });
     assert.deepEqual(expandCgroupMount(cgroupMount(true), []), { mounts: [], symlinks: [] });

@@ -557,3 +557,26 @@ describe('compilePlan', () => {
     });
   });
 });
+
+describe('compilePlan: what engines ask for', () => {
+  it('turns a tmpfs with tmpcopyup into mount-copy-up, the option not passed to the file system', () => {
+    const plan = compilePlan(rawSpec({
+      linux: { namespaces: [{ type: 'mount' }] },
+      mounts: [
+        { destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup', 'size=1m'] },
+        { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['notmpcopyup', 'nosuid'] },
+      ],
+    }));
+    assert.deepEqual(stepsOf(plan, 'mount-copy-up'), [
+      { op: 'mount-copy-up', source: 'tmpfs', target: '/run', fstype: 'tmpfs', flags: ['rprivate', 'nosuid', 'nodev'], data: 'size=1m', create: 'dir' },
+    ]);
+    assert.deepEqual(stepsOf(plan, 'mount'), [{ op: 'mount', source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', flags: ['nosuid'], data: '', create: 'dir' }]);
+  });
+
+  it('sizes the terminal from process.consoleSize, and only with a terminal', () => {
+    const withTerminal = compilePlan(rawSpec({ process: { user: { uid: 0, gid: 0 }, args: ['/bin/sh'], cwd: '/', terminal: true, consoleSize: { height: 30, width: 100 } } }));
+    assert.deepEqual(only(withTerminal, 'console-size'), { op: 'console-size', rows: 30, cols: 100 });
+    const without = compilePlan(rawSpec({ process: { user: { uid: 0, gid: 0 }, args: ['/bin/sh'], cwd: '/', consoleSize: { height: 30, width: 100 } } }));
+    assert.deepEqual(stepsOf(without, 'console-size'), []);
+  });
+});

@@ -9,7 +9,7 @@ const FEATURES = {
   mountOptions: [
     'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'noatime', 'nodev', 'nodiratime', 'noexec',
     'nosuid', 'private', 'rbind', 'relatime', 'ro', 'rprivate', 'rshared', 'rslave', 'runbindable', 'rw', 'shared', 'slave',
-    'strictatime', 'suid', 'sync', 'unbindable',
+    'strictatime', 'suid', 'sync', 'tmpcopyup', 'unbindable',
   ],
   linux: {
     namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],

@@ -1,0 +1,45 @@
+/**
+ * What the engine tests (podman, containerd) share besides running their
+ * clients (oci-runtime.ts): the host places an engine writes to outside
+ * its private directories (its own cgroup parents, runc-style socket and
+ * state directories), noted before and restored after.
+ */
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export function hasCommand(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** The directories at PATHS that exist now. */
+export function existing(paths: string[]): Set<string> {
+  return new Set(paths.filter((path) => existsSync(path)));
+}
+
+/** The top-level cgroup directories named NAME in every hierarchy (e.g. podman's libpod_parent). */
+export function topCgroups(name: string): string[] {
+  const found: string[] = [];
+  for (const hierarchy of readdirSync('/sys/fs/cgroup', { withFileTypes: true })) {
+    if (hierarchy.isDirectory() && existsSync(`/sys/fs/cgroup/${hierarchy.name}/${name}`)) found.push(`/sys/fs/cgroup/${hierarchy.name}/${name}`);
+  }
+  // cgroup v2 only: the hierarchy is /sys/fs/cgroup itself.
+  if (existsSync(`/sys/fs/cgroup/${name}/cgroup.procs`)) found.push(`/sys/fs/cgroup/${name}`);
+  return found;
+}
+
+/** Removes the cgroup tree at DIRECTORY, children first; a cgroup still in use stays (and fails the caller's check). */
+export function removeCgroupTree(directory: string): void {
+  let entries;
+  try {
+    entries = readdirSync(directory, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) if (entry.isDirectory()) removeCgroupTree(join(directory, entry.name));
+  try {
+    rmdirSync(directory);
+  } catch {
+    // in use: left for the check to report
+  }
+}
