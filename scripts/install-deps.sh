@@ -4,12 +4,14 @@
 # and, with --tests, what the tests use (busybox-static for the test
 # trees, libc6-dev for the static probe, python3 for the PTY driver, runc
 # to compare ts-runc with, podman and containerd to drive ts-runc as engines
-# do; their recommended extras -- network stacks, buildah -- are not needed).
+# do; their recommended extras -- network stacks, buildah -- are not
+# needed); uidmap (newuidmap/newgidmap) for rootless containers that map
+# the user's /etc/subuid ranges.
 # Packages come from the host's own apt sources. Then `npm ci`.
 set -eu
 cd "$(dirname "$0")/.."
 
-packages="gcc make libc6-dev libseccomp-dev iproute2 util-linux busybox-static mmdebstrap openssl"
+packages="gcc make libc6-dev libseccomp-dev iproute2 util-linux busybox-static mmdebstrap openssl uidmap"
 engines=
 [ "${1:-}" = --tests ] && packages="$packages python3 runc" && engines="podman containerd"
 

@@ -50,6 +50,11 @@ struct config {
 	/* `join-ns user PATH`: init is made by a helper that joins it first */
 	int join_userns_fd;	/* -1 without it */
 	int join_userns_index;
+	/* `user-map-writer` (rootless): the maps are written unprivileged,
+	 * by these helpers' argv (NULL: by the supervisor itself) */
+	bool maps_unprivileged;
+	char **uid_helper, **gid_helper;
+	size_t uid_helper_count, gid_helper_count;
 	unsigned short console_rows, console_cols;	/* `console-size`; 0: none given */
 };
 
@@ -85,6 +90,8 @@ int sup_initial_cpu_affinity(struct config *cfg, const struct step *st);
 int sup_time_namespace(struct config *cfg, const struct step *st);
 /* Makes the new time namespace of `time-namespace` for init, before the clone. */
 int time_namespace_set_up(struct config *cfg);
+/* map-writer.c */
+int sup_user_map_writer(struct config *cfg, const struct step *st);
 
 /* A PID argument: decimal, > 0. */
 int parse_pid(const char *s, pid_t *pid);

@@ -102,8 +102,12 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 
 	/* Until execve (which resets it) nobody may ptrace us or open our
 	 * /proc/PID/{mem,fd,root,cwd,exe}: a process in the container could
-	 * see us (exec, or a PID namespace that is not our own). */
-	prctl(PR_SET_DUMPABLE, 0);
+	 * see us (exec, or a PID namespace that is not our own). Rootless,
+	 * only once mapped: an unprivileged writer of our maps (or newuidmap
+	 * checking who owns /proc/PID) needs us to be the user's until then;
+	 * nothing of the container can see us before. */
+	if (!cfg->maps_unprivileged)
+		prctl(PR_SET_DUMPABLE, 0);
 	detach_from_supervisor(parent, cfg->hand_off);
 	if (take_stdio(stdio) < 0) {
 		fail(errno, "stdio");

@@ -177,8 +177,14 @@ int userns_set_up(const struct config *cfg, const struct plan *plan,
 		if (rc < 0)
 			return rc;
 	}
-	if (write_map(init, "uid_map", cfg->uid_map, cfg->uid_count) < 0 ||
-	    write_map(init, "gid_map", cfg->gid_map, cfg->gid_count) < 0)
+	if (cfg->uid_helper) {
+		if (run_map_helper(cfg->uid_helper, cfg->uid_helper_count, init,
+				   cfg->uid_map, cfg->uid_count) < 0 ||
+		    run_map_helper(cfg->gid_helper, cfg->gid_helper_count, init,
+				   cfg->gid_map, cfg->gid_count) < 0)
+			return -1;
+	} else if (write_map(init, "uid_map", cfg->uid_map, cfg->uid_count) < 0 ||
+		   write_map(init, "gid_map", cfg->gid_map, cfg->gid_count) < 0)
 		return -1;
 	/* The console is the container root's (a host root's PTY would be
 	 * nobody's inside, and nobody's to open): as systemd-nspawn does. */

@@ -32,4 +32,8 @@ int enter_user_namespace(struct init_state *st, const struct config *cfg);
 /* mounts.c: whether a `mount` step carries `idmap`/`ridmap`. */
 bool mount_is_idmapped(const struct step *s, bool *recursive);
 
+/* map-writer.c: runs HELPER... PID followed by each extent's three numbers. */
+int run_map_helper(char **helper, size_t nhelper, pid_t pid, char **items,
+		   size_t count);
+
 #endif

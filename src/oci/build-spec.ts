@@ -24,6 +24,7 @@ import { buildResources, deviceNode } from './resources.js';
 import { rlimitEntries } from './rlimits.js';
 import { resolveUser } from './user.js';
 import { securitySettings } from '../security/policy.js';
+import { isRootless } from '../rootless/mode.js';
 import { PING_GROUP_RANGE } from '../security/capabilities.js';
 
 export const INIT_PATH = '/sbin/init';
@@ -160,7 +161,8 @@ function privateUsers(options: ContainerOptions, directory: string): { settings?
   let mode = options.privateUsers;
   // A missing root is preflight's to report, in its one line.
   if (!existsSync(directory)) return {};
-  if (mode === undefined && options.boot) {
+  // Rootless, the container is in the user's own user namespace already (rootless/policy.ts).
+  if (mode === undefined && options.boot && !isRootless()) {
     const problem = idmapProblemAt(directory);
     if (!problem) mode = 'pick';
     else process.stderr.write(`ts-nspawn: booting without private users (the root holds host privileges): ${directory} cannot be idmapped: ${problem}\n`);

@@ -41,6 +41,8 @@ export interface SupervisionOptions {
   startBarrier?: string;
   /** ts-runc: the executor leaves once init is created or runs; a console's PTY master goes to this socket. */
   handOff?: { consoleSocket?: string };
+  /** Rootless: the ID maps are written unprivileged, by these helpers (newuidmap/newgidmap argv), or without them (only the user's own IDs). */
+  userMapWriter?: { uidHelper: string[]; gidHelper: string[] };
 }
 
 export interface MonitorOptions {
@@ -117,7 +119,8 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
   plan.push(...supervisorSteps(containerProcess, supervision));
   // Not a clone flag: its offsets can be written only while no process is in it.
   if (created.has('time')) plan.push(...timeNamespaceSteps(spec.linux));
-  if (created.has('user')) plan.push(userMapStep(spec));
+  if (created.has('user')) plan.push(userMapStep(spec, supervision.userMapWriter));
+  if (created.has('user') && supervision.userMapWriter) plan.push({ op: 'user-map-writer', ...supervision.userMapWriter });
   // Created or joined: either way mknod is refused in it.
   const userns = namespaces.some((ns) => ns.type === 'user');
 
@@ -303,9 +306,11 @@ function mountStep(mount: Mount): Step {
  * allowed: a privileged supervisor writes the gid map, so nothing needs
  * it denied (a rootless one will).
  */
-function userMapStep(spec: Spec): Step {
+function userMapStep(spec: Spec, writer?: SupervisionOptions['userMapWriter']): Step {
   const map = (mappings: LinuxIDMapping[] | undefined) => (mappings ?? []).map(({ containerID, hostID, size }) => ({ containerID, hostID, size }));
-  return { op: 'user-map', uids: map(spec.linux?.uidMappings), gids: map(spec.linux?.gidMappings), setgroups: 'allow' };
+  // An unprivileged writer without newgidmap may map only its own gid, and only with setgroups denied.
+  const setgroups = writer && writer.gidHelper.length === 0 ? 'deny' : 'allow';
+  return { op: 'user-map', uids: map(spec.linux?.uidMappings), gids: map(spec.linux?.gidMappings), setgroups };
 }
 
 /**

@@ -66,6 +66,8 @@ function stepTokens(step: Step): string[] {
       return [step.op, step.name];
     case 'propagation':
       return [step.op, step.mode];
+    case 'user-map-writer':
+      return [step.op, ...list(step.uidHelper), ...list(step.gidHelper)];
     case 'user-map':
       return [step.op, ...list(step.uids.map(extent)), ...list(step.gids.map(extent)), step.setgroups];
     case 'enter-root':

@@ -89,7 +89,9 @@ export type Step =
   /** Init's ID maps, written by the supervisor after the clone (`setgroups`: deny only where the map needs it). */
   | { op: 'user-map'; uids: IdMapping[]; gids: IdMapping[]; setgroups: 'allow' | 'deny' }
   /** `enter-root` through an idmapped clone of the tree that the supervisor makes after the maps. */
-  | { op: 'enter-root-idmapped'; path: string };
+  | { op: 'enter-root-idmapped'; path: string }
+  /** Rootless: the maps written unprivileged, through these helpers' argv (newuidmap, newgidmap), or by the supervisor when empty. */
+  | { op: 'user-map-writer'; uidHelper: string[]; gidHelper: string[] };
 
 /** One extent of an ID map: `count` IDs from `containerID` inside are `hostID`... outside. */
 export interface IdMapping {
@@ -117,6 +119,7 @@ const OPCODES: Record<Step['op'], true> = {
   'wait-hooks': true, 'exec-path': true, domainname: true, 'oom-score-adj': true, 'io-priority': true, scheduler: true,
   personality: true, 'cpu-affinity': true, 'initial-cpu-affinity': true, 'time-namespace': true, 'exec-label': true,
   'user-map': true, 'enter-root-idmapped': true,
+  'user-map-writer': true,
 };
 
 export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;
@@ -136,6 +139,8 @@ export function describeStep(step: Step): string {
       return `entering the root directory ${step.path}`;
     case 'enter-root-idmapped':
       return `entering the root directory ${step.path} through an idmapped mount`;
+    case 'user-map-writer':
+      return step.uidHelper.length ? `writing the ID maps through ${step.uidHelper[0]} and ${step.gidHelper[0]}` : 'writing the ID maps unprivileged';
     case 'user-map':
       return `writing the user namespace's ID maps (${step.uids.map((m) => `${m.containerID}:${m.hostID}:${m.size}`).join(' ')})`;
     case 'pivot-root':

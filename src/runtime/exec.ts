@@ -19,6 +19,7 @@ import type { ContainerRecord } from '../state/record.js';
 import { initProblem } from './container-processes.js';
 import { isPaused } from './freezer.js';
 import { requireRunning } from './lifecycle.js';
+import { isRootless } from '../rootless/mode.js';
 
 export interface ExecOptions extends Omit<ExecSupervision, 'handOff'> {
   command: string[];
@@ -72,13 +73,15 @@ export async function startExecProcess(record: ContainerRecord, spec: Spec, cont
   // The cgroups init is in (the container's own, or the one a booted systemd moved it to): on
   // cgroup v2 the new process is cloned into it, on v1 moved there at `go`.
   const manager = cgroupManager();
-  const cgroups = manager.directoriesOf(record.pid);
+  // Rootless, the container has no cgroup of its own: the process stays in ours, as init did.
+  const cgroups = isRootless() ? [] : manager.directoriesOf(record.pid);
   const cloneIntoCgroup = manager.unifiedDirectory(cgroups);
-  if (!cloneIntoCgroup) manager.prepareJoin();
+  const joinFromHost = !cloneIntoCgroup && cgroups.length > 0;
+  if (joinFromHost) manager.prepareJoin();
   const plan = compileExecPlan(spec, record.pid, containerProcess, {
     escape: options.escape,
     forwardSignals: options.forwardSignals,
-    waitForHost: !cloneIntoCgroup,
+    waitForHost: joinFromHost,
     cloneIntoCgroup,
     handOff: options.handOff,
   });
@@ -86,7 +89,7 @@ export async function startExecProcess(record: ContainerRecord, spec: Spec, cont
   const session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio);
   try {
     const pid = await Promise.race([session.initPid, session.started.then(() => session.initPid)]);
-    if (!cloneIntoCgroup) {
+    if (joinFromHost) {
       manager.join(cgroups, pid);
       session.go();
     }

@@ -36,6 +36,9 @@ import { reclaimIfStale } from './lifecycle.js';
 import { preflight } from './preflight.js';
 import { claimUserNamespace } from './private-users.js';
 import { delegateCgroups } from '../cgroups/delegate.js';
+import { isRootless } from '../rootless/mode.js';
+import { mapWriter, noticeNoCgroup, rootlessHierarchies } from '../rootless/policy.js';
+import { stateRoot } from '../state/paths.js';
 
 /** A detached container's log is rotated at this size (one older file is kept). */
 export const LOG_MAX_BYTES = 1024 * 1024;
@@ -92,12 +95,13 @@ export interface ClaimOptions {
 /** Phase 1: the name and the record. */
 export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions = {}): Promise<Claimed> {
   // Read before prepareJoin: reading /proc/self/cgroup waits for what it starts.
-  const hierarchies = hostHierarchies();
+  const rootless = isRootless();
+  const hierarchies = rootless ? rootlessHierarchies(hostHierarchies()) : hostHierarchies();
   // v1: the grace period the move at `go` would wait for runs while the
   // spec is checked and compiled and the executor starts (see prepareJoin);
   // the cgroup is made only after that, as the kernel holds its cgroup
   // lock meanwhile. Only the calling process is moved (where it already is).
-  cgroupManager(hierarchies).prepareJoin();
+  if (!rootless) cgroupManager(hierarchies).prepareJoin();
   const { spec, settings } = await preflight(input);
   const explicitName = options.name ?? settings.machine;
   const name = options.sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
@@ -109,6 +113,12 @@ export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions
     // The range first (recorded under its lock): the stored spec carries its maps.
     await claimUserNamespace(spec, settings, record);
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
+    if (rootless) {
+      // Without root there is no cgroup to make (rootless/policy.ts).
+      writeRecord(record);
+      noticeNoCgroup(stateRoot(), settings.boot);
+      return claimed;
+    }
     // Recorded before they exist, so that whoever cleans up finds them.
     record.cgroups = cgroupManager(hierarchies).directories(cgroupPath);
     writeRecord(record);
@@ -126,7 +136,7 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
   const cgroups = cgroupManager(claimed.hierarchies);
   const cloneIntoCgroup = cgroups.unifiedDirectory(record.cgroups);
   const devices = spec.linux?.resources?.devices;
-  const joinFromHost = !cloneIntoCgroup;
+  const joinFromHost = !cloneIntoCgroup && record.cgroups.length > 0;
   const waitForHost = joinFromHost || network !== undefined;
   let session: ExecutorSession | undefined;
   try {
@@ -140,6 +150,7 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
       monitor: mode === 'foreground' || options.handOff ? undefined : monitorOptions(name),
       startBarrier: mode === 'created' ? containerFile(name, 'start') : undefined,
       handOff: options.handOff,
+      userMapWriter: isRootless() ? mapWriter(spec) : undefined,
       exitFile: options.handOff ? undefined : containerFile(name, 'exit'),
       exitCommand: options.handOff ? undefined : [CLI_FILE, 'cleanup', name],
     }, { hierarchies: claimed.hierarchies, cgroupDirectories: record.cgroups });
@@ -149,6 +160,7 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
     // starts (and the grace period prepareJoin started runs out).
     // A booted system under private users manages its own subtree (delegate.ts), before init runs (v1: held at `go`).
     const setUpCgroup = () => {
+      if (record.cgroups.length === 0) return; // rootless: none
       setUpContainerCgroup(cgroups, claimed.cgroupPath, spec);
       if (record.boot && record.userRange) delegateCgroups(claimed.hierarchies, record.cgroups, record.userRange.base);
     };

@@ -12,13 +12,14 @@ import { checkBridge } from '../network/bridge.js';
 import { hardLimits, hasSysResource } from '../host/rlimits.js';
 import { RLIM_INFINITY } from '../oci/rlimits.js';
 import type { Spec } from '../oci/types.js';
+import { isRootless } from '../rootless/mode.js';
+import { checkRootless, rootlessSpec } from '../rootless/policy.js';
 
 export async function preflight(input: unknown): Promise<ValidatedSpec> {
-  const validated = validateSpec(input);
+  const rootless = isRootless();
+  const validated = validateSpec(rootless ? rootlessSpec(input) : input);
   const { spec, settings } = validated;
-  if (process.getuid?.() !== 0) {
-    throw new ContainerError('containers need root (rootless mode is not supported yet): run ts-nspawn as root, e.g. with sudo', { code: 'host' });
-  }
+  if (rootless) checkRootless(spec, settings);
   checkRootDirectory(spec.root.path);
   checkRlimits(spec);
   if (settings.boot) checkInit(spec.root.path);

@@ -1,9 +1,11 @@
-/** Where container state lives: one directory per container under /run/ts-nspawn. */
+/** Where container state lives: one directory per container under /run/ts-nspawn (rootless: the user's runtime directory). */
 import { join } from 'node:path';
 import { checkName } from './names.js';
+import { isRootless } from '../rootless/mode.js';
+import { rootlessStateRoot } from '../rootless/state-dir.js';
 
 export function stateRoot(): string {
-  return process.env.TS_NSPAWN_STATE_DIR || '/run/ts-nspawn';
+  return process.env.TS_NSPAWN_STATE_DIR || (isRootless() ? rootlessStateRoot() : '/run/ts-nspawn');
 }
 
 /** The one place a name becomes a path: refused unless it is a valid name. */

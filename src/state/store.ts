@@ -127,8 +127,10 @@ export function readStoredSpec<T>(name: string, validate: (value: unknown) => T 
 
 /** Names of all containers with a state directory (dot-names are removals in progress, other invalid names not ours). */
 export function listNames(): string[] {
+  // Outside the try: a state root that cannot be named (rootless without XDG_RUNTIME_DIR) is an error, not "none".
+  const root = stateRoot();
   try {
-    return readdirSync(stateRoot()).filter(isValidName).sort();
+    return readdirSync(root).filter(isValidName).sort();
   } catch {
     return [];
   }

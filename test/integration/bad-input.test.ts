@@ -63,13 +63,14 @@ describe('bad input', () => {
     });
   }
 
-  it('refuses to run without root', async () => {
+  it('without root (rootless) and without XDG_RUNTIME_DIR, says in one line where state would live', async () => {
     // CAP_DAC_READ_SEARCH (and nothing else) lets nobody reach the CLI
     // wherever the checkout lives, e.g. under /root (mode 0700).
     const reach = ['--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];
-    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...reach, '--', CLI, 'run', '-D', tree.root, 'true']);
+    const env = { ...process.env, XDG_RUNTIME_DIR: undefined, TS_NSPAWN_STATE_DIR: undefined };
+    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...reach, '--', CLI, 'run', '-D', tree.root, 'true'], { env });
     const result = await collect(child);
     assert.equal(result.status, 125, result.stderr);
-    assert.match(result.stderr, /^ts-nspawn: containers need root .*: run ts-nspawn as root, e.g. with sudo\n$/);
+    assert.match(result.stderr, /^ts-nspawn: rootless state lives in \$XDG_RUNTIME_DIR\/ts-nspawn, and XDG_RUNTIME_DIR is not set: .*TS_NSPAWN_STATE_DIR\n$/);
   });
 });
