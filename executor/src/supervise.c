@@ -56,6 +56,20 @@ int supervisor_signalfd(const struct config *cfg)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* Waits (at most TIMEOUT_MS) until whoever holds the control channel
+ * closes it; what it still sends is of no use any more. */
+static void await_ctl_close(int timeout_ms)
+{
+	char buf[256];
+	struct pollfd p = { .fd = CTL_FD, .events = POLLIN };
+
+	while (poll(&p, 1, timeout_ms) > 0) {
+		ssize_t n = read(CTL_FD, buf, sizeof buf);
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			return;
+	}
+}
+
 static void __attribute__((noreturn)) leave(struct supervisor *s, int status)
 {
 	if (s->con)
@@ -64,6 +78,12 @@ static void __attribute__((noreturn)) leave(struct supervisor *s, int status)
 	 * monitor always, a foreground supervisor only once its caller is gone
 	 * (a live caller cleans up itself, sooner). */
 	if (s->cfg->exit_argv && (s->cfg->detach || !s->ctl_open)) {
+		/* A monitor's creator records the container as running once it
+		 * runs; a command that ends at once must not have its end recorded
+		 * (and its record released) before that: the hook waits until the
+		 * creator lets go of the control channel. */
+		if (s->cfg->detach && s->ctl_open)
+			await_ctl_close(10000);
 		/* The runtime's clock, not the container's (`time-namespace`). */
 		if (s->cfg->time_ns_fd >= 0)
 			setns(s->cfg->time_ns_fd, CLONE_NEWTIME);
