@@ -3,6 +3,7 @@
  * become the runtime's internal model. Values are validated here, once,
  * with errors that quote the bad value.
  */
+import { userNamespaceRefusal } from '../host/user-namespaces.js';
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { ContainerError } from '../errors.js';
@@ -163,9 +164,10 @@ function privateUsers(options: ContainerOptions, directory: string): { settings?
   if (!existsSync(directory)) return {};
   // Rootless, the container is in the user's own user namespace already (rootless/policy.ts).
   if (mode === undefined && options.boot && !isRootless()) {
-    const problem = idmapProblemAt(directory);
+    const refusal = userNamespaceRefusal();
+    const problem = refusal ? `the kernel makes no user namespace here (in a chroot, or where they are disabled): ${refusal}` : idmapProblemAt(directory);
     if (!problem) mode = 'pick';
-    else process.stderr.write(`ts-nspawn: booting without private users (the root holds host privileges): ${directory} cannot be idmapped: ${problem}\n`);
+    else process.stderr.write(`ts-nspawn: booting without private users (the root holds host privileges): ${refusal ? problem : `${directory} cannot be idmapped: ${problem}`}\n`);
   }
   if (mode === undefined || mode === 'no') return {};
   if (mode === 'identity') return { settings: { pick: false, ownership: 'off' }, mappings: rangeMappings(0, RANGE_SIZE) };

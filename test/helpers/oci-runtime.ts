@@ -38,6 +38,10 @@ export function runToFiles(command: string, args: string[], options: { env?: Nod
 }
 
 export function hasRunc(): boolean {
+  // runc 1.1's exec, run from a chroot, lands in the outer root (seen: its
+  // `exec` changed the outer /dev): no comparisons where our view of the
+  // mounts is not PID 1's (a chroot, or another mount namespace).
+  if (readFileSync('/proc/self/mountinfo', 'utf8') !== readFileSync('/proc/1/mountinfo', 'utf8')) return false;
   try {
     execFileSync('runc', ['--version'], { stdio: 'ignore' });
     return true;

@@ -69,6 +69,18 @@ describe('from inside a chroot', () => {
     assert.match(result.stdout, /^# fail 0$/m);
   });
 
+  it('refuses private users there in one line (the kernel makes no user namespace in a chroot), and boots without them by default', async () => {
+    const refused = await cli('run', '--private-users=pick', '-D', tree.root, '/bin/true');
+    assert.equal(refused.status, 125, refused.stderr);
+    assert.match(refused.stderr, /^ts-nspawn: a user namespace \(private users, rootless mode\) cannot be made here: the kernel refuses it \(.*\); it does in a chroot: .*--private-users=no\n$/);
+    const booted = await cli('boot', '-d', '-M', 'chroot-boot', '-D', tree.root);
+    started.add('chroot-boot');
+    assert.equal(booted.status, 0, booted.stderr);
+    assert.match(booted.stderr, /^ts-nspawn: booting without private users \(the root holds host privileges\): the kernel makes no user namespace here/m);
+    assert.equal((await cli('rm', '-f', 'chroot-boot')).status, 0);
+    started.delete('chroot-boot');
+  });
+
   it('keeps the outer tree out of reach of the container, also through setns into its own mount namespace', async () => {
     const outerOnly = readdirSync('/').filter((entry) => !readdirSync(tree.root).includes(entry));
     assert.ok(outerOnly.length > 0, 'the host has top-level entries the tree lacks');

@@ -4,6 +4,7 @@
  * shifted into the range once with chown; `pick` ranges are never shared and
  * are given back on rm; exec lands in the container's user namespace.
  */
+import { userNamespaceRefusal } from '../../src/host/user-namespaces.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { lstatSync, mkdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ function uidMap(stdout: string): number[] {
   return stdout.trim().split(/\s+/).map(Number);
 }
 
-describe('private users', { timeout: 180_000 }, () => {
+describe('private users', { timeout: 180_000, skip: userNamespaceRefusal() && 'no user namespace can be made here (a chroot?): ts-nspawn refuses private users then, tested in chroot.test.ts' }, () => {
   const names: string[] = [];
   // Before the suite frame's host check.
   after(async () => {

@@ -5,6 +5,7 @@
  * without one, with only itself mapped), keep their state in its
  * XDG_RUNTIME_DIR, and everything that needs root is refused with 125.
  */
+import { userNamespaceRefusal } from '../../src/host/user-namespaces.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { makeRootlessUser, RANGE_COUNT, type RootlessUser } from '../helpers/roo
 
 const mapLines = (text: string) => text.trim().split('\n').map((line) => line.trim().split(/\s+/).map(Number));
 
-describe('rootless', () => {
+describe('rootless', { skip: userNamespaceRefusal() && 'no user namespace can be made here (a chroot?): ts-nspawn refuses private users then, tested in chroot.test.ts' }, () => {
   let user: RootlessUser;
   let tree: TestRoot;
   let state: HostState;
