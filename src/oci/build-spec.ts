@@ -4,6 +4,7 @@
  * with errors that quote the bad value.
  */
 import { userNamespaceRefusal } from '../host/user-namespaces.js';
+import { resolveInRoot } from '../host/root-path.js';
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { ContainerError } from '../errors.js';
@@ -163,7 +164,8 @@ function privateUsers(options: ContainerOptions, directory: string): { settings?
   // A missing root is preflight's to report, in its one line.
   if (!existsSync(directory)) return {};
   // Rootless, the container is in the user's own user namespace already (rootless/policy.ts).
-  if (mode === undefined && options.boot && !isRootless()) {
+  // Without an init, preflight's one line says what is wrong; nothing here.
+  if (mode === undefined && options.boot && !isRootless() && resolveInRoot(directory, INIT_PATH) !== undefined) {
     const refusal = userNamespaceRefusal();
     const problem = refusal ? `the kernel makes no user namespace here (in a chroot, or where they are disabled): ${refusal}` : idmapProblemAt(directory);
     if (!problem) mode = 'pick';

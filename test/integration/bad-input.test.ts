@@ -1,4 +1,5 @@
 /** Bad input: one clear line, exit 125, and nothing changed on the host. */
+import { userNamespaceRefusal } from '../../src/host/user-namespaces.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -63,7 +64,7 @@ describe('bad input', () => {
     });
   }
 
-  it('without root (rootless) and without XDG_RUNTIME_DIR, says in one line where state would live', async () => {
+  it('without root (rootless) and without XDG_RUNTIME_DIR, says in one line where state would live', { skip: userNamespaceRefusal() && 'no user namespace can be made here (a chroot?): rootless mode is refused first' }, async () => {
     // CAP_DAC_READ_SEARCH (and nothing else) lets nobody reach the CLI
     // wherever the checkout lives, e.g. under /root (mode 0700).
     const reach = ['--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];

@@ -4,10 +4,21 @@
  * kind of hybrid host hugetlb lives on the cgroup2 mount).
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
 import { buildSpec, startContainer } from '../../src/index.js';
 import { useBusyboxTree } from '../helpers/suite.js';
+
+/** The cgroup2 roots whose subtree_control a hugepage limit may turn hugetlb on in. */
+const UNIFIED_ROOTS = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'];
+
+function subtreeControl(root: string): string | undefined {
+  try {
+    return readFileSync(`${root}/cgroup.subtree_control`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 /** MAJOR:MINOR of a real disk (not a loop or zram device). */
 function disk(): string | undefined {
@@ -18,6 +29,19 @@ function disk(): string | undefined {
 describe('linux.resources: blockIO throttles and hugepage limits', () => {
   const tree = useBusyboxTree();
   const device = disk();
+  // The runtime turns hugetlb on where a limit needs it (as runc does); the test gives the host back as it was.
+  const controlsBefore = new Map<string, string | undefined>();
+  before(() => {
+    for (const root of UNIFIED_ROOTS) controlsBefore.set(root, subtreeControl(root));
+  });
+  after(() => {
+    for (const root of UNIFIED_ROOTS) {
+      const was = controlsBefore.get(root);
+      if (was !== undefined && !/\bhugetlb\b/.test(was) && /\bhugetlb\b/.test(subtreeControl(root) ?? '')) {
+        writeFileSync(`${root}/cgroup.subtree_control`, '-hugetlb');
+      }
+    }
+  });
 
   it('writes the throttles and the hugetlb limit to the container\'s cgroup', { skip: !device && 'no disk to throttle' }, async () => {
     const [major, minor] = device!.split(':').map(Number) as [number, number];

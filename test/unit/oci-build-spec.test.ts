@@ -6,6 +6,7 @@ import { devicePolicy } from '../../src/cgroups/device-rules.js';
 import { ANNOTATION } from '../../src/oci/annotations.js';
 import { DEFAULT_BOOT_PIDS_LIMIT, DEFAULT_PIDS_LIMIT } from '../../src/oci/resources.js';
 import { buildSpec, INIT_PATH, machineNameFrom } from '../../src/oci/build-spec.js';
+import { userNamespaceRefusal } from '../../src/host/user-namespaces.js';
 import type { ContainerOptions } from '../../src/oci/container-options.js';
 import {
   DEFAULT_CAPABILITIES,
@@ -28,7 +29,7 @@ describe('buildSpec', () => {
   const hostDir = join(temp.path, 'host-data');
 
   before(() => {
-    writeTree(root, { 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n' });
+    writeTree(root, { 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n', 'sbin/init': '' });
     mkdirSync(hostDir);
   });
 
@@ -209,7 +210,9 @@ describe('buildSpec', () => {
       const spec = build({ boot: true, hostNetwork: true });
       assert.deepEqual(sorted(spec.process?.capabilities?.bounding), sorted(DEFAULT_CAPABILITIES));
       // A temp directory on ext4/tmpfs can be idmapped: boot gets private users by default.
-      assert.deepEqual(spec.linux?.namespaces?.map((ns) => ns.type), ['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup']);
+      // Private users by default, where the kernel makes user namespaces (not in a chroot).
+      const user = userNamespaceRefusal() ? [] : ['user'];
+      assert.deepEqual(spec.linux?.namespaces?.map((ns) => ns.type), [...user, 'mount', 'pid', 'uts', 'ipc', 'cgroup']);
     });
 
     it('starts a non-root user with no capabilities, not even in the bounding set', () => {
