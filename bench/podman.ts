@@ -8,6 +8,7 @@
  * interleaved round by round like section 1. A runtime that refuses to run
  * here (crun 1.8 on a hybrid cgroup host) is reported with its error.
  */
+import { containersConf } from '../test/helpers/podman-config.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -91,28 +92,3 @@ export function measurePodman(ctx: BenchContext, options: LoopOptions): Promise<
   return measureStartToExit(ctx, PODMAN_RUNNERS, options);
 }
 
-/** ts-runc registered by name; crun and runc come from podman's own runtime table. */
-function containersConf(base: string, tsRunc: string): string {
-  return `[containers]
-netns = "none"
-log_driver = "k8s-file"
-# What a container may have without CAP_SYS_RESOURCE (podman asks for 1048576 open files).
-default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-
-[network]
-network_config_dir = "${base}/networks"
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "${base}/events.log"
-tmp_dir = "${base}/tmp"
-image_copy_tmp_dir = "${base}/tmp"
-volume_path = "${base}/volumes"
-lock_type = "file"
-runtime_supports_json = ["crun", "runc", "ts-runc"]
-
-[engine.runtimes]
-ts-runc = ["${tsRunc}"]
-`;
-}

@@ -9,6 +9,7 @@
  * its libpod_parent cgroup, ts-runc's default state directory) is checked
  * and removed after.
  */
+import { containersConf } from '../helpers/podman-config.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ describe('podman with ts-runc', { skip: !hasCommand('podman') && 'podman is not 
     // Copied as a link, never followed (else the copy would take in the whole root).
     symlinkSync('/', join(tree.root, 'run/image/root-link'));
     writeImageArchive(tree.root, IMAGE, join(base, 'busybox.tar'));
-    writeFileSync(join(base, 'containers.conf'), containersConf(base));
+    writeFileSync(join(base, 'containers.conf'), containersConf(base, TS_RUNC, { defaultRuntime: 'ts-runc' }));
     writeFileSync(join(base, 'storage.conf'), `[storage]\ndriver = "overlay"\ngraphroot = "${base}/root"\nrunroot = "${base}/runroot"\n`);
     env = { ...process.env, CONTAINERS_CONF: join(base, 'containers.conf'), CONTAINERS_STORAGE_CONF: join(base, 'storage.conf') };
     globals = ['--root', join(base, 'root'), '--runroot', join(base, 'runroot')];
@@ -234,34 +235,6 @@ describe('podman with ts-runc', { skip: !hasCommand('podman') && 'podman is not 
   });
 });
 
-/** A containers.conf for BASE: ts-runc registered and chosen, everything podman keeps below BASE. */
-function containersConf(base: string): string {
-  return `[containers]
-# No network set-up at all: no bridge, no firewall rules on the host.
-netns = "none"
-log_driver = "k8s-file"
-# Limits the container can have without CAP_SYS_RESOURCE (podman asks for 1048576 open files).
-default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-
-[network]
-network_config_dir = "${base}/networks"
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "${base}/events.log"
-tmp_dir = "${base}/tmp"
-image_copy_tmp_dir = "${base}/tmp"
-volume_path = "${base}/volumes"
-lock_type = "file"
-runtime = "ts-runc"
-# ts-runc writes runc's JSON log lines: podman then reads its errors from --log.
-runtime_supports_json = ["ts-runc"]
-
-[engine.runtimes]
-ts-runc = ["${TS_RUNC}"]
-`;
-}
 
 function listDirectory(path: string): string[] {
   try {
