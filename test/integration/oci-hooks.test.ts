@@ -11,6 +11,7 @@
  * its applet by argv[0], so it runs at all only if `args[0]` is passed as
  * the program's name while `path` is what is executed.
  */
+import { runtime } from '../helpers/oci-runtime.js';
 import assert from 'node:assert/strict';
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -29,20 +30,6 @@ interface Run {
   stderr: string;
 }
 
-/** A runtime command with its output in files (a created container keeps the runtime's stdio). */
-function runtime(binary: string, root: string, args: string[], cwd?: string): Run {
-  const dir = mkdtempSync(join(tmpdir(), 'tsn-hooks-out-'));
-  try {
-    const out = openSync(join(dir, 'out'), 'w');
-    const err = openSync(join(dir, 'err'), 'w');
-    const result = spawnSync(binary, ['--root', root, ...args], { stdio: ['ignore', out, err], cwd, timeout: 30_000 });
-    closeSync(out);
-    closeSync(err);
-    return { status: result.status, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 type HookName = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
 const ALL: HookName[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];

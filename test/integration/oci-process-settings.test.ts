@@ -5,6 +5,7 @@
  * what is refused with one line (a negative oomScoreAdj without
  * CAP_SYS_RESOURCE, an LSM label on a host without that LSM).
  */
+import { runtime } from '../helpers/oci-runtime.js';
 import assert from 'node:assert/strict';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,19 +17,6 @@ import { useBusyboxTree } from '../helpers/suite.js';
 
 const TS_RUNC = fileURLToPath(new URL('../../bin/ts-runc', import.meta.url));
 
-function runtime(binary: string, root: string, args: string[], cwd?: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'tsn-settings-out-'));
-  try {
-    const out = openSync(join(dir, 'out'), 'w');
-    const err = openSync(join(dir, 'err'), 'w');
-    const result = spawnSync(binary, ['--root', root, ...args], { stdio: ['ignore', out, err], cwd, timeout: 20_000 });
-    closeSync(out);
-    closeSync(err);
-    return { status: result.status, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const REPORT = [
   'echo dom=$(cat /proc/sys/kernel/domainname)',
