@@ -146,7 +146,7 @@ async function startToExit(ctx: BenchContext, options: LoopOptions): Promise<Map
 async function policyOverhead(ctx: BenchContext, options: LoopOptions, targets: string[]): Promise<boolean> {
   print('1b. The seccomp filter and the device policy, on and off (ms, /bin/true, cold processes, interleaved like section 1)');
   const results = printOutcomes(await measurePolicy(ctx, options), 'other/first', '   ', 'the first is faster');
-  print('   * library: a small program on Bun (bench/policy-child.ts, bundled with bytecode like the CLI) running the spec');
+  print('   * library: a small program on Bun (bench/policy-child.ts, bundled with bytecode) running the spec');
   print('     buildSpec makes, or that spec without linux.seccomp and linux.resources.devices; the CLI has no flag for the latter');
   print();
   const overhead = (on: string, off: string) => {
@@ -419,7 +419,7 @@ async function startup(ctx: BenchContext, options: LoopOptions, targets: string[
     const summary = results.get(name);
     return summary ? `${ms(summary.median)} ms` : 'n/a';
   };
-  targets.push(`ts-runc state: launcher ${figure(states, 'ts-runc bin/ (Bun)')}, standalone ${figure(states, 'ts-runc standalone')}, runc ${figure(states, 'runc')}, crun ${figure(states, 'crun')}`);
+  targets.push(`ts-runc state: launcher ${figure(states, 'ts-runc bin/')}, standalone ${figure(states, 'ts-runc standalone')}, runc ${figure(states, 'runc')}, crun ${figure(states, 'crun')}`);
   return versions.has('ts-runc standalone') && states.has('ts-runc standalone');
 }
 

@@ -20,5 +20,5 @@ async function main(mode: string | undefined, root: string | undefined): Promise
   return (await container.exited).status;
 }
 
-// CommonJS when bundled (for Bun's bytecode, like the CLI): no top-level await.
+// CommonJS when bundled (for Bun's bytecode): no top-level await.
 void main(process.argv[2], process.argv[3]).then((status) => process.exit(status));

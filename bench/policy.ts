@@ -2,8 +2,8 @@
  * Section 1b: what the seccomp filter and the device policy cost a start.
  * Cold processes alike, interleaved like section 1:
  *   - the CLI with its defaults, and with --seccomp=unconfined;
- *   - a small library program (policy-child.ts, bundled for Bun here like
- *     the CLI) with the defaults, and with neither the filter nor the
+ *   - a small library program (policy-child.ts, bundled for Bun here, with
+ *     bytecode) with the defaults, and with neither the filter nor the
  *     device rules (the CLI has no flag that drops the device policy).
  */
 import { spawnSync } from 'node:child_process';

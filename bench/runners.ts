@@ -64,10 +64,10 @@ const tsNspawn: Runner = {
       : 'not built (npm run build)',
   version(ctx) {
     const own = firstLine([ctx.cli, '--version']) ?? '?';
-    // The same choice bin/ts-nspawn makes: Bun with the bundle (dist/bundle/main.js), else Node.js.
+    // The same choice bin/ts-nspawn makes: the compiled CLI (build/cli), else Node.js.
     const bun = bunPath(ctx.repo);
-    const onBun = bun && existsSync(join(ctx.repo, 'dist/bundle/main.js'));
-    const engine = onBun ? `Bun ${firstLine([bun, '--version']) ?? '?'}` : `Node.js ${process.version} (no Bun or no bundle)`;
+    const compiled = bun && existsSync(join(ctx.repo, 'build/cli/ts-nspawn'));
+    const engine = compiled ? `Bun ${firstLine([bun, '--version']) ?? '?'} (compiled)` : `Node.js ${process.version} (not compiled)`;
     return `${own}, CLI on ${engine}`;
   },
   prepare: async (ctx) => ({ timer: localTimer, template: tsNspawnRun(ctx, ['/bin/true']) }),

@@ -2,8 +2,8 @@
  * Section 7: start-up of the commands engines call most, where no container
  * starts: `--version` and `state ID` of a created container. An engine calls
  * the runtime 3-5 times per container, so each call's start-up counts.
- * ts-runc and ts-nspawn run through their launchers (bin/: sh, then Bun
- * with the bundle) and as standalone executables (dist/standalone, built
+ * ts-runc and ts-nspawn run through their launchers (bin/: sh, then the
+ * compiled build/cli/ts-nspawn) and as standalone executables (dist/standalone, built
  * here by scripts/build-standalone.sh if it is not current), against runc
  * and crun. Runners are interleaved round by round like section 1.
  */
@@ -36,10 +36,10 @@ const mib = (path: string) => `${(statSync(path).size / 1024 / 1024).toFixed(0)}
 function tsRunner(program: Program, kind: 'launcher' | 'standalone', args: (ctx: BenchContext, binary: string) => Promise<string[]>): Runner {
   const binary = (ctx: BenchContext) => (kind === 'launcher' ? launcher(ctx, program) : standalone(ctx, program));
   return {
-    name: `${program} ${kind === 'launcher' ? 'bin/ (Bun)' : 'standalone'}`,
+    name: `${program} ${kind === 'launcher' ? 'bin/' : 'standalone'}`,
     missing: (ctx) => (kind === 'standalone' ? standaloneProblem : firstLine([binary(ctx), '--version']) ? undefined : 'not built (npm run build)'),
     version: (ctx) =>
-      `${firstLine([binary(ctx), '--version']) ?? '?'}, ${kind === 'launcher' ? 'sh + Bun + dist/bundle' : `one ${mib(binary(ctx))} executable`}`,
+      `${firstLine([binary(ctx), '--version']) ?? '?'}, ${kind === 'launcher' ? 'sh + build/cli (compiled with Bun)' : `one ${mib(binary(ctx))} executable`}`,
     prepare: async (ctx) => ({ timer: localTimer, template: await args(ctx, binary(ctx)) }),
   };
 }

@@ -37,12 +37,9 @@ mkdir -p "$out/bin" "$out/libexec/ts-nspawn" "$out/share/ts-nspawn/run-host" "$o
 make -s -C "$root/executor" BUILD="$root/build/standalone" LDLIBS=-l:libseccomp.a
 install -m 0755 "$root/build/standalone/ts-nspawn-executor" "$out/libexec/ts-nspawn/"
 
-# Bundled and precompiled to bytecode like scripts/bundle-cli.sh, but split:
-# the modules a verb loads on use (await import) are chunks of their own,
-# read only when that verb runs, which takes ~2 ms of CPU off `ts-runc
-# state` and `--version` (bytecode for every module is otherwise loaded at
-# start). TS_NSPAWN_STANDALONE makes the code look for its files beside
-# the binary. No .env or bunfig.toml is read
+# Compiled like scripts/compile-cli.sh (see why there), one binary per CLI
+# so that each can be installed on its own name. TS_NSPAWN_LAYOUT makes
+# the code look for its files in the prefix layout beside the binary. No .env or bunfig.toml is read
 # from the working directory at run time: a runtime run as root must not
 # take settings, let alone preloaded code, from wherever it is started.
 # A binary newer than the sources, this script and the Bun choice is kept:
@@ -53,7 +50,7 @@ for cli in ts-nspawn:cli ts-runc:runc; do
     continue
   fi
   "$bun" build "$root/src/${cli#*:}/main.ts" --compile --format=esm --splitting --bytecode --minify-syntax --minify-whitespace \
-    --define TS_NSPAWN_STANDALONE=true --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
+    --define TS_NSPAWN_LAYOUT='"prefix"' --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
     --outfile "$binary" >/dev/null
 done
 

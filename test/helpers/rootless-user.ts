@@ -35,20 +35,15 @@ export interface RootlessUser {
 
 export const RANGE_COUNT = 65536;
 
-/** A copy of what bin/ts-nspawn needs (launcher, bundle, executor, Bun) in a directory anyone may read. */
+/** A copy of what bin/ts-nspawn needs (launcher, compiled CLI, executor) in a directory anyone may read. */
 function copyCli(into: string): string {
   for (const dir of ['bin', 'build', 'dist']) mkdirSync(join(into, dir), { recursive: true });
   copyFileSync(join(REPO, 'bin/ts-nspawn'), join(into, 'bin/ts-nspawn'));
   chmodSync(join(into, 'bin/ts-nspawn'), 0o755);
   copyFileSync(join(REPO, 'build/ts-nspawn-executor'), join(into, 'build/ts-nspawn-executor'));
   chmodSync(join(into, 'build/ts-nspawn-executor'), 0o755);
-  const bunPath = join(REPO, 'build/bun-path');
-  const bun = existsSync(bunPath) ? readFileSync(bunPath, 'utf8').trim() : '';
-  if (bun && existsSync(join(REPO, 'dist/bundle/main.js'))) {
-    copyFileSync(bun, join(into, 'build/bun'));
-    chmodSync(join(into, 'build/bun'), 0o755);
-    writeFileSync(join(into, 'build/bun-path'), `${join(into, 'build/bun')}\n`);
-    cpSync(join(REPO, 'dist/bundle'), join(into, 'dist/bundle'), { recursive: true });
+  if (existsSync(join(REPO, 'build/cli/ts-nspawn'))) {
+    cpSync(join(REPO, 'build/cli'), join(into, 'build/cli'), { recursive: true, verbatimSymlinks: true });
   } else {
     // Node.js runs the unbundled CLI; it has no dependencies at run time.
     cpSync(join(REPO, 'dist'), join(into, 'dist'), { recursive: true });
