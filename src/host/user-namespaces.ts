@@ -5,13 +5,13 @@
  * all of these apart, so the check is the attempt itself, by util-linux's
  * `unshare`, once per process and only where a user namespace is wanted.
  */
-import { spawnSync } from 'node:child_process';
-
 let cached: { refused?: string } | undefined;
 
 /** Why a user namespace cannot be made here, or undefined when it can. */
 export function userNamespaceRefusal(): string | undefined {
   if (!cached) {
+    // Loaded on use: under Bun node:child_process costs milliseconds of every start.
+    const { spawnSync } = process.getBuiltinModule('node:child_process');
     const probe = spawnSync('unshare', ['--user', 'true'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
     // Without the tool, the executor's clone tells (in its own words).
     const refused = probe.error || probe.status === 0 ? undefined : probe.stderr.trim().split('\n')[0] || `unshare exited with ${probe.status}`;

@@ -3,7 +3,6 @@
  * mode hands this terminal to the container's monitor, which relays the
  * console to it until Ctrl-] x3 (detach) or the container's end.
  */
-import { spawn } from 'node:child_process';
 import { quote } from '../quote.js';
 import { constants as osConstants } from 'node:os';
 import { ContainerError } from '../errors.js';
@@ -17,6 +16,7 @@ export async function attachConsole(name: string): Promise<number> {
   if (!record.detached || !record.console) {
     throw new ContainerError(`container ${quote(name)} has no console to attach to (start it with -d and -t, or boot -d); see ts-nspawn logs -f ${name}`);
   }
+  const { spawn } = process.getBuiltinModule('node:child_process');
   const client = spawn(executorPath(), ['attach', containerFile(name, 'attach')], { stdio: 'inherit' });
   // A signal that would end us ends the client first: it restores the
   // terminal and hangs up, so the monitor lets go of our terminal too

@@ -3,7 +3,6 @@
  * (docs/executor.md): the plan goes out on fd 3, then `pid`, `started`,
  * `error`, `escape` and `exit` lines come back and `go`/`abort` go out.
  */
-import { getSystemErrorMap } from 'node:util';
 import { ContainerError } from '../errors.js';
 import type { OutOfMemory } from '../state/record.js';
 import { encodePlan } from '../plan/encode.js';
@@ -196,7 +195,8 @@ export class ExecutorSession {
 }
 
 function errnoDescription(errno: number): string {
-  const entry = getSystemErrorMap().get(-errno);
+  // node:util loaded on use, like node:child_process (milliseconds of a start under Bun).
+  const entry = process.getBuiltinModule('node:util').getSystemErrorMap().get(-errno);
   return entry ? `${entry[1]} (${entry[0]})` : `errno ${errno}`;
 }
 

@@ -25,6 +25,7 @@ import { hookState, runPoststopHooks } from './hooks.js';
 import { bootExitStatus } from './boot-policy.js';
 import { cgroupMembers, initProblem, signalProcess } from './container-processes.js';
 import { releaseHostResources, type CgroupEnd } from './host-resources.js';
+import { waitUntil } from './wait-until.js';
 
 import { SIGRTMIN_PLUS_3 } from '../host/signals.js';
 
@@ -135,13 +136,8 @@ function cgroupMountPoints(): string[] {
 }
 
 /** Polls until `busy` turns false (true), or the time is up (false). */
-async function settles(busy: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (busy()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
+function settles(busy: () => boolean, timeoutMs: number): Promise<boolean> {
+  return waitUntil(() => !busy(), timeoutMs);
 }
 
 /** For name allocation: frees the name if its container is gone for good. */
@@ -314,12 +310,13 @@ function runningError(name: string, running: ProcessIdentity[], verb: string): C
 async function killAndWait(record: ContainerRecord | undefined, name: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const directories = (record?.cgroups ?? []).filter((path) => isOwnCgroupPath(path, name));
-  do {
+  // Sent again on every check: a process forked meanwhile gets its SIGKILL too.
+  await waitUntil(() => {
     if (record && !initProblem(record.init)) signalProcess(record.init!, constants.signals.SIGKILL);
     for (const member of cgroupMembers(name)) signalProcess(member, constants.signals.SIGKILL);
     thawIfFrozen(directories);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  } while (stillRunning(record, name).length > 0 && Date.now() < deadline);
+    return stillRunning(record, name).length === 0;
+  }, timeoutMs);
   if (record) await waitForEnd(record, Math.max(0, deadline - Date.now()));
 }
 
@@ -408,14 +405,9 @@ function signalInit(record: ContainerRecord, signal: number): void {
 async function waitForEnd(record: ContainerRecord, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   // A zombie counts as gone (PID 1 has ended before it is reaped); so does a PID 1 whose identity does not hold.
-  while (!initProblem(record.init)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  if (!(await waitUntil(() => initProblem(record.init) !== undefined, timeoutMs))) return false;
   // The monitor reaps and runs its clean-up hook: give it a moment to finish.
-  while (isAlive(record.supervisor) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitUntil(() => !isAlive(record.supervisor), Math.max(0, deadline - Date.now()));
   return true;
 }
 

@@ -5,7 +5,6 @@
  * `ctr task ps` and podman read; table: the host's `ps` (default `-ef`)
  * cut down to those PIDs.
  */
-import { spawnSync } from 'node:child_process';
 import { print } from '../../cli/output.js';
 import { ContainerError } from '../../errors.js';
 import { containerPids } from '../../runtime/process-list.js';
@@ -28,6 +27,7 @@ export const psCommand: RuncCommand = {
       return 0;
     }
     if (format !== 'table') throw new ContainerError('invalid format option');
+    const { spawnSync } = process.getBuiltinModule('node:child_process');
     const result = spawnSync('ps', psArgs.length > 0 ? psArgs : ['-ef'], { encoding: 'utf8' });
     if (result.error) throw new ContainerError(`cannot run ps: ${result.error.message}`);
     if (result.status !== 0) throw new ContainerError(`ps ${psArgs.join(' ')} failed (exit status ${result.status}): ${(result.stderr || result.stdout).trim().split('\n')[0]}`);
