@@ -7,20 +7,11 @@
  *     device rules (the CLI has no flag that drops the device policy).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tsNspawnRun, type BenchContext, type Runner } from './runners.js';
+import { bunPath, tsNspawnRun, type BenchContext, type Runner } from './runners.js';
 import { localTimer, type LoopOptions } from './spawn-timer.js';
 import { measureStartToExit, type Outcome } from './start-to-exit.js';
-
-function bunPath(repo: string): string | undefined {
-  try {
-    const path = readFileSync(join(repo, 'build/bun-path'), 'utf8').trim();
-    return path && existsSync(path) ? path : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function cli(name: string, flags: string[]): Runner {
   return {

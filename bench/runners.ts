@@ -47,7 +47,8 @@ export function tsNspawnRun(ctx: BenchContext, command: string[]): string[] {
   return [ctx.cli, 'run', '-P', '-D', ctx.root, ...command];
 }
 
-function bunPath(repo: string): string | undefined {
+/** The Bun scripts/find-bun.sh recorded, if it is still there. */
+export function bunPath(repo: string): string | undefined {
   try {
     const path = readFileSync(join(repo, 'build/bun-path'), 'utf8').trim();
     return path && existsSync(path) ? path : undefined;

@@ -5,7 +5,7 @@
  * what is refused with one line (a negative oomScoreAdj without
  * CAP_SYS_RESOURCE, an LSM label on a host without that LSM).
  */
-import { runtime } from '../helpers/oci-runtime.js';
+import { hasRunc, runtime } from '../helpers/oci-runtime.js';
 import assert from 'node:assert/strict';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -62,7 +62,7 @@ describe('config.json process settings', () => {
     assert.equal(seen.arch, `${execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim()} pers=00000000`);
   });
 
-  it('sets the domain name and oom_score_adj (the latter as runc 1.1 does; it has no domainname)', { skip: !hasRunc() && 'runc is not installed' }, () => {
+  it('sets the domain name and oom_score_adj (the latter as runc 1.1 does; it has no domainname)', { skip: !hasRunc() && 'no runc to compare with here' }, () => {
     writeConfig((config) => {
       config.domainname = 'example.org';
       config.process.oomScoreAdj = 500;
@@ -124,13 +124,4 @@ describe('config.json process settings', () => {
 function hasCapability(number: number): boolean {
   const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((entry) => entry.startsWith('CapBnd:'));
   return line !== undefined && ((BigInt(`0x${line.slice(7).trim()}`) >> BigInt(number)) & 1n) === 1n;
-}
-
-function hasRunc(): boolean {
-  try {
-    execFileSync('runc', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
