@@ -35,13 +35,15 @@ export interface RootlessUser {
 
 export const RANGE_COUNT = 65536;
 
-/** A copy of what bin/ts-nspawn needs (launcher, compiled CLI, executor) in a directory anyone may read. */
+/** A copy of what bin/ts-nspawn needs (launcher, compiled CLI, executor, share/) in a directory anyone may read. */
 function copyCli(into: string): string {
   for (const dir of ['bin', 'build', 'dist']) mkdirSync(join(into, dir), { recursive: true });
   copyFileSync(join(REPO, 'bin/ts-nspawn'), join(into, 'bin/ts-nspawn'));
   chmodSync(join(into, 'bin/ts-nspawn'), 0o755);
   copyFileSync(join(REPO, 'build/ts-nspawn-executor'), join(into, 'build/ts-nspawn-executor'));
   chmodSync(join(into, 'build/ts-nspawn-executor'), 0o755);
+  // Shown to containers at /run/host; the compiled CLI finds it beside itself.
+  cpSync(join(REPO, 'share'), join(into, 'share'), { recursive: true });
   if (existsSync(join(REPO, 'build/cli/ts-nspawn'))) {
     cpSync(join(REPO, 'build/cli'), join(into, 'build/cli'), { recursive: true, verbatimSymlinks: true });
   } else {
