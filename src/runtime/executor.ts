@@ -7,6 +7,7 @@ import { ContainerError } from '../errors.js';
 import type { OutOfMemory } from '../state/record.js';
 import { encodePlan } from '../plan/encode.js';
 import { describeStep, type Plan } from '../plan/steps.js';
+import { isUserNamespaceRefusal, userNamespaceRefused } from '../host/user-namespaces.js';
 import { executorPath } from './executor-path.js';
 import { spawnExecutor, type ExecutorProcess, type Stdio } from './executor-process.js';
 
@@ -188,6 +189,8 @@ export class ExecutorSession {
       }
       return new ContainerError(`cannot execute '${command}' in the container: ${reason}`, { code: 'command-not-executable', exitCode: 126, ...data });
     }
+    // Said by the clone rather than probed before it: a probe would cost every start a process.
+    if (step?.op === 'namespaces' && step.types.includes('user') && isUserNamespaceRefusal(errno)) return userNamespaceRefused(reason);
     const what = step ? describeStep(step) : opcode === 'plan' ? 'reading the plan' : opcode;
     const extra = errno && detail && !what.includes(detail) ? ` (${detail})` : '';
     return new ContainerError(`setting up the container failed while ${what}: ${reason}${extra}`, { code: 'step-failed', ...data });

@@ -5,7 +5,6 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { ContainerError } from '../errors.js';
-import { userNamespaceRefusal } from '../host/user-namespaces.js';
 import { resolveInRoot } from '../host/root-path.js';
 import { INIT_PATH } from '../oci/build-spec.js';
 import { validateSpec, type ValidatedSpec } from '../oci/validate.js';
@@ -21,23 +20,11 @@ export async function preflight(input: unknown): Promise<ValidatedSpec> {
   const validated = validateSpec(rootless ? rootlessSpec(input) : input);
   const { spec, settings } = validated;
   if (rootless) checkRootless(spec, settings);
-  checkUserNamespacePossible(spec);
   checkRootDirectory(spec.root.path);
   checkRlimits(spec);
   if (settings.boot) checkInit(spec.root.path);
   if (settings.network) await checkBridge(settings.network.bridge);
   return validated;
-}
-
-/** clone(2) refuses CLONE_NEWUSER in a chroot (or where disabled): said here, before anything is made. */
-function checkUserNamespacePossible(spec: Spec): void {
-  if (!(spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path)) return;
-  const refusal = userNamespaceRefusal();
-  if (!refusal) return;
-  throw new ContainerError(
-    `a user namespace (private users, rootless mode) cannot be made here: the kernel refuses it (${refusal}); it does in a chroot: run ts-nspawn outside the chroot, or with --private-users=no`,
-    { code: 'host' },
-  );
 }
 
 /**
