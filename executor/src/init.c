@@ -137,6 +137,8 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	/* In our own mount namespace, still with the host root's IDs. */
 	if (open_root_targets(plan) < 0)
 		report(syncfd, -1, "enter-root");
+	/* libseccomp's work while the host side is set up (seccomp.c). */
+	seccomp_prepare(plan);
 	/* Sent before the release, after the maps (userns.c). */
 	if (cfg->uid_map &&
 	    userns_receive_trees(plan, syncfd, &index, &opcode) < 0)

@@ -10,6 +10,12 @@
  * loaded here and now, before `credentials` (as runc does), and the rest of
  * set-up runs under it.
  *
+ * libseccomp's part -- the rules resolved and compiled into a BPF program,
+ * a few milliseconds for a default profile -- is done early when it can
+ * be: init compiles every filter of its plan (seccomp_prepare) while it
+ * waits to be released, which on a cgroup v1 host or with a network is a
+ * wait for the host-side set-up; the step then only loads the program.
+ *
  * Argument format (docs/executor.md): DEFAULT ARCHES(list) RULES(list),
  * each rule "ACTION SYSCALL [INDEX OP VALUE [VALUE2]]...". A system call
  * this architecture does not have is skipped, as runc does.
@@ -19,11 +25,16 @@
 #include "util.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define MAX_RULE_ARGS 6
 
@@ -174,36 +185,120 @@ fail:
 	return NULL;
 }
 
-static int load(scmp_filter_ctx ctx)
+/* The filter as the BPF program libseccomp makes of it (exported through
+ * a memfd), to be loaded by seccomp(2) itself: NULL on failure. */
+static struct sock_fprog *compile(const struct step *s)
 {
-	int rc = seccomp_load(ctx);
+	scmp_filter_ctx ctx = build(s);
+	struct sock_fprog *prog = NULL;
+	off_t size;
+	int fd, rc;
 
+	if (!ctx)
+		return NULL;
+	fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+	if (fd < 0) {
+		fail(errno, "memfd_create");
+		goto out;
+	}
+	rc = seccomp_export_bpf(ctx, fd);
+	if (rc < 0) {
+		fail(-rc, "seccomp_export_bpf");
+		goto out;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	prog = calloc(1, sizeof *prog);
+	if (!prog || size <= 0 || size % sizeof(struct sock_filter) ||
+	    !(prog->filter = malloc((size_t)size)) ||
+	    pread(fd, prog->filter, (size_t)size, 0) != size) {
+		fail(prog && size > 0 ? EIO : ENOMEM, "seccomp_export_bpf");
+		if (prog)
+			free(prog->filter);
+		free(prog);
+		prog = NULL;
+		goto out;
+	}
+	prog->len = (unsigned short)(size / sizeof(struct sock_filter));
+out:
+	if (fd >= 0)
+		close(fd);
 	seccomp_release(ctx);
-	return rc < 0 ? fail(-rc, "seccomp_load") : 0;
+	return prog;
+}
+
+/* Flags 0, as libseccomp's own load with our attributes: no TSYNC (init
+ * is single-threaded), no log, and no_new_privs is a step of its own. */
+static int load(struct sock_fprog *prog)
+{
+	int rc = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog);
+	int err = errno;
+
+	free(prog->filter);
+	free(prog);
+	return rc < 0 ? fail(err, "seccomp") : 0;
+}
+
+/* Filters compiled ahead by seccomp_prepare, by step index. */
+static struct prepared {
+	int index;
+	struct sock_fprog *prog;
+} prepared[4];
+
+void seccomp_prepare(const struct plan *plan)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->nsteps && n < sizeof prepared / sizeof prepared[0]; i++) {
+		const struct step *s = &plan->steps[i];
+		struct sock_fprog *prog;
+
+		if (s->op->init != step_seccomp)
+			continue;
+		/* A filter that does not compile fails at its step, with its words. */
+		prog = compile(s);
+		if (prog)
+			prepared[n++] = (struct prepared){ .index = s->index, .prog = prog };
+	}
+}
+
+static struct sock_fprog *take_prepared(int index)
+{
+	for (size_t i = 0; i < sizeof prepared / sizeof prepared[0]; i++)
+		if (prepared[i].prog && prepared[i].index == index) {
+			struct sock_fprog *prog = prepared[i].prog;
+
+			prepared[i].prog = NULL;
+			return prog;
+		}
+	return NULL;
 }
 
 int step_seccomp(struct init_state *st, const struct step *s)
 {
-	scmp_filter_ctx ctx = build(s);
+	struct sock_fprog *prog = take_prepared(s->index);
 
-	if (!ctx)
+	if (!prog)
+		prog = compile(s);
+	if (!prog)
 		return -1;
-	if (st->seccomp)	/* a second `seccomp` step: filters stack */
-		seccomp_release(st->seccomp);
+	if (st->seccomp) {	/* a second deferred filter replaces the first (the plan has one) */
+		free(((struct sock_fprog *)st->seccomp)->filter);
+		free(st->seccomp);
+	}
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1) {
-		st->seccomp = ctx;
+		st->seccomp = prog;
 		return 0;
 	}
 	st->seccomp = NULL;
-	return load(ctx);
+	return load(prog);
 }
 
 int seccomp_load_deferred(struct init_state *st)
 {
-	scmp_filter_ctx ctx = st->seccomp;
+	struct sock_fprog *prog = st->seccomp;
 
-	if (!ctx)
+	if (!prog)
 		return 0;
 	st->seccomp = NULL;
-	return load(ctx);
+	return load(prog);
 }

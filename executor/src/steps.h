@@ -19,7 +19,7 @@ struct init_state {
 	pid_t parent;		/* what getppid() returns while the supervisor lives */
 	const struct plan *plan;	/* the whole plan, for steps that look ahead */
 	bool hand_off;		/* not tied to the supervisor's life */
-	void *seccomp;		/* a built filter waiting for exec (seccomp.c) */
+	void *seccomp;		/* a compiled filter (struct sock_fprog) waiting for exec (seccomp.c) */
 	const char *exec_path;	/* from `exec-path`: the file exec runs */
 };
 
@@ -65,6 +65,8 @@ int step_credentials(struct init_state *st, const struct step *s);
 int step_seccomp(struct init_state *st, const struct step *s);
 /* Loads a filter `seccomp` left for the last moment; 0 if there is none. */
 int seccomp_load_deferred(struct init_state *st);
+/* Compiles the plan's filters ahead of their steps (init, before release). */
+void seccomp_prepare(const struct plan *plan);
 /* exec.c */
 int step_env(struct init_state *st, const struct step *s);
 int step_exec(struct init_state *st, const struct step *s);
