@@ -191,8 +191,11 @@ function bindMount(bind: BindMount, idmap: boolean): Mount {
   if (bind.readOnly) options.push('ro');
   // Its files keep their owners inside as on the host's side of the map; a
   // source that cannot be idmapped is bound as it is (owners outside the
-  // range show as nobody).
-  if (idmap && !idmapProblemAt(source)) options.push('ridmap');
+  // range show as nobody). A read-only bind is never idmapped, as
+  // systemd-nspawn's default: a root holding CAP_SYS_ADMIN in its user
+  // namespace can remount it read-write (the runtime's mounts are not
+  // locked), and its files must then stay the host's, not its own.
+  if (idmap && !bind.readOnly && !idmapProblemAt(source)) options.push('ridmap');
   return { destination, source, type: 'bind', options };
 }
 

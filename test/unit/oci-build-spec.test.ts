@@ -235,6 +235,20 @@ describe('buildSpec', () => {
       ]);
     });
 
+    it('idmaps a writable bind under private users, never a read-only one (its files must stay the host\'s if it is remounted read-write)', { skip: userNamespaceRefusal() && 'no user namespace here' }, () => {
+      const spec = build({
+        privateUsers: 'pick',
+        privateUsersOwnership: 'map',
+        binds: [
+          { source: hostDir, destination: '/mnt/rw' },
+          { source: hostDir, destination: '/mnt/ro', readOnly: true },
+        ],
+      });
+      const bound = (destination: string) => spec.mounts?.find((mount) => mount.destination === destination)?.options;
+      assert.deepEqual(bound('/mnt/rw'), ['rbind', 'nosuid', 'nodev', 'ridmap']);
+      assert.deepEqual(bound('/mnt/ro'), ['rbind', 'nosuid', 'nodev', 'ro']);
+    });
+
     it('carries the bridge, addresses and gateways as annotations', () => {
       const spec = build({
         network: { bridge: 'br0', addresses: ['10.0.0.2/24', 'fd00::2/64'], gateways: ['10.0.0.1', 'fd00::1'] },
