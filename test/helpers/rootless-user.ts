@@ -29,19 +29,22 @@ export interface RootlessUser {
   cli: string;
   /** Puts /etc/subuid and /etc/subgid back as they were (no range: only the user is mapped), or with the range again. */
   setRange(present: boolean): void;
-  run(args: string[], options?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<CliResult>;
+  /** `wrap` may put the command (runuser ...) into another, e.g. a network or mount namespace entered as root first. */
+  run(args: string[], options?: { env?: Record<string, string | undefined>; timeoutMs?: number; wrap?: (argv: string[]) => string[] }): Promise<CliResult>;
   remove(): void;
 }
 
 export const RANGE_COUNT = 65536;
 
-/** A copy of what bin/ts-nspawn needs (launcher, compiled CLI, executor) in a directory anyone may read. */
+/** A copy of what bin/ts-nspawn needs (launcher, compiled CLI, executor, share/) in a directory anyone may read. */
 function copyCli(into: string): string {
   for (const dir of ['bin', 'build', 'dist']) mkdirSync(join(into, dir), { recursive: true });
   copyFileSync(join(REPO, 'bin/ts-nspawn'), join(into, 'bin/ts-nspawn'));
   chmodSync(join(into, 'bin/ts-nspawn'), 0o755);
   copyFileSync(join(REPO, 'build/ts-nspawn-executor'), join(into, 'build/ts-nspawn-executor'));
   chmodSync(join(into, 'build/ts-nspawn-executor'), 0o755);
+  // Shown to containers at /run/host; the compiled CLI finds it beside itself.
+  cpSync(join(REPO, 'share'), join(into, 'share'), { recursive: true });
   if (existsSync(join(REPO, 'build/cli/ts-nspawn'))) {
     cpSync(join(REPO, 'build/cli'), join(into, 'build/cli'), { recursive: true, verbatimSymlinks: true });
   } else {
@@ -99,7 +102,9 @@ export function makeRootlessUser(): RootlessUser {
         const env = { XDG_RUNTIME_DIR: runtimeDir, PATH: '/usr/bin:/bin', ...options.env };
         const assignments = Object.entries(env).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${value}`]));
         // env -i: nothing of root's environment (TS_NSPAWN_STATE_DIR, HOME) leaks into the user's run.
-        const child = spawn('runuser', ['-u', name, '--', 'env', '-i', ...assignments, cli, ...args], { cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
+        const argv = ['runuser', '-u', name, '--', 'env', '-i', ...assignments, cli, ...args];
+        const [file, ...rest] = options.wrap ? options.wrap(argv) : argv;
+        const child = spawn(file!, rest, { cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
         return collect(child, { timeoutMs: options.timeoutMs ?? 30_000 });
       },
       remove() {
