@@ -10,13 +10,12 @@
  * that manages it, e.g. systemd-resolved's stub), and a spec that mounts
  * something there itself (--bind-ro /etc/resolv.conf).
  */
-import { lstatSync, readFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveInRoot } from '../host/root-path.js';
 import { idmapProblemAt } from '../oci/private-users.js';
 import type { NspawnSettings } from '../oci/settings.js';
 import type { Mount, Spec } from '../oci/types.js';
-import { writeAtomically } from '../state/store.js';
 import { dnsServers } from './user-network.js';
 
 export const RESOLV_CONF = '/etc/resolv.conf';
@@ -45,8 +44,11 @@ export function provideResolvConf(spec: Spec, settings: NspawnSettings, file: st
       return;
     }
   }
-  writeAtomically(file, resolvConfText(dnsServers(network), hostResolvConf(), network.helper));
-  // Readable by the container's root: rootless that is the user, with private users its range.
+  // Readable by every user of the container (the state directory around it is not).
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, resolvConfText(dnsServers(network), hostResolvConf(), network.helper));
+  chmodSync(temporary, 0o644);
+  renameSync(temporary, file);
   if (!existing) mounts.push(resolvConfMount(spec, file, rootless));
 }
 

@@ -88,6 +88,10 @@ describe('user-mode networking', () => {
     assert.match(result.stdout, new RegExp(`^default via ${UPLINK.gateway.replaceAll('.', '\\.')} dev tsnup0`, 'm'));
     assert.match(result.stdout, /^nameserver 169\.254\.1\.1$/m);
     assert.match(result.stdout, /^search tsn\.test$/m, 'the host\'s search domains are kept');
+    const asUser = await run(['run', '-D', tree.root, '--network=pasta', '-u', '1000', '/bin/grep', 'nameserver', '/etc/resolv.conf']);
+    assert.equal(asUser.stdout, 'nameserver 169.254.1.1\n', 'readable by every user');
+    const write = await run(['run', '-D', tree.root, '--network=pasta', '/bin/sh', '-c', 'echo x > /etc/resolv.conf']);
+    assert.match(write.stderr, /can't create \/etc\/resolv\.conf: Read-only file system/, 'mounted read-only');
     assert.match(result.stdout, /^echo: ping$/m);
     assert.match(result.stdout, new RegExp(`^Address: ${NAME_ADDRESS.replaceAll('.', '\\.')}$`, 'm'));
     assert.deepEqual(net.helpers(), [], 'pasta ended with the container');
@@ -121,7 +125,7 @@ describe('user-mode networking', () => {
   }
 
   for (const helper of HELPERS) {
-    it(`${helper}: publishes ports of a detached container (-p), and stop ends the helper`, async () => {
+    it(`${helper}: publishes ports of a detached container (-p); ${helper === 'pasta' ? 'stop' : 'rm -f'} ends the helper`, async () => {
       const name = `unet-${helper}`;
       detached.add(name);
       const started = await run(['run', '-d', '-M', name, '-D', tree.root, `--network=${helper}`, '-p', '8080:80', '-p', `${UPLINK.address}:8081:81`,
@@ -137,13 +141,32 @@ describe('user-mode networking', () => {
       assert.equal((await connect(UPLINK.address, 8081)).stdout, 'served-81\n');
       const refused = await connect('127.0.0.1', 8081);
       assert.equal(refused.stdout, '', 'a port published on one address is not on the others');
-      const stop = await run(['stop', '--timeout', '1', name]);
-      assert.equal(stop.status, 0, stop.stderr);
+      // stop, then rm; or rm -f of the running container.
+      if (helper === 'pasta') {
+        const stop = await run(['stop', '--timeout', '1', name]);
+        assert.equal(stop.status, 0, stop.stderr);
+        assert.deepEqual(net.helpers(), [], `${helper} ended with the container`);
+      }
+      const rm = await run(['rm', ...(helper === 'pasta' ? [] : ['-f']), name]);
+      assert.equal(rm.status, 0, rm.stderr);
       assert.deepEqual(net.helpers(), [], `${helper} ended with the container`);
-      assert.equal((await run(['rm', name])).status, 0);
       detached.delete(name);
     });
   }
+
+  it('a detached container whose command ends has its helper stopped by the monitor\'s exit hook', async () => {
+    const name = 'unet-ends';
+    detached.add(name);
+    const started = await run(['run', '-d', '-M', name, '-D', tree.root, '--network=slirp4netns', '/bin/sleep', '1']);
+    assert.equal(started.status, 0, started.stderr);
+    assert.equal(net.helpers().length, 1);
+    const deadline = Date.now() + 10_000;
+    while (net.helpers().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(net.helpers(), []);
+    assert.match((await run(['status', name])).stdout, /State: stopped \(exit status 0\)/);
+    assert.equal((await run(['rm', name])).status, 0);
+    detached.delete(name);
+  });
 
   it('--network=none (the default) has loopback only', async () => {
     for (const args of [['--network=none'], []]) {
@@ -158,7 +181,7 @@ describe('user-mode networking', () => {
       `cat /proc/self/uid_map; ls -ln /etc/resolv.conf; (echo ping; sleep 1) | nc -w 5 ${SERVER.address} ${ECHO_PORT}`]);
     assert.equal(result.status, 0, result.stderr);
     assert.doesNotMatch(result.stdout, /^\s*0\s+0\s/m, 'a user namespace with a range of its own');
-    assert.match(result.stdout, /^-r\S+\s+\d+\s+0\s+0\s.*\/etc\/resolv\.conf$/m, 'root\'s file inside');
+    assert.match(result.stdout, /^-rw-r--r--\s+\d+\s+0\s+0\s.*\/etc\/resolv\.conf$/m, 'root\'s file inside, readable by all');
     assert.match(result.stdout, /^echo: ping$/m);
   });
 
@@ -167,6 +190,17 @@ describe('user-mode networking', () => {
     assert.match(stderr, /^ts-nspawn: pasta failed \(exit status \d+\) connecting the container's network: .*no-such-option/);
     assert.deepEqual(net.helpers(), []);
   });
+
+  for (const [helper, pattern] of [
+    ['pasta', /^ts-nspawn: pasta failed \(exit status 1\) connecting the container's network: Failed to bind any port for '-t 10\.98\.0\.1\/7777:80'/],
+    ['slirp4netns', /^ts-nspawn: publishing 10\.98\.0\.1:7777\/tcp through slirp4netns failed: slirp4netns refused it: /],
+  ] as const) {
+    it(`${helper}: a published port the host has taken fails the start in one line, leaving no helper`, async () => {
+      const stderr = oneLine(await run(['run', '-D', tree.root, `--network=${helper}`, '-p', `${SERVER.address}:${ECHO_PORT}:80`, '/bin/true']));
+      assert.match(stderr, pattern);
+      assert.deepEqual(net.helpers(), []);
+    });
+  }
 
   for (const [what, args, mounts, pattern] of [
     ['pasta with a bridge', ['--network=pasta', '--network-bridge', 'tsnbr9'], {}, /^ts-nspawn: --network=pasta and --network-bridge tsnbr9 exclude each other: /],
