@@ -21,8 +21,9 @@ export function slirpArguments(options: SlirpOptions, target: HelperTarget, read
   if (options.outboundAddr) args.push(`--outbound-addr=${options.outboundAddr}`);
   if (options.outboundAddr6) args.push(`--outbound-addr6=${options.outboundAddr6}`);
   // As root it would keep every privilege: the sandbox (a mount namespace with only /etc and
-  // /run, capabilities but CAP_NET_BIND_SERVICE dropped) and its seccomp filter. Rootless it runs
-  // as the user, whose own process it is.
+  // /run, capabilities but CAP_NET_BIND_SERVICE dropped; user-mode.ts starts it in a private
+  // mount namespace for it) and its seccomp filter. Rootless it runs as the user, whose own
+  // process it is.
   if (target.asRoot) args.push('--enable-sandbox', '--enable-seccomp');
   args.push(`--ready-fd=${readyFd}`);
   if (apiSocket) args.push(`--api-socket=${apiSocket}`);

@@ -47,9 +47,22 @@ export interface HelperFiles {
 
 /** The helper's program; a one-line error naming the package when it is not installed. */
 export function helperProgram(helper: UserNetworkHelper): string {
+  const path = findProgram(helper);
+  if (path) return path;
+  throw new ContainerError(`--network=${helper} needs ${helper}, which is not installed: install the ${HELPER_PACKAGE[helper]} package`, { code: 'host', path: helper });
+}
+
+/** util-linux's unshare, which runs slirp4netns as root in a private mount namespace. */
+function unshareProgram(): string {
+  const path = findProgram('unshare');
+  if (path) return path;
+  throw new ContainerError('--network=slirp4netns needs unshare as root, which is not installed: install the util-linux package', { code: 'host', path: 'unshare' });
+}
+
+function findProgram(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter).filter((dir) => dir.startsWith('/')), ...STANDARD_DIRS];
   for (const dir of dirs) {
-    const path = `${dir}/${helper}`;
+    const path = `${dir}/${name}`;
     try {
       accessSync(path, constants.X_OK);
       if (statSync(path).isFile()) return path;
@@ -57,7 +70,7 @@ export function helperProgram(helper: UserNetworkHelper): string {
       // next
     }
   }
-  throw new ContainerError(`--network=${helper} needs ${helper}, which is not installed: install the ${HELPER_PACKAGE[helper]} package`, { code: 'host', path: helper });
+  return undefined;
 }
 
 /**
@@ -67,6 +80,7 @@ export function helperProgram(helper: UserNetworkHelper): string {
  */
 export function checkUserNetworkHost(network: UserNetwork, rootless: boolean): void {
   helperProgram(network.helper);
+  if (network.helper === 'slirp4netns' && !rootless) unshareProgram();
   const flag = `--network=${network.helper}`;
   let stat;
   try {
@@ -99,7 +113,12 @@ export async function startUserNetwork(initPid: number, network: UserNetwork, fi
   const asRoot = (process.geteuid?.() ?? 0) === 0;
   const descriptors: number[] = [];
   const open = (path: string) => {
-    const fd = openSync(path, 'r');
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (error) {
+      throw new ContainerError(`cannot open the container's namespace ${path} for ${network.helper}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { code: 'host', path });
+    }
     descriptors.push(fd);
     return fd;
   };
@@ -156,7 +175,12 @@ async function startSlirp(
   }
   if (api) rmSync(api, { force: true });
   const readyFd = 3 + inherited.length;
-  const child = await spawnHelper(program, slirpArguments(options, target, readyFd, api), ['ignore', log, log, ...inherited, 'pipe']);
+  const args = slirpArguments(options, target, readyFd, api);
+  // Its sandbox (as root) makes a mount namespace without making it private and unmounts the old
+  // root there: the host's shared mounts (/run/netns/NAME of `ip netns`) would go with it. In a
+  // private mount namespace of its own (unshare execs it: same PID) nothing propagates back.
+  const [file, argv] = target.asRoot ? [unshareProgram(), ['--mount', '--propagation', 'private', '--', program, ...args]] : [program, args];
+  const child = await spawnHelper(file, argv, ['ignore', log, log, ...inherited, 'pipe']);
   const helper = child.pid === undefined ? undefined : identify(child.pid);
   if (helper) running(helper);
   const ready = await readyOrExit(child, readyFd, START_TIMEOUT_MS);

@@ -1,9 +1,10 @@
 /**
  * What a container holds on the host outside its own namespaces: its
- * cgroup, its veth and its user-mode network helper. Released by whoever sees the container gone first
- * (the foreground run, the monitor's exit hook, or a later list/gc), so
- * release is idempotent.
+ * cgroup, its veth, its user-mode network helper. Released by whoever
+ * sees the container gone first (the foreground run, the monitor's exit
+ * hook, or a later list/gc), so release is idempotent.
  */
+import { constants } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { cgroupManager, DEFAULT_CGROUP_PARENT } from '../cgroups/manager.js';
 import { removeVeth } from '../network/bridge.js';
@@ -40,9 +41,6 @@ export async function releaseHostResources(
   return end.oomKills ? { outOfMemory: { kills: end.oomKills, limitBytes: end.memoryLimitBytes } } : {};
 }
 
-const SIGTERM = 15;
-const SIGKILL = 9;
-
 /**
  * Ends the user-mode network helper (it holds the container's network
  * namespace open, so it would not end by itself): SIGTERM, SIGKILL after
@@ -51,7 +49,7 @@ const SIGKILL = 9;
  */
 async function stopNetworkHelper(helper: ProcessIdentity): Promise<void> {
   if (!isHelperRunning(helper)) return;
-  for (const [signal, waitMs] of [[SIGTERM, 2000], [SIGKILL, 1000]] as const) {
+  for (const [signal, waitMs] of [[constants.signals.SIGTERM, 2000], [constants.signals.SIGKILL, 1000]] as const) {
     if (signalProcess(helper, signal) !== 'sent') return;
     const deadline = Date.now() + waitMs;
     while (isAlive(helper)) {

@@ -108,6 +108,26 @@ describe('user-mode networking', () => {
     assert.deepEqual(net.helpers(), [], 'slirp4netns ended with the container');
   });
 
+  it('slirp4netns, sandboxed as root, leaves the host\'s shared mounts (ip netns names) alone', async () => {
+    // In a mount namespace of the test's own with a shared /run/netns holding a name: what the
+    // sandbox would unmount by propagation is seen here, never on the host.
+    const script = [
+      'set -e',
+      'mount -t tmpfs tsn-test-netns /run/netns',
+      'mount --make-shared /run/netns',
+      'touch /run/netns/tsn-probe',
+      'mount --bind /proc/self/ns/net /run/netns/tsn-probe',
+      'set +e',
+      '"$@"',
+      'mountpoint -q /run/netns/tsn-probe && echo probe-mounted',
+    ].join('\n');
+    const result = await collect(
+      spawn('nsenter', [`--net=/run/netns/${net.name}`, 'unshare', '-m', 'sh', '-c', script, 'sh', CLI, 'run', '-D', tree.root, '--network=slirp4netns', '/bin/true']),
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(result.stdout, 'probe-mounted\n', result.stderr);
+  });
+
   it('slirp4netns takes podman\'s options: cidr, mtu', async () => {
     const result = await run(['run', '-D', tree.root, '--network=slirp4netns:cidr=10.5.0.0/24,mtu=1400', '/bin/sh', '-c', 'ip -o link show tap0; ip -o -4 addr show tap0; cat /etc/resolv.conf']);
     assert.equal(result.status, 0, result.stderr);
