@@ -4,7 +4,9 @@
  */
 import { isTerminal } from '../host/terminal.js';
 import { ContainerError } from '../errors.js';
-import type { BindMount, ContainerOptions, DeviceOption } from '../oci/container-options.js';
+import type { BindMount, ContainerOptions, DeviceOption, UserNetworkOptions } from '../oci/container-options.js';
+import { parsePortForward } from '../network/ports.js';
+import { quote } from '../quote.js';
 import { option, type Flags, type OptionDef } from './command-line.js';
 import type { ResourceLimits } from '../oci/resources.js';
 import { parseInteger, parseNonNegative, parseRlimit, parseSize } from './parse-values.js';
@@ -31,6 +33,8 @@ export const CONTAINER_OPTIONS: OptionDef[] = [
   option('chdir', 'working directory inside the container', { value: 'DIR' }),
   option('user', 'run as this user (a number or a name from the container)', { short: 'u', value: 'UID[:GID]' }),
   option('detach', 'start in the background; print the machine name', { short: 'd' }),
+  option('network', 'the network: none (loopback only, the default), host, bridge:BRIDGE, pasta[:OPTION,...] or slirp4netns[:KEY=VALUE,...] (user-mode, works rootless)', { value: 'MODE' }),
+  option('publish', 'forward a host port to the container (with --network=pasta or slirp4netns)', { short: 'p', value: '[HOSTADDR:]HOSTPORT:CONTAINERPORT[/tcp|udp]', multiple: true }),
   option('host-network', "share the host's network namespace"),
   option('network-bridge', 'connect the container to this host bridge through a veth pair', { value: 'BRIDGE' }),
   option('address', "static address of the container's eth0 (IPv4 or IPv6)", { value: 'ADDR/PREFIX', multiple: true }),
@@ -56,7 +60,8 @@ const text = (value: Flags[string]): string | undefined => (typeof value === 'st
 
 /** `stdinIsTerminal` decides the console default (given by tests). */
 export function toContainerOptions(flags: Flags, command: string[], boot: boolean, stdinIsTerminal = isTerminal(0)): ContainerOptions {
-  const networkBridge = text(flags.networkBridge);
+  const mode = networkMode(flags);
+  const networkBridge = mode.bridge;
   if (!networkBridge && (flags.address || flags.gateway)) {
     throw new ContainerError('--address and --gateway configure the veth of --network-bridge: add --network-bridge BRIDGE');
   }
@@ -75,8 +80,9 @@ export function toContainerOptions(flags: Flags, command: string[], boot: boolea
     user: text(flags.user),
     console,
     term: process.env.TERM,
-    hostNetwork: flags.hostNetwork === true,
+    hostNetwork: mode.host,
     network: networkBridge ? { bridge: networkBridge, addresses: strings(flags.address), gateways: strings(flags.gateway) } : undefined,
+    ...(mode.user ? { userNetwork: mode.user } : {}),
     devices: strings(flags.device).map(parseDevice),
     ...toResourceLimits(flags),
     cpusetMems: text(flags.cpusetMems),
@@ -86,6 +92,54 @@ export function toContainerOptions(flags: Flags, command: string[], boot: boolea
     privateUsersOwnership: flags.privateUsersOwnership === undefined ? undefined : parseOwnership(text(flags.privateUsersOwnership) ?? ''),
     ...toSecurityOptions(flags),
   };
+}
+
+interface NetworkMode {
+  host: boolean;
+  bridge?: string;
+  user?: UserNetworkOptions;
+}
+
+const NETWORK_MODES = 'none, host, bridge:BRIDGE, pasta[:OPTION,...] or slirp4netns[:KEY=VALUE,...]';
+
+/**
+ * --network=MODE (podman's), with --host-network and --network-bridge
+ * kept: one network per container, so two that differ are refused.
+ * `pasta:-T,auto` passes pasta its own options, split at commas.
+ */
+function networkMode(flags: Flags): NetworkMode {
+  const given = text(flags.network);
+  const bridgeFlag = text(flags.networkBridge);
+  const hostFlag = flags.hostNetwork === true;
+  const ports = strings(flags.publish).map(parsePortForward);
+  let mode: NetworkMode = { host: hostFlag, bridge: bridgeFlag };
+  if (given !== undefined) {
+    const colon = given.indexOf(':');
+    const name = colon < 0 ? given : given.slice(0, colon);
+    const rest = colon < 0 ? undefined : given.slice(colon + 1);
+    const exclusive = (other: string | false | undefined) => {
+      if (other) throw new ContainerError(`--network=${given} and ${other} exclude each other: a container has one network, choose one`);
+    };
+    if ((name === 'none' || name === 'host') && rest === undefined) {
+      exclusive(bridgeFlag && `--network-bridge ${bridgeFlag}`);
+      if (name === 'none') exclusive(hostFlag && '--host-network');
+      mode = { host: name === 'host' };
+    } else if (name === 'bridge' && rest) {
+      exclusive(bridgeFlag && bridgeFlag !== rest && `--network-bridge ${bridgeFlag}`);
+      exclusive(hostFlag && '--host-network');
+      mode = { host: false, bridge: rest };
+    } else if (name === 'pasta' || name === 'slirp4netns') {
+      exclusive(bridgeFlag && `--network-bridge ${bridgeFlag}`);
+      exclusive(hostFlag && '--host-network');
+      mode = { host: false, user: { helper: name, options: rest ? rest.split(',') : [], ports } };
+    } else {
+      throw new ContainerError(`invalid --network ${quote(given)}: expected ${NETWORK_MODES}`);
+    }
+  }
+  if (ports.length > 0 && !mode.user) {
+    throw new ContainerError('--publish needs --network=pasta or --network=slirp4netns: the ports are forwarded by that helper');
+  }
+  return mode;
 }
 
 /** The limit flags (LIMIT_OPTIONS and --pids-limit) given, parsed; the ranges are checked by limitResources. */

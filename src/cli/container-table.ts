@@ -1,6 +1,7 @@
 /** How container records are shown: the `list` table and `status` details. */
 import { oneLine } from '../quote.js';
 import { outOfMemoryLine } from './sizes.js';
+import { ANNOTATION } from '../oci/settings.js';
 import { isPaused } from '../runtime/freezer.js';
 import type { ListEntry } from '../runtime/lifecycle.js';
 import type { ContainerRecord } from '../state/record.js';
@@ -63,6 +64,9 @@ export function details(record: ShownRecord): string {
     ['Mode', `${record.boot ? 'boot' : 'run'}${record.detached ? ', detached' : ''}${record.console ? ', console' : ''}`],
     ['Addresses', record.addresses.join(', ') || '-'],
     ['Host veth', record.hostInterfaces.join(', ') || '-'],
+    ...(record.networkHelper && record.status !== 'stopped'
+      ? [['Network', `${record.annotations[ANNOTATION.helper] ?? 'user-mode'} (PID ${record.networkHelper.pid})`] as [string, string]]
+      : []),
     ['Created', record.created],
     ['Uptime', formatUptime(record.uptimeSeconds)],
   ];

@@ -10,9 +10,11 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import { ContainerError } from '../errors.js';
 import { inSubnet, parseGateway, parseInterfaceAddress, type InterfaceAddress } from '../network/address.js';
 import type { BridgeAttachment } from '../network/bridge.js';
+import { duplicatePort } from '../network/ports.js';
+import { helperOptionsProblem, type UserNetwork } from '../network/user-network.js';
 import { CGROUP_PATH_RULE, isCgroupPath, settingsAnnotations, type NspawnSettings, type PrivateUsersSettings } from './settings.js';
 import { idmapProblemAt, RANGE_SIZE, rangeMappings, resolveOwnership } from './private-users.js';
-import type { BindMount, BridgeNetwork, ContainerOptions } from './container-options.js';
+import type { BindMount, BridgeNetwork, ContainerOptions, UserNetworkOptions } from './container-options.js';
 import {
   CONTAINER_ENV,
   DEFAULT_MASKED_PATHS,
@@ -48,12 +50,17 @@ export function buildSpec(options: ContainerOptions): Spec {
   if (options.network && !privateNetwork) {
     throw new ContainerError('--network-bridge and --host-network exclude each other: choose one', { code: 'invalid-spec' });
   }
+  if (options.userNetwork) {
+    const other = options.network ? '--network-bridge' : !privateNetwork ? '--host-network' : undefined;
+    if (other) throw new ContainerError(`--network=${options.userNetwork.helper} and ${other} exclude each other: a container has one network, choose one`, { code: 'invalid-spec' });
+  }
   const security = securitySettings(options, { boot: options.boot === true, privateNetwork, uid: user.uid });
 
   // Only a name the user chose is fixed; otherwise the runtime makes the default unique.
   const settings: NspawnSettings = { boot: options.boot === true };
   if (options.machine) settings.machine = machine;
   if (options.network) settings.network = bridgeAttachment(options.network);
+  if (options.userNetwork) settings.userNetwork = userNetwork(options.userNetwork);
   if (options.cgroupParent !== undefined) settings.cgroupParent = checkCgroupParent(options.cgroupParent);
   const devices = (options.devices ?? []).map(deviceNode);
   const users = privateUsers(options, directory);
@@ -218,6 +225,13 @@ function bridgeAttachment(network: BridgeNetwork): BridgeAttachment {
     addresses: addresses.map((a) => `${a.address}/${a.prefix}`),
     gateways: gateways.map((gateway) => gateway.address),
   };
+}
+
+function userNetwork(options: UserNetworkOptions): UserNetwork {
+  const network: UserNetwork = { helper: options.helper, options: [...(options.options ?? [])], ports: [...(options.ports ?? [])] };
+  const problem = helperOptionsProblem(network) ?? duplicatePort(network.ports);
+  if (problem) throw new ContainerError(`--network=${options.helper}: ${problem}`, { code: 'invalid-spec' });
+  return network;
 }
 
 function checkGateway(text: string, addresses: InterfaceAddress[]) {

@@ -70,6 +70,9 @@ export function specProblems(spec: Spec, settings: NspawnSettings): Problem[] {
   if (settings.network && !created.has('network')) {
     add('annotations["org.ts-nspawn.network.bridge"]', 'a bridged network needs a new network namespace in linux.namespaces');
   }
+  if (settings.userNetwork && !created.has('network')) {
+    add('annotations["org.ts-nspawn.network.helper"]', `${settings.userNetwork.helper} needs a new network namespace in linux.namespaces`);
+  }
 
   if (spec.hostname !== undefined) {
     if (!isHostname(spec.hostname)) add('hostname', `invalid hostname ${JSON.stringify(spec.hostname)}: ${HOSTNAME_RULE}`);

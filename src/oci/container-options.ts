@@ -4,6 +4,8 @@
  * into the OCI spec; nothing here knows about argv.
  */
 
+import type { PortForward } from '../network/ports.js';
+import type { UserNetworkHelper } from '../network/user-network.js';
 import type { SecurityOptions } from '../security/policy.js';
 import type { PrivateUsers } from './private-users.js';
 import type { Ownership } from './settings.js';
@@ -23,6 +25,15 @@ export interface BridgeNetwork {
   addresses: string[];
   /** Default gateways, at most one per address family, inside an address's subnet. */
   gateways?: string[];
+}
+
+/** User-mode networking (`--network=pasta[:OPTIONS]`, `--network=slirp4netns[:OPTIONS]`). */
+export interface UserNetworkOptions {
+  helper: UserNetworkHelper;
+  /** pasta: its own arguments (and `--map-gw`); slirp4netns: podman's KEY=VALUE options. */
+  options?: string[];
+  /** Host ports forwarded to the container (`-p, --publish`). */
+  ports?: PortForward[];
 }
 
 /** A host device node given to the container (`--device HOST[:CONTAINER][:rwm]`). */
@@ -68,6 +79,8 @@ export interface ContainerOptions extends SecurityOptions {
   hostNetwork?: boolean;
   /** Attach the container to a host bridge with static addresses. */
   network?: BridgeNetwork;
+  /** A private network connected by pasta or slirp4netns (works rootless). */
+  userNetwork?: UserNetworkOptions;
   /** Most processes at once; 0 or -1: unlimited. Default 2048 (a booted OS: 16384). */
   pidsLimit?: number;
   /** Memory limit in bytes; -1: unlimited. */

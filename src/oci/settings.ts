@@ -7,6 +7,8 @@
  */
 import { familyOf, inSubnet, parseInterfaceAddress, type InterfaceAddress } from '../network/address.js';
 import type { BridgeAttachment } from '../network/bridge.js';
+import { duplicatePort, formatPortForward, parsePortForward, type PortForward } from '../network/ports.js';
+import { helperOptionsProblem, USER_NETWORK_HELPERS, type UserNetwork, type UserNetworkHelper } from '../network/user-network.js';
 import { HOSTNAME_RULE, INTERFACE_RULE, isHostname, isInterfaceName } from './names.js';
 import { jsonPath, type Problem } from './json-value.js';
 
@@ -17,6 +19,8 @@ export interface NspawnSettings {
   boot: boolean;
   /** A veth on a host bridge, configured from the host side before the command starts. */
   network?: BridgeAttachment;
+  /** User-mode networking through pasta or slirp4netns, started from the host before the command starts. */
+  userNetwork?: UserNetwork;
   /** The cgroup the container's own goes below, relative to the hierarchy roots (`--cgroup-parent`). */
   cgroupParent?: string;
   /** How a user namespace (linux.uidMappings) is set up beyond its maps (`--private-users`). */
@@ -48,6 +52,12 @@ export const ANNOTATION = {
   addresses: `${PREFIX}network.addresses`,
   /** Comma-separated default gateways (at most one per address family). */
   gateways: `${PREFIX}network.gateways`,
+  /** `pasta` or `slirp4netns`: user-mode networking. */
+  helper: `${PREFIX}network.helper`,
+  /** The helper's options, a JSON array of strings (an option may hold a comma). */
+  helperOptions: `${PREFIX}network.helper-options`,
+  /** Comma-separated published ports, [HOSTADDR:]HOSTPORT:CONTAINERPORT/PROTOCOL. */
+  ports: `${PREFIX}network.ports`,
   cgroupParent: `${PREFIX}cgroup-parent`,
   /** `true`: the runtime picks the user namespace's range. */
   privateUsersPick: `${PREFIX}private-users.pick`,
@@ -70,6 +80,11 @@ export function settingsAnnotations(settings: NspawnSettings): Record<string, st
     annotations[ANNOTATION.bridge] = settings.network.bridge;
     annotations[ANNOTATION.addresses] = settings.network.addresses.join(',');
     annotations[ANNOTATION.gateways] = settings.network.gateways.join(',');
+  }
+  if (settings.userNetwork) {
+    annotations[ANNOTATION.helper] = settings.userNetwork.helper;
+    if (settings.userNetwork.options.length > 0) annotations[ANNOTATION.helperOptions] = JSON.stringify(settings.userNetwork.options);
+    if (settings.userNetwork.ports.length > 0) annotations[ANNOTATION.ports] = settings.userNetwork.ports.map(formatPortForward).join(',');
   }
   return annotations;
 }
@@ -113,7 +128,13 @@ export function parseSettings(annotations: Record<string, string>, problems: Pro
     settings.privateUsers = { pick: pick === 'true', ownership: (ownership as Ownership | undefined) ?? 'off' };
   }
 
+  const userNetwork = parseUserNetwork(annotations, problem);
+  if (userNetwork) settings.userNetwork = userNetwork;
+
   const bridge = annotations[ANNOTATION.bridge];
+  if (bridge !== undefined && annotations[ANNOTATION.helper] !== undefined) {
+    problem(ANNOTATION.helper, `a container has one network: ${ANNOTATION.helper} and ${ANNOTATION.bridge} exclude each other`);
+  }
   const addressText = annotations[ANNOTATION.addresses];
   const gatewayText = annotations[ANNOTATION.gateways];
   if (bridge === undefined) {
@@ -149,6 +170,56 @@ export function parseSettings(annotations: Record<string, string>, problems: Pro
     settings.network = { bridge, addresses: addresses.map((a) => `${a.address}/${a.prefix}`), gateways };
   }
   return settings;
+}
+
+/** The user-mode network's settings, or undefined (with a problem for each bad value). */
+function parseUserNetwork(annotations: Record<string, string>, problem: (key: string, message: string) => void): UserNetwork | undefined {
+  const helper = annotations[ANNOTATION.helper];
+  const optionsText = annotations[ANNOTATION.helperOptions];
+  const portsText = annotations[ANNOTATION.ports];
+  if (helper === undefined) {
+    if (optionsText !== undefined) problem(ANNOTATION.helperOptions, `needs ${ANNOTATION.helper}: options are for pasta or slirp4netns`);
+    if (portsText !== undefined) problem(ANNOTATION.ports, `needs ${ANNOTATION.helper}: ports are published by pasta or slirp4netns`);
+    return undefined;
+  }
+  let valid = true;
+  if (!(USER_NETWORK_HELPERS as readonly string[]).includes(helper)) {
+    problem(ANNOTATION.helper, `must be one of ${USER_NETWORK_HELPERS.join(', ')}, not ${JSON.stringify(helper)}`);
+    valid = false;
+  }
+  let options: string[] = [];
+  if (optionsText !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(optionsText);
+    } catch {
+      parsed = undefined;
+    }
+    if (Array.isArray(parsed) && parsed.every((item) => typeof item === 'string')) options = parsed;
+    else {
+      problem(ANNOTATION.helperOptions, 'must be a JSON array of strings');
+      valid = false;
+    }
+  }
+  const ports: PortForward[] = [];
+  for (const text of splitList(portsText)) {
+    try {
+      ports.push(parsePortForward(text));
+    } catch (error) {
+      problem(ANNOTATION.ports, (error as Error).message);
+      valid = false;
+    }
+  }
+  const duplicate = duplicatePort(ports);
+  if (duplicate) problem(ANNOTATION.ports, duplicate);
+  if (!valid || duplicate) return undefined;
+  const network: UserNetwork = { helper: helper as UserNetworkHelper, options, ports };
+  const why = helperOptionsProblem(network);
+  if (why) {
+    problem(ANNOTATION.helperOptions, why);
+    return undefined;
+  }
+  return network;
 }
 
 export const CGROUP_PATH_RULE = 'a path relative to the cgroup hierarchy roots, such as ts-nspawn or machine.slice/mine, without . or .. parts';

@@ -5,7 +5,8 @@
  *            `creating`) and the spec on disk;
  *   spawn    the plan compiled, the executor started and the container's
  *            cgroup made, the host side done
- *            (cgroup join on v1, network) while init waits at `go`, then
+ *            (cgroup join on v1, a bridge's veth, the user-mode network
+ *            helper) while init waits at `go`, then
  *            init released: it runs to its command (`run`) or stops at the
  *            create/start barrier just before it (`create`);
  *   rollback whatever a failed phase left, so nothing stays on the host.
@@ -20,6 +21,8 @@ import { cgroupManager, containerCgroupPath, setUpContainerCgroup } from '../cgr
 import type { SignalMap } from '../host/signals.js';
 import { plainForwarding } from '../host/signals.js';
 import { attachToBridge } from '../network/bridge.js';
+import { provideResolvConf } from '../network/resolv-conf.js';
+import { startUserNetwork } from '../network/user-mode.js';
 import { compilePlan, hasCreateHooks, type MonitorOptions } from '../plan/compile.js';
 import { machineNameFrom } from '../oci/build-spec.js';
 import type { Spec } from '../oci/types.js';
@@ -112,6 +115,8 @@ export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions
   try {
     // The range first (recorded under its lock): the stored spec carries its maps.
     await claimUserNamespace(spec, settings, record);
+    // The user-mode network's DNS forwarder, mounted over the tree's resolv.conf: part of the stored spec.
+    provideResolvConf(spec, settings, containerFile(name, 'resolvConf'), rootless);
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
     if (rootless) {
       // Without root there is no cgroup to make (rootless/policy.ts).
@@ -133,11 +138,12 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
   const { spec, mode, record } = claimed;
   const name = record.id;
   const network = claimed.settings.network;
+  const userNetwork = claimed.settings.userNetwork;
   const cgroups = cgroupManager(claimed.hierarchies);
   const cloneIntoCgroup = cgroups.unifiedDirectory(record.cgroups);
   const devices = spec.linux?.resources?.devices;
   const joinFromHost = !cloneIntoCgroup && record.cgroups.length > 0;
-  const waitForHost = joinFromHost || network !== undefined;
+  const waitForHost = joinFromHost || network !== undefined || userNetwork !== undefined;
   let session: ExecutorSession | undefined;
   try {
     const plan = compilePlan(spec, {
@@ -176,6 +182,13 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
       if (network) {
         await attachToBridge(pid, name, network, (hostIf) => {
           record.hostInterfaces = hostIf ? [hostIf] : [];
+          writeRecord(record);
+        });
+      }
+      if (userNetwork) {
+        const files = { pidFile: containerFile(name, 'networkPid'), log: containerFile(name, 'networkLog'), apiSocket: containerFile(name, 'networkApi') };
+        await startUserNetwork(pid, userNetwork, files, (helper) => {
+          record.networkHelper = helper;
           writeRecord(record);
         });
       }

@@ -106,13 +106,13 @@ function stillRunning(record: ContainerRecord | undefined, name = record?.id ?? 
  * rules make for this name (the schema checked the record's), cgroups only
  * inside a cgroup hierarchy of this host.
  */
-async function releaseOwned(record: Pick<ContainerRecord, 'id' | 'hostInterfaces' | 'cgroups'>): Promise<CgroupEnd> {
+async function releaseOwned(record: Pick<ContainerRecord, 'id' | 'hostInterfaces' | 'cgroups' | 'networkHelper'>): Promise<CgroupEnd> {
   const mounts = cgroupMountPoints();
   const inHierarchy = (path: string) => mounts.some((mount) => path.startsWith(mount === '/' ? '/' : `${mount}/`));
   const cgroups = [...new Set([...record.cgroups, ...ownCgroupDirectories(record.id)])].filter(
     (path) => isOwnCgroupPath(path, record.id) && inHierarchy(path),
   );
-  return releaseHostResources({ id: record.id, hostInterfaces: record.hostInterfaces, cgroups });
+  return releaseHostResources({ id: record.id, hostInterfaces: record.hostInterfaces, cgroups, networkHelper: record.networkHelper });
 }
 
 function ownCgroupDirectories(name: string): string[] {

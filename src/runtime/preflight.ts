@@ -9,6 +9,7 @@ import { resolveInRoot } from '../host/root-path.js';
 import { INIT_PATH } from '../oci/build-spec.js';
 import { validateSpec, type ValidatedSpec } from '../oci/validate.js';
 import { checkBridge } from '../network/bridge.js';
+import { checkUserNetworkHost } from '../network/user-mode.js';
 import { hardLimits, hasSysResource } from '../host/rlimits.js';
 import { RLIM_INFINITY } from '../oci/rlimits.js';
 import type { Spec } from '../oci/types.js';
@@ -24,6 +25,7 @@ export async function preflight(input: unknown): Promise<ValidatedSpec> {
   checkRlimits(spec);
   if (settings.boot) checkInit(spec.root.path);
   if (settings.network) await checkBridge(settings.network.bridge);
+  if (settings.userNetwork) checkUserNetworkHost(settings.userNetwork, rootless);
   return validated;
 }
 

@@ -21,6 +21,12 @@ export const FILES = {
   exit: 'exit',
   /** The create/start barrier of a created container (a FIFO). */
   start: 'start',
+  /** The container's /etc/resolv.conf with a user-mode network. */
+  resolvConf: 'resolv.conf',
+  /** What the user-mode network helper writes: its PID (pasta), its messages, its API socket (slirp4netns). */
+  networkPid: 'network.pid',
+  networkLog: 'network.log',
+  networkApi: 'network.sock',
 } as const;
 
 export function containerFile(name: string, file: keyof typeof FILES): string {

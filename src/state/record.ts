@@ -54,6 +54,8 @@ export interface ContainerRecord {
   hostInterfaces: string[];
   /** Cgroup directories, recorded before they are created. */
   cgroups: string[];
+  /** The user-mode network helper (pasta, slirp4netns) serving the container, recorded once it runs; stopped at release. */
+  networkHelper?: ProcessIdentity;
   exit?: ExitRecord;
   /** Set when the container ended with processes killed for its memory limit. */
   outOfMemory?: OutOfMemory;

@@ -83,6 +83,7 @@ const STATE_FIELDS: Record<string, Check> = {
   addresses: strings,
   hostInterfaces,
   cgroups,
+  networkHelper: optional(identity),
   exit: optional(exitRecord),
   outOfMemory: optional((value) => {
     if (!isObject(value) || !Number.isSafeInteger(value.kills) || (value.kills as number) < 1) return 'is not a count of OOM kills';

@@ -29,7 +29,8 @@ export interface RootlessUser {
   cli: string;
   /** Puts /etc/subuid and /etc/subgid back as they were (no range: only the user is mapped), or with the range again. */
   setRange(present: boolean): void;
-  run(args: string[], options?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<CliResult>;
+  /** `wrap` may put the command (runuser ...) into another, e.g. a network or mount namespace entered as root first. */
+  run(args: string[], options?: { env?: Record<string, string | undefined>; timeoutMs?: number; wrap?: (argv: string[]) => string[] }): Promise<CliResult>;
   remove(): void;
 }
 
@@ -101,7 +102,9 @@ export function makeRootlessUser(): RootlessUser {
         const env = { XDG_RUNTIME_DIR: runtimeDir, PATH: '/usr/bin:/bin', ...options.env };
         const assignments = Object.entries(env).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${value}`]));
         // env -i: nothing of root's environment (TS_NSPAWN_STATE_DIR, HOME) leaks into the user's run.
-        const child = spawn('runuser', ['-u', name, '--', 'env', '-i', ...assignments, cli, ...args], { cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
+        const argv = ['runuser', '-u', name, '--', 'env', '-i', ...assignments, cli, ...args];
+        const [file, ...rest] = options.wrap ? options.wrap(argv) : argv;
+        const child = spawn(file!, rest, { cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
         return collect(child, { timeoutMs: options.timeoutMs ?? 30_000 });
       },
       remove() {

@@ -153,6 +153,56 @@ describe('toContainerOptions', () => {
     assert.equal(options.network, undefined);
   });
 
+  it('maps --network: none, host, bridge:BR, pasta and slirp4netns with their options, and --publish', () => {
+    const network = (flags: Record<string, string | boolean | string[]>) => {
+      const options = toContainerOptions(flags, ['/x'], false);
+      return { host: options.hostNetwork, bridge: options.network?.bridge, user: options.userNetwork };
+    };
+    assert.deepEqual(network({ network: 'none' }), { host: false, bridge: undefined, user: undefined });
+    assert.deepEqual(network({ network: 'host' }), { host: true, bridge: undefined, user: undefined });
+    assert.deepEqual(network({ network: 'host', hostNetwork: true }), { host: true, bridge: undefined, user: undefined });
+    assert.deepEqual(network({ network: 'bridge:br0' }), { host: false, bridge: 'br0', user: undefined });
+    assert.deepEqual(network({ network: 'bridge:br0', networkBridge: 'br0' }), { host: false, bridge: 'br0', user: undefined });
+    assert.deepEqual(network({ network: 'pasta' }), { host: false, bridge: undefined, user: { helper: 'pasta', options: [], ports: [] } });
+    assert.deepEqual(network({ network: 'pasta:-T,auto,--map-gw', publish: ['8080:80', '127.0.0.1:53:53/udp'] }), {
+      host: false,
+      bridge: undefined,
+      user: {
+        helper: 'pasta',
+        options: ['-T', 'auto', '--map-gw'],
+        ports: [
+          { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+          { hostAddress: '127.0.0.1', hostPort: 53, containerPort: 53, protocol: 'udp' },
+        ],
+      },
+    });
+    assert.deepEqual(network({ network: 'slirp4netns:cidr=10.5.0.0/24' }).user, { helper: 'slirp4netns', options: ['cidr=10.5.0.0/24'], ports: [] });
+  });
+
+  it('refuses two networks, an unknown mode and --publish without a helper, in one line', () => {
+    const refused: Array<[Record<string, string | boolean | string[]>, RegExp]> = [
+      [{ network: 'pasta', networkBridge: 'br0' }, /^--network=pasta and --network-bridge br0 exclude each other: a container has one network, choose one$/],
+      [{ network: 'slirp4netns', hostNetwork: true }, /^--network=slirp4netns and --host-network exclude each other/],
+      [{ network: 'none', hostNetwork: true }, /^--network=none and --host-network exclude each other/],
+      [{ network: 'host', networkBridge: 'br0' }, /^--network=host and --network-bridge br0 exclude each other/],
+      [{ network: 'bridge:br1', networkBridge: 'br0' }, /^--network=bridge:br1 and --network-bridge br0 exclude each other/],
+      [{ network: 'bridge' }, /^invalid --network 'bridge': expected none, host, bridge:BRIDGE, pasta\[:OPTION,...\] or slirp4netns\[:KEY=VALUE,...\]$/],
+      [{ network: 'none:x' }, /^invalid --network 'none:x'/],
+      [{ publish: ['8080:80'] }, /^--publish needs --network=pasta or --network=slirp4netns/],
+      [{ network: 'host', publish: ['8080:80'] }, /^--publish needs --network=pasta/],
+      [{ network: 'pasta', publish: ['80'] }, /^invalid published port '80'/],
+    ];
+    for (const [flags, pattern] of refused) {
+      assert.throws(() => toContainerOptions(flags, ['/x'], false), (error: unknown) => error instanceof Error && pattern.test(error.message), JSON.stringify(flags));
+    }
+  });
+
+  it('parses --network and -p/--publish on the command line', () => {
+    const { flags } = parseCommand(runCommand, ['-D', '/d', '--network=pasta:-T,auto', '-p', '8080:80', '--publish', '9090:90/udp', '/bin/true']);
+    assert.equal(flags.network, 'pasta:-T,auto');
+    assert.deepEqual(flags.publish, ['8080:80', '9090:90/udp']);
+  });
+
   it('defaults the directory to the empty string when missing', () => {
     assert.equal(toContainerOptions({}, ['/x'], false).directory, '');
   });

@@ -275,6 +275,17 @@ describe('buildSpec', () => {
       assert.equal(spec.annotations?.[ANNOTATION.gateways], '');
     });
 
+    it('carries a user-mode network as annotations, in a network namespace of its own', () => {
+      const spec = build({ userNetwork: { helper: 'pasta', options: ['-T', 'auto'], ports: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] } });
+      assert.deepEqual(spec.annotations, {
+        [ANNOTATION.helper]: 'pasta',
+        [ANNOTATION.helperOptions]: '["-T","auto"]',
+        [ANNOTATION.ports]: '8080:80/tcp',
+      });
+      assert.ok(spec.linux?.namespaces?.some((ns) => ns.type === 'network' && !ns.path));
+      assert.deepEqual(build({ userNetwork: { helper: 'slirp4netns' } }).annotations, { [ANNOTATION.helper]: 'slirp4netns' });
+    });
+
     it('accepts a 15-character bridge name', () => {
       const spec = build({ network: { bridge: 'b'.repeat(15), addresses: ['10.0.0.2/24'] } });
       assert.equal(spec.annotations?.[ANNOTATION.bridge], 'b'.repeat(15));
@@ -331,6 +342,21 @@ describe('buildSpec', () => {
     it('rejects a record key that cannot be a variable name', () => {
       assertContainerError(() => build({ env: { 'A=B': 'c' } }), "invalid environment variable name 'A=B'");
       assertContainerError(() => build({ env: { '': 'c' } }), "invalid environment variable name ''");
+    });
+
+    it('rejects a user-mode network with another network, or with options or ports it cannot take', () => {
+      assertContainerError(() => build({ userNetwork: { helper: 'pasta' }, hostNetwork: true }), '--network=pasta and --host-network exclude each other');
+      assertContainerError(
+        () => build({ userNetwork: { helper: 'slirp4netns' }, network: { bridge: 'br0', addresses: ['10.0.0.2/24'] } }),
+        '--network=slirp4netns and --network-bridge exclude each other',
+      );
+      assertContainerError(() => build({ userNetwork: { helper: 'pasta', options: ['--netns', '/x'] } }), "--network=pasta: the pasta option '--netns' is set by ts-nspawn itself");
+      assertContainerError(() => build({ userNetwork: { helper: 'slirp4netns', options: ['mtu=9'] } }), "invalid slirp4netns option 'mtu=9'");
+      assertContainerError(
+        () => build({ userNetwork: { helper: 'pasta', ports: [{ hostPort: 80, containerPort: 80, protocol: 'tcp' }, { hostPort: 80, containerPort: 81, protocol: 'tcp' }] } }),
+        'host port 80/tcp is published twice',
+      );
+      assertContainerError(() => build({ userNetwork: { helper: 'vpn' as 'pasta' } }), "unknown user-mode network helper 'vpn'");
     });
 
     it('rejects a network without addresses', () => {

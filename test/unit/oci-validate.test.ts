@@ -153,6 +153,21 @@ describe('validateSpec', () => {
     assert.deepEqual(problemsOf(mutate((s) => (s.annotations['com.example.other'] = 'anything'))), []);
   });
 
+  it('reads a user-mode network from every front door, and refuses it without a network namespace of its own', () => {
+    const spec = buildSpec({ directory: '/srv/box', command: ['/bin/sh'], user: '0:0', userNetwork: { helper: 'slirp4netns', ports: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] } });
+    assert.deepEqual(validateSpec(spec).settings.userNetwork, { helper: 'slirp4netns', options: [], ports: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] });
+    const shared = mutate((s) => {
+      s.annotations['org.ts-nspawn.network.helper'] = 'pasta';
+      s.linux.namespaces = s.linux.namespaces.filter((ns: { type: string }) => ns.type !== 'network');
+    });
+    assertProblem(shared, /^annotations\["org\.ts-nspawn\.network\.helper"\]: pasta needs a new network namespace in linux\.namespaces$/);
+    const joined = mutate((s) => {
+      s.annotations['org.ts-nspawn.network.helper'] = 'pasta';
+      s.linux.namespaces = [...s.linux.namespaces.filter((ns: { type: string }) => ns.type !== 'network'), { type: 'network', path: '/run/netns/x' }];
+    });
+    assertProblem(joined, /pasta needs a new network namespace/);
+  });
+
   it('checks process fields: cwd, args, env, umask, rlimits', () => {
     assertProblem(mutate((s) => (s.process.cwd = 'home')), /^process\.cwd: must be an absolute path/);
     assertProblem(mutate((s) => (s.process.args = [])), /^process\.args: must name the command/);

@@ -12,6 +12,7 @@ export const runCommand: CommandDef = {
   examples: [
     "ts-nspawn run -D /srv/tree /bin/sh -c 'echo hello from $(hostname)'",
     'ts-nspawn run -d -M web -D /srv/tree --network-bridge br0 --address 10.0.0.2/24 httpd -f',
+    'ts-nspawn run -d -M web -D /srv/tree --network=pasta -p 8080:80 httpd -f -p 80',
   ],
   async run(flags, _, command) {
     requireFlag(flags, runCommand, 'directory');
