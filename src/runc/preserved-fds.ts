@@ -18,14 +18,20 @@ export function noteStartFds(): void {
   atStart = new Set(readdirSync('/proc/self/fd').map(Number));
 }
 
-/** The descriptors --preserve-fds passes (none without it), checked open and inherited. */
-export function preservedFds(values: Values): number[] {
+/** The count --preserve-fds gives (0 without it), read as runc's flag parser reads it: below one is none. */
+export function preserveCount(values: Values): number {
   const text = string(values['preserve-fds']);
-  if (text === undefined) return [];
+  if (text === undefined) return 0;
   if (!/^[+-]?\d+$/.test(text)) throw new ContainerError(`invalid value ${JSON.stringify(text)} for flag -preserve-fds: parse error`);
-  // As runc: a count below one passes nothing. Each is checked before the next, so a count far
-  // beyond what is open fails at the first one missing.
-  const count = Math.max(0, Number(text));
+  return Math.max(0, Number(text));
+}
+
+/**
+ * The descriptors 3 .. 3+COUNT-1, checked open and inherited, each before
+ * the next, so a count far beyond what is open fails at the first one
+ * missing.
+ */
+export function preservedFds(count: number): number[] {
   const fds: number[] = [];
   for (let i = 0; i < count; i++) {
     const fd = 3 + i;

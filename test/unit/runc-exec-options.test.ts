@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { subCgroupRequest } from '../../src/runc/commands/exec.js';
-import { preservedFds } from '../../src/runc/preserved-fds.js';
+import { preserveCount, preservedFds } from '../../src/runc/preserved-fds.js';
 
 describe('ts-runc exec options', () => {
   it('reads --cgroup as runc does: one PATH, or CONTROLLER[,CONTROLLER]:PATH each', () => {
@@ -14,11 +14,13 @@ describe('ts-runc exec options', () => {
   });
 
   it('reads --preserve-fds as runc does: a count from fd 3, none below one, each descriptor checked open', () => {
-    assert.deepEqual(preservedFds({}), []);
-    assert.deepEqual(preservedFds({ 'preserve-fds': '0' }), []);
-    assert.deepEqual(preservedFds({ 'preserve-fds': '-3' }), []);
-    assert.throws(() => preservedFds({ 'preserve-fds': 'two' }), /invalid value "two" for flag -preserve-fds: parse error/);
+    assert.equal(preserveCount({}), 0);
+    assert.equal(preserveCount({ 'preserve-fds': '0' }), 0);
+    assert.equal(preserveCount({ 'preserve-fds': '-3' }), 0);
+    assert.equal(preserveCount({ 'preserve-fds': '2' }), 2);
+    assert.throws(() => preserveCount({ 'preserve-fds': 'two' }), /invalid value "two" for flag -preserve-fds: parse error/);
+    assert.deepEqual(preservedFds(0), []);
     // Far more than any process has open: refused at the first one missing, not after trying them all.
-    assert.throws(() => preservedFds({ 'preserve-fds': '1000000000' }), /unable to stat preserved-fd \d+ \(of 1000000000\): fd \d+: EBADF/);
+    assert.throws(() => preservedFds(1_000_000_000), /unable to stat preserved-fd \d+ \(of 1000000000\): fd \d+: EBADF/);
   });
 });

@@ -9,7 +9,7 @@ import { writeFileSync, renameSync } from 'node:fs';
 import { ContainerError } from '../../errors.js';
 import { checkId, readBundle } from '../bundle.js';
 import { string, type RuncCommand, type Values } from '../command.js';
-import { preservedFds } from '../preserved-fds.js';
+import { preserveCount, preservedFds } from '../preserved-fds.js';
 
 export const CREATE_OPTIONS: RuncCommand['options'] = {
   bundle: { type: 'string', short: 'b' },
@@ -24,7 +24,7 @@ export const CREATE_OPTIONS: RuncCommand['options'] = {
 /** Creates container ID from the bundle; returns its PID. */
 export async function createFromBundle(id: string, values: Values): Promise<number> {
   checkId(id);
-  const passFds = preservedFds(values);
+  const passFds = preservedFds(preserveCount(values));
   const { directory, spec } = readBundle(string(values.bundle) ?? process.cwd());
   const consoleSocket = string(values['console-socket']);
   if (spec.process?.terminal && !consoleSocket) {

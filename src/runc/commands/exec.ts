@@ -25,7 +25,7 @@ import { requireContainer } from '../../runtime/lifecycle.js';
 import { readStoredSpec } from '../../state/store.js';
 import { checkId } from '../bundle.js';
 import { RuncFailure, runcMessage, string, strings, type RuncCommand, type Values } from '../command.js';
-import { preservedFds } from '../preserved-fds.js';
+import { preserveCount, preservedFds } from '../preserved-fds.js';
 import { writePidFile } from './create.js';
 
 export const execCommand: RuncCommand = {
@@ -55,8 +55,10 @@ export const execCommand: RuncCommand = {
   positionals: { min: 1, max: 1 },
   trailing: true,
   async run(values, [id = '', ...command]) {
+    // A bad flag value is runc's usage error (status 1), not a failed exec.
+    const preserve = preserveCount(values);
     try {
-      return await exec(values, checkId(id), command);
+      return await exec(values, checkId(id), command, preserve);
     } catch (error) {
       if (!(error instanceof ContainerError)) throw error;
       throw new RuncFailure(`exec failed: ${runcMessage(error)}`, 255);
@@ -87,7 +89,7 @@ export function subCgroupRequest(args: string[]): Map<string, string> | undefine
   return request;
 }
 
-async function exec(values: Values, id: string, command: string[]): Promise<number> {
+async function exec(values: Values, id: string, command: string[], preserve: number): Promise<number> {
   const record = await requireContainer(id);
   if (record.status === 'stopped') throw new ContainerError('cannot exec in a stopped container');
   const ignorePaused = values['ignore-paused'] === true;
@@ -105,7 +107,7 @@ async function exec(values: Values, id: string, command: string[]): Promise<numb
   if ((!detach || !terminal) && consoleSocket) throw new ContainerError('cannot use console socket if runc will not detach or allocate tty');
 
   const subCgroups = subCgroupRequest(strings(values.cgroup));
-  const engine: ExecSupervision = { passFds: preservedFds(values), pidfdSocket: string(values['pidfd-socket']), subCgroups, ignorePaused };
+  const engine: ExecSupervision = { passFds: preservedFds(preserve), pidfdSocket: string(values['pidfd-socket']), subCgroups, ignorePaused };
   const pidFile = string(values['pid-file']);
   const started = (running: RunningExec) => {
     if (pidFile) writePidFile(pidFile, running.pid);

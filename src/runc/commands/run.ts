@@ -6,7 +6,7 @@
  */
 import { checkId, readBundle } from '../bundle.js';
 import { string, type RuncCommand } from '../command.js';
-import { preservedFds } from '../preserved-fds.js';
+import { preserveCount, preservedFds } from '../preserved-fds.js';
 import { CREATE_OPTIONS, createFromBundle } from './create.js';
 
 export const runCommand: RuncCommand = {
@@ -23,7 +23,7 @@ export const runCommand: RuncCommand = {
       return 0;
     }
     checkId(id);
-    const passFds = preservedFds(values);
+    const passFds = preservedFds(preserveCount(values));
     const { spec } = readBundle(string(values.bundle) ?? process.cwd());
     const [{ forwardWhileRunning }, { startContainer }] = await Promise.all([import('../../cli/foreground.js'), import('../../runtime/container.js')]);
     const status = await forwardWhileRunning(() => startContainer(spec, { name: id, escape: 'none', passFds, pidfdSocket: string(values['pidfd-socket']) }));
