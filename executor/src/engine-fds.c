@@ -14,6 +14,7 @@
  * The socket is connected before the clone, so an engine that is not
  * listening fails the step with nothing created.
  */
+#include "engine-fds.h"
 #include "config.h"
 #include "plan.h"
 #include "protocol.h"
@@ -30,8 +31,7 @@
 
 /* The caller's descriptors start right after the control channel. */
 #define FIRST_PASSED_FD (CTL_FD + 1)
-/* As many as a process can have open at once, well below any fd limit's
- * ceiling; a larger count is a mistake, not a request. */
+/* Far beyond what an engine passes: a larger count is a mistake. */
 #define MAX_PASSED_FDS 65536
 
 int sup_preserve_fds(struct config *cfg, const struct step *st)

@@ -15,7 +15,8 @@ export const startCommand: RuncCommand = {
     // runc starts only a created container (a stopped one is not started again), in runc's words.
     if (isPaused(record)) throw new ContainerError('cannot start a container in the paused state');
     if (record.status === 'running') throw new ContainerError('cannot start an already running container');
-    if (record.status !== 'created') throw new ContainerError(`cannot start a container that has ${record.status === 'stopped' ? 'stopped' : `the status ${record.status}`}`);
+    if (record.status === 'stopped') throw new ContainerError('cannot start a container that has stopped');
+    if (record.status !== 'created') throw new ContainerError(`cannot start a container in the ${record.status} state`);
     const { startCreated } = await import('../../runtime/start.js');
     await startCreated(id);
     return 0;
