@@ -56,6 +56,13 @@ struct config {
 	char **uid_helper, **gid_helper;
 	size_t uid_helper_count, gid_helper_count;
 	unsigned short console_rows, console_cols;	/* `console-size`; 0: none given */
+	/* `preserve-fds`: the caller's descriptors after fd 3 that the
+	 * command gets as 3, 4, ... (engine-fds.c) */
+	int passed_fds;
+	/* `pidfd-socket`: where a pidfd of the process goes, NULL without */
+	const char *pidfd_socket;
+	int pidfd_socket_index;
+	int pidfd_socket_fd;	/* connected before the clone, -1 */
 };
 
 /* "mount,pid,..." -> CLONE_NEW* flags; also used by init's `unshare`. */
@@ -92,6 +99,9 @@ int sup_time_namespace(struct config *cfg, const struct step *st);
 int time_namespace_set_up(struct config *cfg);
 /* map-writer.c */
 int sup_user_map_writer(struct config *cfg, const struct step *st);
+/* engine-fds.c */
+int sup_preserve_fds(struct config *cfg, const struct step *st);
+int sup_pidfd_socket(struct config *cfg, const struct step *st);
 
 /* A PID argument: decimal, > 0. */
 int parse_pid(const char *s, pid_t *pid);

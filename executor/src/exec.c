@@ -2,8 +2,10 @@
  * The last step: become the command. Everything the executor set up for
  * itself is undone here -- signal mask and dispositions (the supervisor
  * blocked signals before the clone, and Node ignores SIGPIPE), the umask,
- * and every fd but 0/1/2 is marked close-on-exec.
+ * and every fd but 0/1/2 is marked close-on-exec -- but those the caller
+ * passes to the command (`preserve-fds`), put at 3, 4, ...
  */
+#include "engine-fds.h"
 #include "plan.h"
 #include "protocol.h"
 #include "steps.h"
@@ -85,6 +87,9 @@ int step_exec(struct init_state *st, const struct step *s)
 	umask(st->umask);
 	reset_signals();
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* After the close-on-exec sweep: these are the command's. */
+	if (passed_fds_place(st) < 0)
+		return -1;
 	/* Tell the supervisor we got this far: EOF now means exec worked. */
 	sync_report_exec(st->syncfd);
 	/* The filter comes last, so it never sees our own set-up; a failure

@@ -7,6 +7,7 @@
 #include "init.h"
 #include "config.h"
 #include "console.h"
+#include "engine-fds.h"
 #include "join.h"
 #include "plan.h"
 #include "protocol.h"
@@ -55,14 +56,15 @@ static int take_stdio(const int stdio[3])
 }
 
 /* fd 3 (control), the PTY master, the signalfd, the log: not init's
- * business. Kept: stdio, the sync socket, the console slave and the fds
+ * business. Kept: stdio, the sync socket, the console slave, the fds
  * the supervisor prepared for init's steps (join's pidfds and roots, the
- * pidfd of `join-pidns`). */
+ * pidfd of `join-pidns`) and those the caller passes to the command
+ * (`preserve-fds`). */
 static void close_supervisor_fds(const struct config *cfg,
 				 const struct plan *plan,
 				 const struct init_state *st)
 {
-	int *keep = malloc((2 * plan->nsteps + 4) * sizeof *keep);
+	int *keep = malloc((2 * plan->nsteps + 4 + (size_t)cfg->passed_fds) * sizeof *keep);
 	size_t n = 0;
 
 	if (!keep)
@@ -75,6 +77,7 @@ static void close_supervisor_fds(const struct config *cfg,
 		keep[n++] = plan->steps[i].fd;
 		keep[n++] = plan->steps[i].rootfd;
 	}
+	passed_fds_keep(cfg, keep, &n);
 	close_fds_except(keep, n);
 	free(keep);
 }
@@ -96,7 +99,8 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 {
 	struct init_state st = { .rootfd = -1, .slavefd = -1, .syncfd = syncfd,
 				 .parent = parent, .plan = plan,
-				 .hand_off = cfg->hand_off };
+				 .hand_off = cfg->hand_off,
+				 .passed_fds = cfg->passed_fds };
 	const char *opcode = "init";
 	int index = -1;
 

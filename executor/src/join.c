@@ -23,6 +23,7 @@
  */
 #include "join.h"
 #include "config.h"
+#include "engine-fds.h"
 #include "plan.h"
 #include "protocol.h"
 #include "steps.h"
@@ -33,6 +34,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -105,13 +107,22 @@ int step_join(struct init_state *st, const struct step *s)
 	return rc;
 }
 
-/* Only stdio, the sync socket, the console slave and the container's root
- * are left; all of them the process inside may hold. */
-static void close_host_fds(const struct init_state *st)
+/* Only stdio, the sync socket, the console slave, the container's root
+ * and what the caller passes to the command (`preserve-fds`) are left;
+ * all of them the process inside may hold. */
+static void close_host_fds(const struct init_state *st, const struct config *cfg)
 {
-	int keep[] = { st->syncfd, st->slavefd, st->rootfd };
+	int *keep = malloc((3 + (size_t)cfg->passed_fds) * sizeof *keep);
+	size_t n = 0;
 
-	close_fds_except(keep, sizeof keep / sizeof keep[0]);
+	if (!keep)
+		_exit(125);
+	keep[n++] = st->syncfd;
+	keep[n++] = st->slavefd;
+	keep[n++] = st->rootfd;
+	passed_fds_keep(cfg, keep, &n);
+	close_fds_except(keep, n);
+	free(keep);
 }
 
 int enter_container(struct init_state *st, const struct config *cfg,
@@ -132,7 +143,7 @@ int enter_container(struct init_state *st, const struct config *cfg,
 	/* For our children only: we stay where we are. */
 	if (setns(cfg->join_pidns_fd, CLONE_NEWPID) < 0)
 		return fail(errno, "setns");
-	close_host_fds(st);	/* that pidfd included: done with */
+	close_host_fds(st, cfg);	/* that pidfd included: done with */
 	/* Like fork(2); raw, as glibc does not know this process (main.c). */
 	pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0)

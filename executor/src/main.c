@@ -32,6 +32,7 @@
 #include "client.h"
 #include "config.h"
 #include "console.h"
+#include "engine-fds.h"
 #include "init.h"
 #include "join.h"
 #include "log.h"
@@ -176,6 +177,9 @@ static void set_up(struct config *cfg, struct console *con,
 	if (cfg->time_offsets[0] && time_namespace_set_up(cfg) < 0)
 		die(cfg->time_index, "time-namespace", failure.err,
 		    failure.detail);
+	if (cfg->pidfd_socket && pidfd_socket_connect(cfg) < 0)
+		die(cfg->pidfd_socket_index, "pidfd-socket", errno,
+		    cfg->pidfd_socket);
 }
 
 /* exec: the container's root, as the `join` step opened it (join.c). */
@@ -191,16 +195,18 @@ static int run_plan(int plan_fd)
 {
 	static struct config cfg = { .ns_index = -1, .console_index = -1,
 				     .cgroup_fd = -1, .join_pidns_fd = -1,
-				     .time_ns_fd = -1, .join_userns_fd = -1 };
+				     .time_ns_fd = -1, .join_userns_fd = -1,
+				     .pidfd_socket_fd = -1 };
 	static struct plan plan;
 	static struct console con = { .slave = -1 };
 	static struct logfile log;
 	static struct output out;
 	static struct attach att;
-	static struct supervisor sup = { .forced_status = -1, .ctl_open = true };
+	static struct supervisor sup = { .forced_status = -1, .ctl_open = true,
+					 .pidfd_sock = -1 };
 	pid_t self = getpid();
 	unsigned long clone_flags;
-	bool own_pidns;
+	bool own_pidns, exec_plan;
 	int sv[2];
 
 	/* A vanished TypeScript must not kill us mid-report. */
@@ -213,6 +219,7 @@ static int run_plan(int plan_fd)
 	else if (needs_sealed_copy(&cfg) && sealed_reexec(&plan) < 0)
 		die(-1, "sealed-copy", errno, "/proc/self/exe");
 	plan_prepare(&plan);
+	exec_plan = joined_root(&plan) >= 0;
 	set_up(&cfg, &con, &log, &out, cfg.join_pidns ? joined_root(&plan) : -1);
 	sup.sigfd = supervisor_signalfd(&cfg);
 	if (sup.sigfd < 0)
@@ -263,6 +270,7 @@ static int run_plan(int plan_fd)
 	/* Init's now: the master sees the hang-up once init's copies close. */
 	if (cfg.console && con.slave >= 0)
 		close(con.slave);
+	passed_fds_close(&cfg);
 	output_close_init_ends(&out);
 	plan_close_prepared(&plan);
 	sup.cfg = &cfg;
@@ -280,6 +288,19 @@ static int run_plan(int plan_fd)
 	sup.awaiting_pid = cfg.join_pidns != 0 || cfg.join_userns_fd >= 0;
 	if (cfg.join_userns_fd >= 0)
 		close(cfg.join_userns_fd);
+	/* The engine's pidfd, before the process is released; for exec, of
+	 * the process the helper forks (supervise.c). */
+	if (sup.awaiting_pid)
+		sup.pidfd_sock = cfg.pidfd_socket_fd;
+	else if (cfg.pidfd_socket_fd >= 0 &&
+		 pidfd_socket_send(cfg.pidfd_socket_fd, sup.init,
+				   exec_plan ? "setns" : "standard") < 0) {
+		int err = errno;
+
+		kill(sup.init, SIGKILL);
+		attach_close(&att);
+		die(cfg.pidfd_socket_index, "pidfd-socket", err, cfg.pidfd_socket);
+	}
 	if (!sup.awaiting_pid)
 		ctl_send("pid %d", (int)sup.init);
 	if (!cfg.wait_go)

@@ -82,6 +82,8 @@ static const struct opdef opdefs[] = {
 	{ "time-namespace", 4, 0, sup_time_namespace, NULL, NULL },
 	{ "exec-label", 2, 0, NULL, step_exec_label, NULL },
 	{ "user-map-writer", 2, LIST(0) | LIST(1), sup_user_map_writer, NULL, NULL },
+	{ "preserve-fds", 1, 0, sup_preserve_fds, NULL, NULL },
+	{ "pidfd-socket", 1, 0, sup_pidfd_socket, NULL, NULL },
 };
 
 /* One token must fit: up to MAX_ARG_STRLEN (128 KiB with its NUL), the

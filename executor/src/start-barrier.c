@@ -21,8 +21,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,6 +47,32 @@ int prepare_wait_start(struct step *s)
 	return 0;
 }
 
+static void end(int sig)
+{
+	_exit(128 + sig);
+}
+
+/*
+ * A created container ends on SIGTERM, SIGINT, SIGHUP or SIGQUIT, as
+ * runc's waiting init does (`kill` of a created container), instead of
+ * holding them blocked, as the supervisor left them, until `start`. As
+ * PID 1 of its PID namespace it receives only the signals it handles
+ * (SIGKILL aside): so a handler ends it, with the shell's status for the
+ * signal. exec resets them. The other dispositions stay (SIGPIPE ignored
+ * while we still write).
+ */
+static void ends_on_signals(void)
+{
+	static const int ending[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+	struct sigaction sa = { .sa_handler = end };
+	sigset_t none;
+
+	for (size_t i = 0; i < sizeof ending / sizeof ending[0]; i++)
+		sigaction(ending[i], &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* The exec step this barrier guards, to look its command up. */
 static const struct step *exec_step(const struct plan *plan)
 {
@@ -62,6 +90,7 @@ int step_wait_start(struct init_state *st, const struct step *s)
 
 	if (exec && (err = command_lookup(exec->args[0].items[0], st->search_path, path)))
 		return fail(err, exec->args[0].items[0]);
+	ends_on_signals();
 	sync_report_waiting(st->syncfd);
 	do
 		fd = open(fd_path(s->fd, proc), O_WRONLY | O_CLOEXEC);

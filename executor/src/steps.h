@@ -21,6 +21,7 @@ struct init_state {
 	bool hand_off;		/* not tied to the supervisor's life */
 	void *seccomp;		/* a compiled filter (struct sock_fprog) waiting for exec (seccomp.c) */
 	const char *exec_path;	/* from `exec-path`: the file exec runs */
+	int passed_fds;		/* `preserve-fds`: how many become 3, 4, ... */
 };
 
 /* init.c */

@@ -18,6 +18,7 @@
 #include "attach.h"
 #include "config.h"
 #include "console.h"
+#include "engine-fds.h"
 #include "monitor.h"
 #include "output.h"
 #include "protocol.h"
@@ -118,6 +119,8 @@ void release_init(struct supervisor *s)
 	try_release(s);
 }
 
+static void __attribute__((noreturn)) stop(struct supervisor *s, int status);
+
 /* The exec helper forked the real process (PID in our namespace). */
 static void on_exec_pid(struct supervisor *s, const char *text)
 {
@@ -128,6 +131,15 @@ static void on_exec_pid(struct supervisor *s, const char *text)
 	s->helper = s->init;
 	s->init = pid;
 	s->awaiting_pid = false;
+	if (s->pidfd_sock >= 0) {
+		int sock = s->pidfd_sock;
+
+		s->pidfd_sock = -1;
+		if (pidfd_socket_send(sock, pid, "setns") < 0) {
+			ctl_send("error %d pidfd-socket %d %s", s->cfg->pidfd_socket_index, errno, s->cfg->pidfd_socket);
+			stop(s, 125);
+		}
+	}
 	ctl_send("pid %d", (int)pid);
 }
 

@@ -33,6 +33,7 @@ struct supervisor {
 	bool reaped;
 	int wstatus;
 	int forced_status;	/* -1, or the exit status to use regardless */
+	int pidfd_sock;		/* `pidfd-socket`, still to get the exec'd process's pidfd; -1 */
 };
 
 /* The set of signals the supervisor receives through its signalfd. */

@@ -82,9 +82,14 @@ export function hostHierarchies(): Hierarchy[] {
   return parseHierarchies(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8'));
 }
 
-/** The host directories of the cgroups process PID is in (its paths as this process's cgroup namespace sees them). */
+/** The hierarchies with process PID's cgroup in each as `ownDirectory` (its paths as this process's cgroup namespace sees them). */
+export function hierarchiesOf(pid: number): Hierarchy[] {
+  return parseHierarchies(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+}
+
+/** The host directories of the cgroups process PID is in. */
 export function cgroupDirectoriesOf(pid: number): string[] {
-  return parseHierarchies(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync(`/proc/${pid}/cgroup`, 'utf8')).map((h) => h.ownDirectory);
+  return hierarchiesOf(pid).map((h) => h.ownDirectory);
 }
 
 /** The layout, as systemd names it. */

@@ -41,6 +41,10 @@ export interface SupervisionOptions {
   startBarrier?: string;
   /** ts-runc: the executor leaves once init is created or runs; a console's PTY master goes to this socket. */
   handOff?: { consoleSocket?: string };
+  /** ts-runc's --preserve-fds: how many descriptors the executor is given after its control channel, for the command's 3, 4, ... */
+  preserveFds?: number;
+  /** ts-runc's --pidfd-socket: a pidfd of the process goes to this Unix socket. */
+  pidfdSocket?: string;
   /** Rootless: the ID maps are written unprivileged, by these helpers (newuidmap/newgidmap argv), or without them (only the user's own IDs). */
   userMapWriter?: { uidHelper: string[]; gidHelper: string[] };
 }
@@ -224,6 +228,8 @@ function supervisorSteps(containerProcess: Process, supervision: SupervisionOpti
   if (supervision.deviceFilter) steps.push({ op: 'device-filter', ...supervision.deviceFilter });
   if (supervision.cloneIntoCgroup) steps.push({ op: 'clone-into-cgroup', path: supervision.cloneIntoCgroup });
   if (supervision.waitForHost) steps.push({ op: 'wait-go' });
+  if (supervision.preserveFds) steps.push({ op: 'preserve-fds', count: supervision.preserveFds });
+  if (supervision.pidfdSocket) steps.push({ op: 'pidfd-socket', path: supervision.pidfdSocket });
   return steps;
 }
 
@@ -262,7 +268,9 @@ function processSteps(containerProcess: Process, seccomp: LinuxSeccomp | undefin
     effective: capabilityMask(caps.effective),
     permitted: capabilityMask(caps.permitted),
     inheritable: capabilityMask(caps.inheritable),
-    ambient: capabilityMask(caps.ambient),
+    // The kernel raises an ambient capability only if it is permitted and inheritable too; runc
+    // and crun skip the others (runc's own `runc spec` asks for ambient ones without inheritable).
+    ambient: capabilityMask(caps.ambient?.filter((cap) => caps.permitted?.includes(cap) && caps.inheritable?.includes(cap))),
   });
   steps.push({ op: 'exec', args: containerProcess.args });
   return steps;

@@ -121,7 +121,10 @@ function stepTokens(step: Step): string[] {
     case 'clone-into-cgroup':
     case 'wait-start':
     case 'console-socket':
+    case 'pidfd-socket':
       return [step.op, step.path];
+    case 'preserve-fds':
+      return [step.op, num(step.count)];
     case 'device-filter':
       return [step.op, step.path, ...list(step.rules)];
     case 'join-pidns':

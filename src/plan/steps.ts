@@ -91,7 +91,11 @@ export type Step =
   /** `enter-root` through an idmapped clone of the tree that the supervisor makes after the maps. */
   | { op: 'enter-root-idmapped'; path: string }
   /** Rootless: the maps written unprivileged, through these helpers' argv (newuidmap, newgidmap), or by the supervisor when empty. */
-  | { op: 'user-map-writer'; uidHelper: string[]; gidHelper: string[] };
+  | { op: 'user-map-writer'; uidHelper: string[]; gidHelper: string[] }
+  /** Supervisor step (ts-runc's --preserve-fds): the `count` descriptors the executor gets after its control channel become the command's 3, 4, ... */
+  | { op: 'preserve-fds'; count: number }
+  /** Supervisor step (ts-runc's --pidfd-socket): a pidfd of the process goes to the Unix socket at `path`. */
+  | { op: 'pidfd-socket'; path: string };
 
 /** One extent of an ID map: `count` IDs from `containerID` inside are `hostID`... outside. */
 export interface IdMapping {
@@ -120,6 +124,7 @@ const OPCODES: Record<Step['op'], true> = {
   personality: true, 'cpu-affinity': true, 'initial-cpu-affinity': true, 'time-namespace': true, 'exec-label': true,
   'user-map': true, 'enter-root-idmapped': true,
   'user-map-writer': true,
+  'preserve-fds': true, 'pidfd-socket': true,
 };
 
 export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;
@@ -193,6 +198,10 @@ export function describeStep(step: Step): string {
       return step.lsm === 'apparmor' ? `applying process.apparmorProfile ${step.label}` : `applying process.selinuxLabel ${step.label}`;
     case 'exec-path':
       return `running ${step.path}`;
+    case 'preserve-fds':
+      return `passing ${step.count} descriptors to the process (--preserve-fds)`;
+    case 'pidfd-socket':
+      return `sending the process's pidfd to ${step.path}`;
     default:
       return step.op;
   }

@@ -35,3 +35,12 @@ export class RuncFailure extends ContainerError {
     super(message);
   }
 }
+
+/**
+ * An error in runc's words where engines match on them: an unknown ID is
+ * "container does not exist" (containerd and podman look for "does not
+ * exist"), whatever verb met it.
+ */
+export function runcMessage(error: ContainerError): string {
+  return error.code === 'not-found' ? 'container does not exist' : error.message;
+}

@@ -15,7 +15,7 @@ import { print } from '../cli/output.js';
 import { ContainerError } from '../errors.js';
 import { OCI_VERSION } from '../oci/types.js';
 import { VERSION } from '../version.js';
-import { RuncFailure, type RuncCommand } from './command.js';
+import { RuncFailure, runcMessage, type RuncCommand } from './command.js';
 import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
 import { eventsCommand } from './commands/events.js';
@@ -31,6 +31,7 @@ import { startCommand } from './commands/start.js';
 import { stateCommand } from './commands/state.js';
 import { updateCommand } from './commands/update.js';
 import { configureLog, logError, logWarning } from './log.js';
+import { noteStartFds } from './preserved-fds.js';
 import { setHookWarningSink } from '../runtime/hooks.js';
 
 const COMMANDS: RuncCommand[] = [
@@ -107,6 +108,8 @@ function parseCommandArgs(command: RuncCommand, args: string[]): { values: Recor
 }
 
 export async function main(args: string[]): Promise<number> {
+  // Before anything is opened: which descriptors the caller gave us.
+  if (args.some((arg) => arg.startsWith('--preserve-fds'))) noteStartFds();
   try {
     const { values, rest } = splitGlobals(args);
     configureLog({
@@ -133,7 +136,7 @@ export async function main(args: string[]): Promise<number> {
     const parsed = parseCommandArgs(command, commandArgs);
     return await command.run(parsed.values as never, parsed.positionals, { root: process.env.TS_NSPAWN_STATE_DIR });
   } catch (error) {
-    logError(error instanceof ContainerError ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`);
+    logError(error instanceof ContainerError ? runcMessage(error) : `internal error: ${error instanceof Error ? error.message : String(error)}`);
     return error instanceof RuncFailure ? error.status : 1;
   }
 }

@@ -6,7 +6,9 @@
  * world but not PID 1.
  */
 import { capabilitiesFor } from '../security/capabilities.js';
+import { hierarchiesOf } from '../cgroups/hierarchies.js';
 import { cgroupManager } from '../cgroups/manager.js';
+import { subCgroupDirectories, type SubCgroupRequest } from '../cgroups/sub-cgroup.js';
 import { ContainerError } from '../errors.js';
 import { compileExecPlan, type SupervisionOptions } from '../plan/compile.js';
 import type { Process, Spec } from '../oci/types.js';
@@ -58,23 +60,36 @@ export interface ExecSupervision {
    * the console socket); `exited` then says nothing about it.
    */
   handOff?: { consoleSocket?: string };
+  /** Our descriptors that become the process's 3, 4, ... (ts-runc's --preserve-fds). */
+  passFds?: readonly number[];
+  /** A pidfd of the process goes to this Unix socket (ts-runc's --pidfd-socket). */
+  pidfdSocket?: string;
+  /** Join these sub-cgroups of the container's instead of its own (ts-runc's --cgroup). */
+  subCgroups?: SubCgroupRequest;
+  /**
+   * Exec into a paused container too (ts-runc's --ignore-paused): the
+   * process joins the frozen cgroup and waits there, frozen, before its
+   * command, and this waits with it until the container is resumed.
+   */
+  ignorePaused?: boolean;
 }
 
 /**
  * Starts `containerProcess` (a whole OCI process, already validated with
  * the container's spec) in the live container of `record`, whose stored
- * spec is `spec`. A paused container is refused: its frozen cgroup would
- * hold the new process before its command.
+ * spec is `spec`. A paused container is refused (unless `ignorePaused`):
+ * its frozen cgroup would hold the new process before its command.
  */
 export async function startExecProcess(record: ContainerRecord, spec: Spec, containerProcess: Process, options: ExecSupervision = {}): Promise<RunningExec> {
   const problem = initProblem(record.init);
   if (problem) throw new ContainerError(`container ${quote(record.id)} is not running: ${problem}`, { code: 'not-running' });
-  if (isPaused(record)) throw new ContainerError(`container ${quote(record.id)} is paused: resume it first`, { code: 'paused' });
+  if (!options.ignorePaused && isPaused(record)) throw new ContainerError(`container ${quote(record.id)} is paused: resume it first`, { code: 'paused' });
   // The cgroups init is in (the container's own, or the one a booted systemd moved it to): on
   // cgroup v2 the new process is cloned into it, on v1 moved there at `go`.
   const manager = cgroupManager();
   // Rootless, the container has no cgroup of its own: the process stays in ours, as init did.
-  const cgroups = isRootless() ? [] : manager.directoriesOf(record.pid);
+  if (isRootless() && options.subCgroups) throw new ContainerError('--cgroup needs a cgroup of the container\'s own, which a rootless container has not');
+  const cgroups = isRootless() ? [] : options.subCgroups ? subCgroupDirectories(hierarchiesOf(record.pid), options.subCgroups) : manager.directoriesOf(record.pid);
   const cloneIntoCgroup = manager.unifiedDirectory(cgroups);
   const joinFromHost = !cloneIntoCgroup && cgroups.length > 0;
   if (joinFromHost) manager.prepareJoin();
@@ -84,9 +99,11 @@ export async function startExecProcess(record: ContainerRecord, spec: Spec, cont
     waitForHost: joinFromHost,
     cloneIntoCgroup,
     handOff: options.handOff,
+    preserveFds: options.passFds?.length,
+    pidfdSocket: options.pidfdSocket,
   });
   // Handed off, the process keeps our stdio (the engine's pipes or files).
-  const session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio);
+  const session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, { passFds: options.passFds });
   try {
     const pid = await Promise.race([session.initPid, session.started.then(() => session.initPid)]);
     if (joinFromHost) {

@@ -42,12 +42,14 @@ export interface ExecutorProcess {
 interface SpawnOptions {
   stdio: Stdio;
   detached: boolean;
+  /** Our descriptors the executor gets as 4, 5, ... (after the control channel): `preserve-fds`. */
+  passFds?: readonly number[];
 }
 
 export function spawnExecutor(path: string, options: SpawnOptions): ExecutorProcess {
   const bun = (globalThis as { Bun?: BunRuntime }).Bun;
   // A monitor's stdio is /dev/null; it leaves our session itself (setsid in `detach` mode).
-  if (bun && options.stdio !== 'pipe') return new BunExecutor(bun, path, options.detached ? 'ignore' : options.stdio);
+  if (bun && options.stdio !== 'pipe') return new BunExecutor(bun, path, options.detached ? 'ignore' : options.stdio, options.passFds ?? []);
   return new NodeExecutor(path, options);
 }
 
@@ -80,9 +82,9 @@ class NodeExecutor extends ChildExecutor implements ExecutorProcess {
   private readonly control: Socket;
   readonly ended: Promise<ProcessEnd>;
 
-  constructor(path: string, { stdio, detached }: SpawnOptions) {
+  constructor(path: string, { stdio, detached, passFds = [] }: SpawnOptions) {
     super();
-    const stdioOptions: StdioOptions = detached ? ['ignore', 'ignore', 'ignore', 'pipe'] : [stdio, stdio, stdio, 'pipe'];
+    const stdioOptions: StdioOptions = [...(detached ? ['ignore', 'ignore', 'ignore'] as const : [stdio, stdio, stdio]), 'pipe', ...passFds];
     // Loaded here, not at start-up: the Bun path never needs it.
     const { spawn } = process.getBuiltinModule('node:child_process');
     this.child = spawn(path, [], { stdio: stdioOptions, detached });
@@ -126,7 +128,7 @@ class NodeExecutor extends ChildExecutor implements ExecutorProcess {
 
 /** The parts of Bun's API used here (Bun's types are not a dependency). */
 interface BunRuntime {
-  spawn(cmd: string[], options: { stdio: [Stdio, Stdio, Stdio, 'pipe'] }): BunSubprocess;
+  spawn(cmd: string[], options: { stdio: [Stdio, Stdio, Stdio, 'pipe', ...number[]] }): BunSubprocess;
   file(fd: number): { stream(): ReadableStream<Uint8Array> };
 }
 
@@ -154,9 +156,10 @@ class BunExecutor extends ChildExecutor implements ExecutorProcess {
     private readonly bun: BunRuntime,
     path: string,
     stdio: Stdio,
+    passFds: readonly number[],
   ) {
     super();
-    this.child = bun.spawn([path], { stdio: [stdio, stdio, stdio, 'pipe'] });
+    this.child = bun.spawn([path], { stdio: [stdio, stdio, stdio, 'pipe', ...passFds] });
     this.controlFd = this.child.stdio[3] ?? -1;
     this.ended = this.child.exited.then(async () => {
       await this.drained;

@@ -48,15 +48,21 @@ export class ExecutorSession {
    * `detached`: the executor becomes a monitor in a session of its own,
    * which outlives this process once `disconnect()` is called.
    */
+  /**
+   * `passFds`: our descriptors for the command's 3, 4, ... (the plan's
+   * `preserve-fds` step says how many the executor takes).
+   */
   constructor(
     private readonly plan: Plan,
     stdio: Stdio = 'inherit',
-    { detached = false }: { detached?: boolean } = {},
+    { detached = false, passFds = [] }: { detached?: boolean; passFds?: readonly number[] } = {},
   ) {
     // Encoded first: a plan the executor cannot take fails here, with
     // nothing spawned that could be left waiting for it.
     const encoded = encodePlan(plan);
-    this.process = spawnExecutor(executorPath(), { stdio, detached });
+    const preserved = plan.find((step) => step.op === 'preserve-fds')?.count ?? 0;
+    if (preserved !== passFds.length) throw new Error(`the plan passes ${preserved} descriptors, the executor would get ${passFds.length}`);
+    this.process = spawnExecutor(executorPath(), { stdio, detached, passFds });
     this.process.writeControl(encoded);
 
     let resolvePid!: (pid: number) => void;

@@ -62,6 +62,10 @@ export interface LaunchOptions {
    * is ours (the engine's pipes) unless a console socket gets a PTY.
    */
   handOff?: { consoleSocket?: string };
+  /** ts-runc's --preserve-fds: our descriptors that become the command's 3, 4, ... */
+  passFds?: readonly number[];
+  /** ts-runc's --pidfd-socket: a pidfd of init goes to this Unix socket. */
+  pidfdSocket?: string;
   /** Console escape (Ctrl-] x3 kills the container); only with a console. */
   escape?: 'kill' | 'none';
   /** Signals passed on to PID 1; default: the boot policy for a booted OS, else each unchanged. */
@@ -156,6 +160,8 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
       monitor: mode === 'foreground' || options.handOff ? undefined : monitorOptions(name),
       startBarrier: mode === 'created' ? containerFile(name, 'start') : undefined,
       handOff: options.handOff,
+      preserveFds: options.passFds?.length,
+      pidfdSocket: options.pidfdSocket,
       userMapWriter: isRootless() ? mapWriter(spec) : undefined,
       exitFile: options.handOff ? undefined : containerFile(name, 'exit'),
       exitCommand: options.handOff ? undefined : [CLI_FILE, 'cleanup', name],
@@ -172,7 +178,10 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
     };
     if (cloneIntoCgroup) setUpCgroup();
     // Handed off, the executor keeps our stdio for init (the engine's pipes) and leaves by itself.
-    session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, { detached: mode !== 'foreground' && !options.handOff });
+    session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, {
+      detached: mode !== 'foreground' && !options.handOff,
+      passFds: options.passFds,
+    });
     if (!cloneIntoCgroup) setUpCgroup();
     const ready = mode === 'created' ? session.created : session.started;
     const pid = await Promise.race([session.initPid, ready.then(() => session!.initPid)]);

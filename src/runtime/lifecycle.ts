@@ -205,7 +205,14 @@ export async function requireRunning(name: string): Promise<ContainerRecord> {
 
 /** Sends a signal to PID 1, or with `all` to every process of the container (found by its cgroup). */
 export async function killContainer(name: string, signal: number, all = false): Promise<void> {
-  const record = await requireRunning(name);
+  signalContainer(await requireRunning(name), signal, all);
+}
+
+/**
+ * killContainer's signalling, for a live container's record (ts-runc's
+ * kill takes a created one too, whose init waits at the start barrier).
+ */
+export function signalContainer(record: ContainerRecord, signal: number, all = false): void {
   const cgroups = cgroupManager();
   const directories = record.cgroups.filter((path) => isOwnCgroupPath(path, record.id));
   if (!all) {

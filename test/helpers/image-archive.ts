@@ -11,8 +11,8 @@ import { join } from 'node:path';
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
-/** Packs TREE as image REFERENCE (e.g. localhost/busybox:test) into ARCHIVE (a .tar path). */
-export function writeImageArchive(tree: string, reference: string, archive: string): void {
+/** Packs TREE as image REFERENCE (e.g. localhost/busybox:test) into ARCHIVE (a .tar path); its command is CMD. */
+export function writeImageArchive(tree: string, reference: string, archive: string, cmd: string[] = ['/bin/sh']): void {
   const work = mkdtempSync(`${archive}.d-`);
   try {
     const layerFile = join(work, 'layer.tar');
@@ -25,7 +25,7 @@ export function writeImageArchive(tree: string, reference: string, archive: stri
       architecture: goArch(),
       os: 'linux',
       created: '2026-01-01T00:00:00Z',
-      config: { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'], WorkingDir: '/' },
+      config: { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: cmd, WorkingDir: '/' },
       rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
       history: [{ created: '2026-01-01T00:00:00Z', created_by: 'test/helpers/image-archive.ts' }],
     });

@@ -1,18 +1,23 @@
 /**
  * containerd (Debian's package), started by the test with a private
  * config, root, state and socket, running containers through the runc v2
- * shim with ts-runc as its runc (`ctr run --runc-binary`, which sets the
- * shim's BinaryName option, and `--runc-root` for its state). The image is
- * a busybox archive imported with `ctr image import` (no registry). After
- * the suite: tasks, containers, image, containerd and its shims gone, and
- * what containerd 1.6 writes outside its directories (shim sockets in
- * /run/containerd/s) removed when the suite created it.
+ * shim with ts-runc as its runc: with `ctr run --runc-binary` (which sets
+ * the shim's BinaryName option, and `--runc-root` for its state), and
+ * through the CRI plugin, as the kubelet would, with ts-runc registered as
+ * a runtime handler in the config (`runtimes.ts-runc.options.BinaryName`,
+ * the README's form) and a small CRI client of the test's own (Debian has
+ * no crictl). The images are busybox archives imported with `ctr image
+ * import` (no registry). After the suite: tasks, containers, pods,
+ * images, containerd and its shims gone, and what containerd 1.6 writes
+ * outside its directories (shim sockets in /run/containerd/s) removed
+ * when the suite created it.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { criCall, stringField, type Message } from '../helpers/cri-client.js';
 import { existing, hasCommand, removeCgroupTree, topCgroups } from '../helpers/engines.js';
 import { runToFiles, TS_RUNC, type Run } from '../helpers/oci-runtime.js';
 import { writeImageArchive } from '../helpers/image-archive.js';
@@ -21,9 +26,15 @@ import { useBusyboxTree } from '../helpers/suite.js';
 import { waitFor } from '../helpers/wait.js';
 
 const IMAGE = 'localhost/busybox:ts-runc-test';
+/** The CRI plugin's pod sandbox image: a process that just waits, as pause does. */
+const PAUSE_IMAGE = 'localhost/pause:ts-runc-test';
 const NAMESPACE = 'ts-runc-test';
+/** The containerd namespace of the CRI plugin's containers. */
+const CRI_NAMESPACE = 'k8s.io';
 /** The cgroup parent of the suite's containers (ctr's default would be the namespace's name). */
 const CGROUP_PARENT = 'ts-runc-ctr-test';
+/** CRI's NamespaceMode NODE: the host's (network) namespace. */
+const NODE_NAMESPACE = 2;
 /** containerd 1.6 keeps shim sockets here whatever its configured state directory. */
 const CONTAINERD_RUN = '/run/containerd';
 
@@ -35,7 +46,8 @@ describe('containerd with ts-runc', { skip: !(hasCommand('containerd') && hasCom
   let hostBefore: Set<string>;
   let cgroupsBefore: string[];
 
-  const ctr = (args: string[], options: { timeoutMs?: number } = {}): Run => runToFiles('ctr', ['--address', socket, '--namespace', NAMESPACE, ...args], options);
+  const ctr = (args: string[], options: { timeoutMs?: number; namespace?: string } = {}): Run =>
+    runToFiles('ctr', ['--address', socket, '--namespace', options.namespace ?? NAMESPACE, ...args], options);
   const ok = (args: string[]): string => {
     const result = ctr(args);
     assert.equal(result.status, 0, `ctr ${args.join(' ')}: ${result.stderr}`);
@@ -56,6 +68,7 @@ describe('containerd with ts-runc', { skip: !(hasCommand('containerd') && hasCom
     mkdirSync(join(base, 'fifo'), { recursive: true });
     hostBefore = existing([CONTAINERD_RUN]);
     cgroupsBefore = topCgroups(CGROUP_PARENT);
+    mkdirSync(join(base, 'cni'), { recursive: true });
     writeFileSync(join(base, 'config.toml'), containerdConfig(base, socket));
     const log = openSync(join(base, 'containerd.log'), 'w');
     daemon = spawn('containerd', ['--config', join(base, 'config.toml')], { stdio: ['ignore', log, log] });
@@ -66,12 +79,19 @@ describe('containerd with ts-runc', { skip: !(hasCommand('containerd') && hasCom
     }, 20_000);
     writeImageArchive(tree.root, IMAGE, join(base, 'busybox.tar'));
     ok(['image', 'import', join(base, 'busybox.tar')]);
+    // The CRI plugin's images, in its namespace: the sandbox's is never pulled then.
+    writeImageArchive(tree.root, PAUSE_IMAGE, join(base, 'pause.tar'), ['sleep', '1000000']);
+    for (const archive of ['busybox.tar', 'pause.tar']) {
+      const imported = ctr(['image', 'import', join(base, archive)], { namespace: CRI_NAMESPACE });
+      assert.equal(imported.status, 0, imported.stderr);
+    }
   });
 
   after(async () => {
     if (daemon && daemon.exitCode === null) {
       for (const id of ctr(['container', 'ls', '--quiet']).stdout.split('\n').filter(Boolean)) removeContainer(id);
       ctr(['image', 'rm', IMAGE]);
+      ctr(['image', 'rm', IMAGE, PAUSE_IMAGE], { namespace: CRI_NAMESPACE });
       const exited = new Promise((resolve) => daemon!.once('exit', resolve));
       daemon.kill('SIGTERM');
       await exited;
@@ -160,6 +180,41 @@ describe('containerd with ts-runc', { skip: !(hasCommand('containerd') && hasCom
     }
   });
 
+  it('the CRI plugin runs a pod through the ts-runc runtime handler: sandbox, container, exec, stop, remove', async () => {
+    const cri = (method: string, request: Message) => criCall(socket, method, request);
+    const tsRunc = (args: string[]) => runToFiles(TS_RUNC, ['--root', join(base, 'runc', CRI_NAMESPACE), ...args]);
+    const state = (id: string) => JSON.parse(tsRunc(['state', id]).stdout) as { status: string; pid: number };
+    // PodSandboxConfig: metadata, log directory, linux: cgroup parent and the host's network (no CNI).
+    const sandbox: Message = [
+      [1, [[1, 'pod'], [2, 'pod-uid'], [3, 'default'], [4, 0]]],
+      [3, join(base, 'pod-logs')],
+      [8, [[1, CGROUP_PARENT], [2, [[1, [[1, NODE_NAMESPACE]]]]]]],
+    ];
+    const pod = stringField(await cri('RunPodSandbox', [[1, sandbox], [2, 'ts-runc']]), 1);
+    try {
+      // ts-runc (its state under the handler's Root) runs the sandbox.
+      assert.equal(state(pod).status, 'running');
+      // ContainerConfig: metadata, image, command, log path.
+      const config: Message = [[1, [[1, 'work']]], [2, [[1, IMAGE]]], [3, 'sleep'], [4, '600'], [11, 'work.log']];
+      const container = stringField(await cri('CreateContainer', [[1, pod], [2, config], [3, sandbox]]), 1);
+      await cri('StartContainer', [[1, container]]);
+      const { pid } = state(container);
+      assert.equal(state(container).status, 'running');
+      // In the pod's PID namespace, whose PID 1 is the sandbox's process.
+      assert.equal(readlinkSync(`/proc/${pid}/ns/pid`), readlinkSync(`/proc/${state(pod).pid}/ns/pid`));
+      const exec = await cri('ExecSync', [[1, container], [2, 'sh'], [2, '-c'], [2, 'tr "\\0" " " < /proc/1/cmdline; exit 3'], [3, 20]]);
+      assert.deepEqual([String(exec.get(1)?.[0] ?? ''), exec.get(3)?.[0]], ['sleep 1000000 ', 3]);
+      // Stopped: the shim has deleted it from ts-runc once it ended.
+      await cri('StopContainer', [[1, container], [2, 10]]);
+      assert.match(tsRunc(['state', container]).stderr, /container does not exist/);
+      await cri('RemoveContainer', [[1, container]]);
+    } finally {
+      await cri('StopPodSandbox', [[1, pod]]);
+      await cri('RemovePodSandbox', [[1, pod]]);
+    }
+    assert.equal(tsRunc(['list', '--quiet']).stdout, '');
+  });
+
   it('ctr task pause freezes the task and resume thaws it', () => {
     ok(['run', '--detach', ...runtime('frozen'), IMAGE, 'frozen', 'sleep', '60']);
     try {
@@ -173,18 +228,46 @@ describe('containerd with ts-runc', { skip: !(hasCommand('containerd') && hasCom
   });
 });
 
-/** A containerd config for BASE: everything below it, no CRI (no CNI, no sandbox image), no /opt plugin directory. */
+/**
+ * A containerd config for BASE: everything below it, no /opt plugin
+ * directory. The CRI plugin has ts-runc as a runtime handler, registered
+ * as the README says, its state kept below BASE too (`Root`); its sandbox
+ * image is the test's; CNI is left unconfigured (the test's pods use the
+ * host's network, which needs none) in a directory of BASE; its streaming
+ * server listens on loopback only; the OOM score it asks for is kept at
+ * containerd's own or above (`restrict_oom_score_adj`), as a runtime
+ * without CAP_SYS_RESOURCE cannot lower it.
+ */
 function containerdConfig(base: string, socket: string): string {
+  const cri = 'plugins."io.containerd.grpc.v1.cri"';
   return `version = 2
 root = "${base}/root"
 state = "${base}/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
 
 [grpc]
   address = "${socket}"
 
 [ttrpc]
   address = "${socket}.ttrpc"
+
+[${cri}]
+  sandbox_image = "${PAUSE_IMAGE}"
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  restrict_oom_score_adj = true
+[${cri}.cni]
+  bin_dir = "${base}/cni"
+  conf_dir = "${base}/cni"
+[${cri}.containerd]
+  default_runtime_name = "runc"
+[${cri}.containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+[${cri}.containerd.runtimes.ts-runc]
+  runtime_type = "io.containerd.runc.v2"
+[${cri}.containerd.runtimes.ts-runc.options]
+  BinaryName = "${TS_RUNC}"
+  Root = "${base}/runc"
 `;
 }
 

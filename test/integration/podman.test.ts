@@ -11,7 +11,7 @@
  */
 import { containersConf } from '../helpers/podman-config.js';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { existing, hasCommand, removeCgroupTree, topCgroups } from '../helpers/engines.js';
@@ -36,7 +36,7 @@ describe('podman with ts-runc', { skip: !hasCommand('podman') && 'podman is not 
   let hostBefore: Set<string>;
   let cgroupParentsBefore: string[];
 
-  const podman = (args: string[], options: { timeoutMs?: number } = {}): Run => runToFiles('podman', [...globals, ...args], { env, ...options });
+  const podman = (args: string[], options: { timeoutMs?: number; extraFds?: number[] } = {}): Run => runToFiles('podman', [...globals, ...args], { env, ...options });
   const ok = (args: string[]): string => {
     const result = podman(args);
     assert.equal(result.status, 0, `podman ${args.join(' ')}: ${result.stderr}`);
@@ -96,6 +96,27 @@ describe('podman with ts-runc', { skip: !hasCommand('podman') && 'podman is not 
     assert.equal(nofile, '1024');
     assert.equal(ok(['ps', '--all', '--quiet']), '');
     assert.deepEqual(listDirectory(RUNTIME_STATE), stateBefore);
+  });
+
+  it('--preserve-fds: run and exec hand the caller\'s fd 3 through conmon and ts-runc to the process', () => {
+    const file = join(base, 'preserved');
+    writeFileSync(file, 'from the caller\n');
+    const fd = openSync(file, 'r');
+    try {
+      const ran = podman(['run', '--rm', '--network', 'none', '--preserve-fds', '1', IMAGE, 'sh', '-c', 'cat <&3'], { extraFds: [fd] });
+      assert.equal(ran.status, 0, ran.stderr);
+      assert.equal(ran.stdout, 'from the caller\n');
+      ok(['run', '--detach', '--name', 'preserving', '--network', 'none', IMAGE, 'sleep', '60']);
+      try {
+        const execed = podman(['exec', '--preserve-fds', '1', 'preserving', 'sh', '-c', 'cat /proc/self/fd/3'], { extraFds: [fd] });
+        assert.equal(execed.status, 0, execed.stderr);
+        assert.equal(execed.stdout, 'from the caller\n');
+      } finally {
+        podman(['rm', '--force', '--time', '0', 'preserving']);
+      }
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('takes ts-runc by path with --runtime, as engines are told', () => {

@@ -5,8 +5,8 @@
  * statuses, output, states and errors.
  */
 import assert from 'node:assert/strict';
-import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { consoleReceiver } from '../helpers/console-socket.js';
@@ -257,6 +257,57 @@ describe('ts-runc exec, ps, pause, resume, events (compared with runc)', () => {
       deleted: [1, true],
       after: ['running', false],
     });
+  });
+
+  it('--ignore-paused: exec into a paused container waits, frozen, until it is resumed, then runs', async () => {
+    const results = await eachRuntime('x-ignore', async (rt) => {
+      assert.equal(rt.run(['pause', 'x-ignore']).status, 0);
+      const binary = rt.name === 'runc' ? 'runc' : TS_RUNC;
+      const execed = spawn(binary, ['--root', join(tree.base, `${rt.name}-state`), 'exec', '--ignore-paused', 'x-ignore', 'sh', '-c', 'echo ran'], {
+        cwd: bundle,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      execed.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      const ended = new Promise<number | null>((resolve) => execed.on('close', (code) => resolve(code)));
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const waiting = execed.exitCode === null && output === '';
+        assert.equal(rt.run(['resume', 'x-ignore']).status, 0);
+        return { waiting, status: await ended, output };
+      } finally {
+        if (execed.exitCode === null) {
+          rt.run(['resume', 'x-ignore']);
+          execed.kill();
+        }
+      }
+    });
+    assertSame(results, { waiting: true, status: 0, output: 'ran\n' });
+  });
+
+  it('--cgroup: the process joins an existing sub-cgroup of the container\'s (on cgroup v1 per controller); a missing or outside one fails', async () => {
+    const results = await eachRuntime('x-cgroup', (rt, initPid) => {
+      const cgroups = readFileSync(`/proc/${initPid}/cgroup`, 'utf8');
+      // cgroup v1: the pids hierarchy alone; v2: the one hierarchy.
+      const v1 = /^\d+:pids:(.*)$/m.exec(cgroups)?.[1];
+      const directory = v1 !== undefined ? `/sys/fs/cgroup/pids${v1}` : `/sys/fs/cgroup${/^0::(.*)$/m.exec(cgroups)![1]}`;
+      const flag = (sub: string) => (v1 !== undefined ? `pids:${sub}` : sub);
+      mkdirSync(join(directory, 'sub'));
+      try {
+        // Init's cgroups and the process's, as the container sees them (its cgroup namespace's root is init's).
+        const joined = rt.run(['exec', '--cgroup', flag('sub'), 'x-cgroup', 'sh', '-c', 'cat /proc/1/cgroup; echo; cat /proc/self/cgroup']);
+        const [init = '', self] = joined.stdout.split('\n\n');
+        const missing = rt.run(['exec', '--cgroup', flag('nosub'), 'x-cgroup', 'true']);
+        const outside = rt.run(['exec', '--cgroup', flag('../../x'), 'x-cgroup', 'true']);
+        // In the sub-cgroup where asked, in the container's own everywhere else.
+        const expected = init.replace(v1 !== undefined ? /^(\d+:pids:)(.*)$/m : /^(0::)(.*)$/m, (_, prefix: string, path: string) => `${prefix}${path.replace(/\/$/, '')}/sub`);
+        return { joined: [joined.status, self?.trimEnd() === expected.trimEnd()], missing: missing.status, outside: outside.status };
+      } finally {
+        // Empty again (cat has ended); delete removes it otherwise, as the container's.
+        rmdirSync(join(directory, 'sub'));
+      }
+    });
+    assertSame(results, { joined: [0, true], missing: 255, outside: 255 });
   });
 
   it('kill of a paused container: a signal other than KILL waits for resume, KILL ends it', async () => {

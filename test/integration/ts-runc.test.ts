@@ -108,6 +108,71 @@ describe('ts-runc', () => {
     }
   });
 
+  /** ts-runc, and runc where it can be compared, each with a state directory of its own. */
+  const runtimes = () => [
+    { name: 'ts-runc', run },
+    ...(hasRunc() ? [{ name: 'runc', run: (args: string[]) => runtime('runc', join(tree.base, 'runc-state'), args, bundle) }] : []),
+  ];
+  /** The status and the error message (runc's msg="..."), as engines read them. */
+  const outcome = (result: { status: number | null; stderr: string }) => [result.status, /msg="((?:[^"\\]|\\.)*)"/.exec(result.stderr)?.[1] ?? ''];
+
+  it('answers every verb on an unknown ID as runc does: "container does not exist", status 1 (exec: 255)', () => {
+    const verbs = [['state'], ['start'], ['kill'], ['kill', '--all'], ['delete'], ['ps'], ['pause'], ['resume'], ['events', '--stats'], ['update'], ['update', '--memory', '10m']];
+    for (const rt of runtimes()) {
+      for (const verb of verbs) assert.deepEqual(outcome(rt.run([...verb, 'nobody'])), [1, 'container does not exist'], `${rt.name} ${verb.join(' ')}`);
+      assert.deepEqual(outcome(rt.run(['exec', 'nobody', 'true'])), [255, 'exec failed: container does not exist'], `${rt.name} exec`);
+      // Engines delete with --force to make sure: nothing there is fine.
+      assert.deepEqual(outcome(rt.run(['delete', '--force', 'nobody'])), [0, '']);
+    }
+  });
+
+  it('answers verbs in the wrong state as runc does; kill of a created container ends it (SIGTERM too), events see it', async () => {
+    writeConfig(['sleep', '60']);
+    const results = new Map<string, unknown>();
+    for (const rt of runtimes()) {
+      const state = (id: string) => JSON.parse(rt.run(['state', id]).stdout).status as string;
+      try {
+        assert.equal(rt.run(['create', 'w-created']).status, 0);
+        const events = rt.run(['events', '--stats', 'w-created']);
+        const killCreated = outcome(rt.run(['kill', 'w-created', 'TERM']));
+        await waitFor(`${rt.name}'s created container to end on SIGTERM`, () => state('w-created') === 'stopped');
+        assert.equal(rt.run(['run', '--detach', 'w-running']).status, 0);
+        const startRunning = outcome(rt.run(['start', 'w-running']));
+        assert.equal(rt.run(['pause', 'w-running']).status, 0);
+        const startPaused = outcome(rt.run(['start', 'w-running']));
+        assert.equal(rt.run(['resume', 'w-running']).status, 0);
+        assert.equal(rt.run(['kill', 'w-running', 'KILL']).status, 0);
+        await waitFor(`${rt.name}'s container to stop`, () => state('w-running') === 'stopped');
+        results.set(rt.name, {
+          events: [events.status, JSON.parse(events.stdout || '{}').type],
+          killCreated,
+          startCreatedStopped: outcome(rt.run(['start', 'w-created'])),
+          startRunning,
+          startPaused,
+          killStopped: outcome(rt.run(['kill', 'w-running'])),
+          killAllStopped: outcome(rt.run(['kill', '--all', 'w-running', 'KILL'])),
+          updateStopped: outcome(rt.run(['update', '--memory', '10m', 'w-running'])),
+          pauseStopped: outcome(rt.run(['pause', 'w-running'])),
+        });
+      } finally {
+        rt.run(['delete', '--force', 'w-created']);
+        rt.run(['delete', '--force', 'w-running']);
+      }
+    }
+    const expected = {
+      events: [0, 'stats'],
+      killCreated: [0, ''],
+      startCreatedStopped: [1, 'cannot start a container that has stopped'],
+      startRunning: [1, 'cannot start an already running container'],
+      startPaused: [1, 'cannot start a container in the paused state'],
+      killStopped: [1, 'container not running'],
+      killAllStopped: [0, ''],
+      updateStopped: [1, 'container not running'],
+      pauseStopped: [1, 'container not running'],
+    };
+    for (const [name, value] of results) assert.deepEqual(value, expected, name);
+  });
+
   it('gives the same state shape as runc for the same bundle', { skip: !hasRunc() && 'runc is not installed' }, () => {
     writeConfig(['sleep', '60']);
     const runcRoot = join(tree.base, 'runc-state');

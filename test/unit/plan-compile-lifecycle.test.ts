@@ -334,3 +334,26 @@ describe('clone-into-cgroup', () => {
     assert.ok(!compilePlan(spec).some((step) => step.op === 'clone-into-cgroup'));
   });
 });
+
+describe('descriptors for the engine (preserve-fds, pidfd-socket)', () => {
+  const spec = () => rawSpec({ linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }] } });
+
+  it('are supervisor steps of the container\'s plan and of an exec\'s, before any init step, only when asked for', () => {
+    for (const plan of [
+      compilePlan(spec(), { preserveFds: 2, pidfdSocket: '/run/engine/pidfd.sock', handOff: {} }),
+      compileExecPlan(spec(), 7, EXEC_PROCESS, { preserveFds: 2, pidfdSocket: '/run/engine/pidfd.sock', handOff: {} }),
+    ]) {
+      assert.deepEqual(stepsOf(plan, 'preserve-fds'), [{ op: 'preserve-fds', count: 2 }]);
+      assert.deepEqual(stepsOf(plan, 'pidfd-socket'), [{ op: 'pidfd-socket', path: '/run/engine/pidfd.sock' }]);
+      assert.ok(ops(plan).indexOf('pidfd-socket') < ops(plan).indexOf('setsid'));
+    }
+    for (const plan of [compilePlan(spec(), { preserveFds: 0 }), compileExecPlan(spec(), 7, EXEC_PROCESS)]) {
+      assert.deepEqual([...stepsOf(plan, 'preserve-fds'), ...stepsOf(plan, 'pidfd-socket')], []);
+    }
+  });
+
+  it('are encoded as the executor reads them', () => {
+    assert.equal(encodePlan([{ op: 'preserve-fds', count: 3 }, { op: 'pidfd-socket', path: '/run/a b.sock' }]).toString(), 'TSNPLAN/1\0preserve-fds\x003\0pidfd-socket\0/run/a b.sock\0end\0');
+    assert.throws(() => encodePlan([{ op: 'preserve-fds', count: 1.5 }]), /cannot encode step 0 \(preserve-fds\)/);
+  });
+});

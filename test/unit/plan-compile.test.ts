@@ -538,12 +538,28 @@ describe('compilePlan', () => {
             user: { uid: 0, gid: 0 },
             args: ['/x'],
             cwd: '/',
-            capabilities: { bounding: ['CAP_CHOWN', 'CAP_CHECKPOINT_RESTORE'], ambient: ['CAP_SYSLOG'] },
+            capabilities: { bounding: ['CAP_CHOWN', 'CAP_CHECKPOINT_RESTORE'], permitted: ['CAP_SYSLOG'], inheritable: ['CAP_SYSLOG'], ambient: ['CAP_SYSLOG'] },
           },
         }),
       );
       assert.equal(only(plan, 'credentials').bounding, '0x10000000001');
       assert.equal(only(plan, 'credentials').ambient, '0x400000000');
+    });
+
+    it('leave out ambient capabilities that are not permitted and inheritable too (runc spec asks for some), as runc and crun do', () => {
+      const caps = ['CAP_KILL', 'CAP_CHOWN'] as const;
+      const plan = compilePlan(
+        rawSpec({
+          process: {
+            user: { uid: 0, gid: 0 },
+            args: ['/x'],
+            cwd: '/',
+            // KILL: permitted and inheritable; CHOWN: permitted only; NET_RAW: neither.
+            capabilities: { bounding: [...caps], permitted: [...caps], inheritable: ['CAP_KILL'], ambient: ['CAP_KILL', 'CAP_CHOWN', 'CAP_NET_RAW'] },
+          },
+        }),
+      );
+      assert.equal(only(plan, 'credentials').ambient, '0x20');
     });
 
     it('reject a spec without a process', () => {

@@ -1,13 +1,15 @@
 /**
- * `create [--bundle DIR] [--pid-file F] [--console-socket S] ID`: every
- * set-up step done, the container's process held before its command (the
- * FIFO barrier), the executor gone: the process belongs to the engine that
- * called us. `run` is create then start.
+ * `create [--bundle DIR] [--pid-file F] [--console-socket S]
+ * [--pidfd-socket S] [--preserve-fds N] ID`: every set-up step done, the
+ * container's process held before its command (the FIFO barrier), the
+ * executor gone: the process belongs to the engine that called us. `run`
+ * is create then start.
  */
 import { writeFileSync, renameSync } from 'node:fs';
 import { ContainerError } from '../../errors.js';
 import { checkId, readBundle } from '../bundle.js';
 import { string, type RuncCommand, type Values } from '../command.js';
+import { preserveCount, preservedFds } from '../preserved-fds.js';
 
 export const CREATE_OPTIONS: RuncCommand['options'] = {
   bundle: { type: 'string', short: 'b' },
@@ -16,15 +18,13 @@ export const CREATE_OPTIONS: RuncCommand['options'] = {
   'no-pivot': { type: 'boolean' },
   'no-new-keyring': { type: 'boolean' },
   'preserve-fds': { type: 'string' },
+  'pidfd-socket': { type: 'string' },
 };
 
 /** Creates container ID from the bundle; returns its PID. */
 export async function createFromBundle(id: string, values: Values): Promise<number> {
   checkId(id);
-  const preserve = string(values['preserve-fds']);
-  if (preserve !== undefined && preserve !== '0') {
-    throw new ContainerError('--preserve-fds is not supported yet: pass what the container needs as stdio or bind mounts');
-  }
+  const passFds = preservedFds(preserveCount(values));
   const { directory, spec } = readBundle(string(values.bundle) ?? process.cwd());
   const consoleSocket = string(values['console-socket']);
   if (spec.process?.terminal && !consoleSocket) {
@@ -34,7 +34,11 @@ export async function createFromBundle(id: string, values: Values): Promise<numb
     throw new ContainerError('--console-socket was given but the spec asks for no terminal (process.terminal is false)');
   }
   const { claim, spawn } = await import('../../runtime/launch.js');
-  const launched = await spawn(await claim(spec, 'created', { name: id, bundle: directory }), { handOff: { consoleSocket } });
+  const launched = await spawn(await claim(spec, 'created', { name: id, bundle: directory }), {
+    handOff: { consoleSocket },
+    passFds,
+    pidfdSocket: string(values['pidfd-socket']),
+  });
   const pidFile = string(values['pid-file']);
   if (pidFile) writePidFile(pidFile, launched.record.pid);
   return launched.record.pid;
@@ -49,7 +53,7 @@ export function writePidFile(path: string, pid: number): void {
 
 export const createCommand: RuncCommand = {
   name: 'create',
-  usage: 'create [--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] ID',
+  usage: 'create [--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--pidfd-socket SOCKET] [--preserve-fds N] ID',
   summary: 'create a container, held before its process until start',
   options: CREATE_OPTIONS,
   positionals: { min: 1, max: 1 },

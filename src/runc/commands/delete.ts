@@ -21,7 +21,7 @@ export const deleteCommand: RuncCommand = {
     if (!record) {
       // Engines delete with --force to make sure: nothing there is fine then.
       if (force) return 0;
-      throw new ContainerError(`container does not exist: ${id}`);
+      throw new ContainerError('container does not exist', { code: 'not-found' });
     }
     if (record.status === 'running' && !force) {
       throw new ContainerError(`cannot delete container ${id} that is not stopped: ${isPaused(record) ? 'paused' : record.status}`);

@@ -9,8 +9,10 @@
  */
 import { print } from '../../cli/output.js';
 import { ContainerError } from '../../errors.js';
-import { requireContainer } from '../../runtime/lifecycle.js';
-import { containerStats, type CgroupStats } from '../../runtime/stats.js';
+import { initProblem } from '../../runtime/container-processes.js';
+import { reconcile, requireContainer } from '../../runtime/lifecycle.js';
+import { readContainerStats, type CgroupStats } from '../../runtime/stats.js';
+import type { ContainerRecord } from '../../state/record.js';
 import { checkId } from '../bundle.js';
 import { string, type RuncCommand } from '../command.js';
 
@@ -45,6 +47,9 @@ export function runcStats(stats: CgroupStats): Record<string, unknown> {
   };
 }
 
+/** Created or running, its PID 1 its own. */
+const live = (record: ContainerRecord) => (record.status === 'created' || record.status === 'running') && !initProblem(record.init);
+
 export const eventsCommand: RuncCommand = {
   name: 'events',
   usage: 'events [--stats] [--interval DURATION] ID',
@@ -55,21 +60,19 @@ export const eventsCommand: RuncCommand = {
     const interval = parseDuration(string(values.interval) ?? '5s');
     if (interval <= 0) throw new ContainerError('duration interval must be greater than 0');
     const record = await requireContainer(checkId(id));
-    if (record.status === 'stopped') throw new ContainerError(`container with id ${id} is not running`);
-    const event = async () => print(`${JSON.stringify({ type: 'stats', id, data: runcStats(await containerStats(id)) })}\n`);
+    // A created container has its cgroup and its counters already, as under runc.
+    if (!live(record)) throw new ContainerError(`container with id ${id} is not running`);
+    const event = (current: ContainerRecord) => print(`${JSON.stringify({ type: 'stats', id, data: runcStats(readContainerStats(current)) })}\n`);
     if (values.stats) {
-      await event();
+      event(record);
       return 0;
     }
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, interval));
-      try {
-        await event();
-      } catch (error) {
-        // Stopped: the stream ends, as runc's does once the container's cgroup is gone.
-        if (error instanceof ContainerError && (error.code === 'not-running' || error.code === 'not-found')) return 0;
-        throw error;
-      }
+      const current = await reconcile(id);
+      // Stopped (or deleted): the stream ends, as runc's does once the container's cgroup is gone.
+      if (!current || !live(current)) return 0;
+      event(current);
     }
   },
 };

@@ -6,8 +6,11 @@
  * detached, the process keeps our stdio and goes to the caller's subreaper
  * once it runs; in the foreground we wait and exit with its status.
  * The process is the runtime's usual exec (runtime/exec.ts): the
- * container's namespaces, root, cgroup and seccomp filter, with the
- * capabilities, user and no_new_privs of the process given here.
+ * container's namespaces, root, cgroup (or a sub-cgroup of it, --cgroup)
+ * and seccomp filter, with the capabilities, user and no_new_privs of the
+ * process given here, and the caller's descriptors 3.. with
+ * --preserve-fds. A paused container is refused unless --ignore-paused:
+ * then the process waits frozen, and so does exec, until it is resumed.
  * Failures exit 255 with "exec failed: ...", as runc's.
  */
 import { readFileSync } from 'node:fs';
@@ -16,17 +19,19 @@ import { ContainerError } from '../../errors.js';
 import { plainForwarding } from '../../host/signals.js';
 import type { CapabilityName, Process, Spec } from '../../oci/types.js';
 import { formatProblem, InvalidSpecError, validateSpec } from '../../oci/validate.js';
-import { startExecProcess, type RunningExec } from '../../runtime/exec.js';
+import { startExecProcess, type ExecSupervision, type RunningExec } from '../../runtime/exec.js';
 import { isPaused } from '../../runtime/freezer.js';
 import { requireContainer } from '../../runtime/lifecycle.js';
 import { readStoredSpec } from '../../state/store.js';
 import { checkId } from '../bundle.js';
-import { RuncFailure, string, strings, type RuncCommand, type Values } from '../command.js';
+import { RuncFailure, runcMessage, string, strings, type RuncCommand, type Values } from '../command.js';
+import { preserveCount, preservedFds } from '../preserved-fds.js';
 import { writePidFile } from './create.js';
 
 export const execCommand: RuncCommand = {
   name: 'exec',
-  usage: 'exec [--process P.json] [--tty] [--detach] [--pid-file F] [--console-socket S] [--cwd D] [--env K=V] [--user UID[:GID]] [--cap CAP] [--no-new-privs] ID [COMMAND [ARG...]]',
+  usage:
+    'exec [--process P.json] [--tty] [--detach] [--pid-file F] [--console-socket S] [--pidfd-socket S] [--cwd D] [--env K=V] [--user UID[:GID]] [--additional-gids GID] [--cap CAP] [--no-new-privs] [--apparmor P] [--process-label L] [--preserve-fds N] [--cgroup [CONTROLLER:]PATH] [--ignore-paused] ID [COMMAND [ARG...]]',
   summary: 'run a new process inside a running container',
   options: {
     'console-socket': { type: 'string' },
@@ -50,30 +55,45 @@ export const execCommand: RuncCommand = {
   positionals: { min: 1, max: 1 },
   trailing: true,
   async run(values, [id = '', ...command]) {
+    // A bad flag value is runc's usage error (status 1), not a failed exec.
+    const preserve = preserveCount(values);
     try {
-      return await exec(values, checkId(id), command);
+      return await exec(values, checkId(id), command, preserve);
     } catch (error) {
       if (!(error instanceof ContainerError)) throw error;
-      throw new RuncFailure(`exec failed: ${error.message}`, 255);
+      throw new RuncFailure(`exec failed: ${runcMessage(error)}`, 255);
     }
   },
 };
 
-async function exec(values: Values, id: string, command: string[]): Promise<number> {
-  for (const unsupported of ['pidfd-socket', 'cgroup'] as const) {
-    if (values[unsupported] !== undefined) throw new ContainerError(`--${unsupported} is not supported`);
+/**
+ * runc's --cgroup arguments: one PATH (every hierarchy; the only form on
+ * cgroup v2), or CONTROLLER[,CONTROLLER...]:PATH for each v1 controller.
+ */
+export function subCgroupRequest(args: string[]): Map<string, string> | undefined {
+  if (args.length === 0) return undefined;
+  const request = new Map<string, string>();
+  for (const arg of args) {
+    const colon = arg.indexOf(':');
+    if (colon < 0) {
+      if (args.length !== 1) throw new ContainerError(`invalid --cgroup argument: ${arg} (missing <controller>: prefix)`);
+      request.set('', arg);
+      continue;
+    }
+    for (const controller of arg.slice(0, colon).split(',')) {
+      if (controller === '') throw new ContainerError(`invalid --cgroup argument: ${arg} (empty <controller> prefix)`);
+      if (request.has(controller)) throw new ContainerError(`invalid --cgroup argument(s): controller ${controller} specified multiple times`);
+      request.set(controller, arg.slice(colon + 1));
+    }
   }
-  const preserve = string(values['preserve-fds']);
-  if (preserve !== undefined && preserve !== '0') {
-    throw new ContainerError('--preserve-fds is not supported yet: pass what the process needs as stdio');
-  }
+  return request;
+}
+
+async function exec(values: Values, id: string, command: string[], preserve: number): Promise<number> {
   const record = await requireContainer(id);
   if (record.status === 'stopped') throw new ContainerError('cannot exec in a stopped container');
-  if (isPaused(record)) {
-    throw new ContainerError(
-      values['ignore-paused'] ? 'cannot exec in a paused container: --ignore-paused is not supported (the process would wait frozen); resume it first' : 'cannot exec in a paused container (use --ignore-paused to override)',
-    );
-  }
+  const ignorePaused = values['ignore-paused'] === true;
+  if (!ignorePaused && isPaused(record)) throw new ContainerError('cannot exec in a paused container (use --ignore-paused to override)');
   // Stored state is input too: a tampered config.json must not make exec run on the host.
   const { spec } = readStoredSpec(id, validateSpec);
   const processPath = string(values.process);
@@ -86,17 +106,19 @@ async function exec(values: Values, id: string, command: string[]): Promise<numb
   if (detach && terminal && !consoleSocket) throw new ContainerError('cannot allocate tty if runc will detach without setting console socket');
   if ((!detach || !terminal) && consoleSocket) throw new ContainerError('cannot use console socket if runc will not detach or allocate tty');
 
+  const subCgroups = subCgroupRequest(strings(values.cgroup));
+  const engine: ExecSupervision = { passFds: preservedFds(preserve), pidfdSocket: string(values['pidfd-socket']), subCgroups, ignorePaused };
   const pidFile = string(values['pid-file']);
   const started = (running: RunningExec) => {
     if (pidFile) writePidFile(pidFile, running.pid);
     return running;
   };
   if (detach) {
-    started(await startExecProcess(record, spec, containerProcess, { handOff: { consoleSocket } }));
+    started(await startExecProcess(record, spec, containerProcess, { ...engine, handOff: { consoleSocket } }));
     return 0;
   }
   const status = await forwardWhileRunning(async () =>
-    started(await startExecProcess(record, spec, containerProcess, { stdio: 'inherit', escape: 'none', forwardSignals: plainForwarding() })),
+    started(await startExecProcess(record, spec, containerProcess, { ...engine, stdio: 'inherit', escape: 'none', forwardSignals: plainForwarding() })),
   );
   return status.status;
 }

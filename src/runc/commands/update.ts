@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parseSize } from '../../cli/parse-values.js';
 import { ContainerError } from '../../errors.js';
 import type { LinuxResources } from '../../oci/types.js';
+import { requireContainer } from '../../runtime/lifecycle.js';
 import { updateContainer } from '../../runtime/update.js';
 import { checkId } from '../bundle.js';
 import { string, type RuncCommand, type Values } from '../command.js';
@@ -41,8 +42,18 @@ export const updateCommand: RuncCommand = {
     checkId(id);
     const source = string(values.resources);
     const resources = source !== undefined ? fromDocument(readResources(source)) : fromFlags(values);
-    if (Object.keys(resources).length === 0) return 0;
-    await updateContainer(id, resources);
+    // Nothing to change is no reason to skip runc's check that the container exists.
+    if (Object.keys(resources).length === 0) {
+      await requireContainer(id);
+      return 0;
+    }
+    try {
+      await updateContainer(id, resources);
+    } catch (error) {
+      // runc's words for a container that has stopped.
+      if (error instanceof ContainerError && error.code === 'not-running') throw new ContainerError('container not running', { code: 'not-running' });
+      throw error;
+    }
     return 0;
   },
 };
