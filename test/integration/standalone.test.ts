@@ -169,7 +169,7 @@ describe('standalone executables', () => {
     assert.equal(tsRunc('delete', 'one').status, 0);
     const gone = tsRunc('state', 'one');
     assert.equal(gone.status, 1);
-    assert.match(gone.stderr, /level=error msg="no container named 'one'/);
+    assert.match(gone.stderr, /level=error msg="container does not exist"/);
     assert.equal(existsSync(join(work, 'runc-state', 'one')), false);
   });
 
