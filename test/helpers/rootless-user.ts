@@ -35,9 +35,11 @@ export interface RootlessUser {
 
 export const RANGE_COUNT = 65536;
 
-/** A copy of what bin/ts-nspawn needs (launcher, compiled CLI, executor) in a directory anyone may read. */
+/** A copy of what bin/ts-nspawn needs (launcher, compiled CLI, executor, share/run-host) in a directory anyone may read. */
 function copyCli(into: string): string {
   for (const dir of ['bin', 'build', 'dist']) mkdirSync(join(into, dir), { recursive: true });
+  // The compiled CLI finds share/ beside its package, as it finds the executor.
+  cpSync(join(REPO, 'share/run-host'), join(into, 'share/run-host'), { recursive: true });
   copyFileSync(join(REPO, 'bin/ts-nspawn'), join(into, 'bin/ts-nspawn'));
   chmodSync(join(into, 'bin/ts-nspawn'), 0o755);
   copyFileSync(join(REPO, 'build/ts-nspawn-executor'), join(into, 'build/ts-nspawn-executor'));
