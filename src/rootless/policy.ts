@@ -18,7 +18,7 @@
  *   (the container already is in a user namespace of the user's ranges),
  *   --cgroup-parent.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controllersNeeded } from '../cgroups/controllers.js';
 import type { Hierarchy } from '../cgroups/hierarchies.js';
@@ -121,6 +121,29 @@ export function mapWriter(spec: Spec, user: RootlessUser = rootlessUser()): { ui
  */
 export function rootlessHierarchies(hierarchies: readonly Hierarchy[]): Hierarchy[] {
   return hierarchies.filter((hierarchy) => hierarchy.version === 2);
+}
+
+/**
+ * A rootless container's root is the user, who owns its cgroup's files,
+ * limits included. They hold because the container cannot write them:
+ * its cgroup tree is mounted read-only and it lacks CAP_SYS_ADMIN to
+ * remount it, or the host's cgroup2 is mounted with nsdelegate (systemd's
+ * default), which denies a cgroup namespace's root changing its own
+ * limits. A container with neither (a booted OS, whose systemd needs the
+ * tree writable, on a host without nsdelegate) gets a warning.
+ */
+export function warnIfLimitsUnprotected(spec: Spec, nsdelegate = cgroup2NsDelegate()): void {
+  if (nsdelegate || controllersNeeded(spec.linux?.resources ?? {}).length === 0) return;
+  const writable = (spec.mounts ?? []).some((mount) => mount.type === 'cgroup' && !(mount.options ?? []).includes('ro'));
+  const remount = (spec.process?.capabilities?.bounding ?? []).includes('CAP_SYS_ADMIN');
+  if (!writable && !remount) return;
+  process.stderr.write(`ts-nspawn: warning: the container could raise its own limits: its cgroup tree is ${writable ? 'writable' : 'remountable (CAP_SYS_ADMIN)'}, and this host's cgroup2 is mounted without nsdelegate, which would forbid it\n`);
+}
+
+/** Whether the host's cgroup2 hierarchy is mounted with nsdelegate (its super-block options in /proc/self/mountinfo). */
+function cgroup2NsDelegate(): boolean {
+  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((entry) => / - cgroup2 /.test(entry));
+  return (line?.split(' - ')[1]?.split(' ')[2] ?? '').split(',').includes('nsdelegate');
 }
 
 const NOTICE = '.rootless-notice';

@@ -38,7 +38,7 @@ import { preflight } from './preflight.js';
 import { claimUserNamespace } from './private-users.js';
 import { delegateCgroups } from '../cgroups/delegate.js';
 import { isRootless } from '../rootless/mode.js';
-import { mapWriter, noticeRootlessCgroup, rootlessHierarchies } from '../rootless/policy.js';
+import { mapWriter, noticeRootlessCgroup, rootlessHierarchies, warnIfLimitsUnprotected } from '../rootless/policy.js';
 import { rootlessCgroup } from '../rootless/cgroup.js';
 import { stateRoot } from '../state/paths.js';
 
@@ -109,6 +109,7 @@ export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions
   // lock meanwhile. Only the calling process is moved (where it already is).
   if (!rootless) cgroupManager(hierarchies).prepareJoin();
   const { spec, settings } = await preflight(input);
+  if (delegated) warnIfLimitsUnprotected(spec);
   const explicitName = options.name ?? settings.machine;
   const name = options.sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
   const record = newRecord(name, spec, settings, mode !== 'foreground');

@@ -24,6 +24,7 @@ import { collect, type CliResult } from '../helpers/cli.js';
 import { assertHostUnchanged, hostState, type HostState } from '../helpers/host-state.js';
 import { makeBusyboxRoot, type TestRoot } from '../helpers/rootfs.js';
 import { makeRootlessUser, type RootlessUser } from '../helpers/rootless-user.js';
+import { V2_VIEW } from '../helpers/v2-view.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** The unified hierarchy's mount point on this host, and this process's cgroup in it. */
@@ -61,10 +62,7 @@ describe('rootless, in a cgroup root delegated to the user', { skip: noUserNames
    * shell would find itself), seeing only the unified hierarchy.
    */
   const run = (args: string[]): Promise<CliResult> => {
-    const script = `
-for d in /sys/fs/cgroup/*; do mountpoint -q "$d" && umount "$d"; done
-umount /sys/fs/cgroup
-mount -t cgroup2 cgroup2 /sys/fs/cgroup
+    const script = `${V2_VIEW}
 d=$1; shift
 [ -d "$d/ts-nspawn-supervisor" ] && d=$d/ts-nspawn-supervisor
 echo $$ > "$d/cgroup.procs"
@@ -252,6 +250,22 @@ describe('rootless, in a scope of the user\'s systemd manager', { skip: systemdS
     assert.equal(hog.status, 137, hog.stderr);
     assert.equal(hog.stderr, 'ts-nspawn: container rlsd-oom was killed: out of memory (limit 32M)\n');
     await waitFor('the scopes to go', () => readdirSync(`${managerCgroup()}/app.slice`).every((entry) => !entry.startsWith('ts-nspawn-')), 60_000);
+  });
+
+  it('keeps a booted container, whose cgroup tree is writable, from raising its own limits (nsdelegate)', async () => {
+    const name = 'rlsd-boot';
+    started.add(name);
+    const boot = await run(['boot', '-d', '-M', name, '--pids-limit', '64', '-D', tree.root]);
+    assert.equal(boot.status, 0, boot.stderr);
+    assert.equal(boot.stderr, '', 'systemd mounts cgroup2 with nsdelegate: no warning');
+    const cgroup = (JSON.parse(readFileSync(stateFile(name), 'utf8')) as { cgroups: string[] }).cgroups[0]!;
+    const exec = await run(['exec', '-P', name, '/bin/sh', '-c', 'grep " /sys/fs/cgroup " /proc/mounts | cut -d" " -f4 | cut -d, -f1; echo max > /sys/fs/cgroup/pids.max']);
+    assert.equal(exec.stdout, 'rw\n');
+    assert.match(exec.stderr, /write error: Operation not permitted/, 'nsdelegate: a cgroup namespace\'s root cannot change its own limits');
+    assert.equal(readFileSync(join(cgroup, 'pids.max'), 'utf8'), '64\n');
+    assert.equal((await run(['stop', '--timeout', '2', name])).status, 0);
+    assert.equal((await run(['rm', name])).status, 0);
+    started.delete(name);
   });
 
   it('refuses a limit whose controller the user manager was not given, naming it', async (t) => {

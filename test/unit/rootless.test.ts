@@ -7,7 +7,7 @@ import type { Spec } from '../../src/oci/types.js';
 import { compilePlan } from '../../src/plan/compile.js';
 import { encodePlan } from '../../src/plan/encode.js';
 import { highestInside, rootlessMaps } from '../../src/rootless/maps.js';
-import { checkRootless, rootlessSpec } from '../../src/rootless/policy.js';
+import { checkRootless, rootlessSpec, warnIfLimitsUnprotected } from '../../src/rootless/policy.js';
 import { findDelegatedCgroup, type CgroupProbe } from '../../src/rootless/cgroup.js';
 import { scopeCommand, type ScopeContext } from '../../src/rootless/scope.js';
 import { controllersNeeded } from '../../src/cgroups/controllers.js';
@@ -103,6 +103,32 @@ describe('rootless: the spec', () => {
     assertContainerError(() => check({ pidsLimit: 64 }, []), '--pids-limit (linux.resources.pids)', 'no pids controller (it has: none)');
     // Still refused with one: what needs root besides a cgroup.
     assertContainerError(() => check({ cgroupParent: 'x' }), '--cgroup-parent', 'does not work rootless');
+  });
+});
+
+describe('rootless: limits the container could change', () => {
+  const tree = makeTempDir();
+  mkdirSync(join(tree.path, 'sbin'));
+  after(() => tree.remove());
+  const warnings = (options: object, nsdelegate: boolean) => {
+    const spec = validateSpec(rootlessSpec(buildSpec({ directory: tree.path, command: ['/bin/true'], ...options }), user)).spec;
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((text: string) => written.push(text) > 0) as typeof process.stderr.write;
+    try {
+      warnIfLimitsUnprotected(spec, nsdelegate);
+    } finally {
+      process.stderr.write = write;
+    }
+    return written.join('');
+  };
+
+  it('warns when a writable cgroup tree (boot) or CAP_SYS_ADMIN meets a host without nsdelegate, and only then', () => {
+    assert.match(warnings({ boot: true, pidsLimit: 64 }, false), /^ts-nspawn: warning: the container could raise its own limits: its cgroup tree is writable, .*without nsdelegate/);
+    assert.match(warnings({ pidsLimit: 64, capabilities: ['SYS_ADMIN'] }, false), /remountable \(CAP_SYS_ADMIN\)/);
+    assert.equal(warnings({ boot: true, pidsLimit: 64 }, true), '', 'nsdelegate protects the namespace root\'s limits');
+    assert.equal(warnings({ pidsLimit: 64 }, false), '', 'read-only tree, no CAP_SYS_ADMIN');
+    assert.equal(warnings({ boot: true, pidsLimit: -1 }, false), '', 'no limits');
   });
 });
 
