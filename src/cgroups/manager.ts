@@ -8,6 +8,7 @@
  * (clone straight into the cgroup, attach the eBPF device program).
  */
 import { join } from 'node:path';
+import { ContainerError } from '../errors.js';
 import { ANNOTATION } from '../oci/annotations.js';
 import type { LinuxResources, Spec } from '../oci/types.js';
 import { hostHierarchies, layoutOf, type Hierarchy } from './hierarchies.js';
@@ -75,9 +76,12 @@ export interface CgroupManager {
   remove(directories: string[], emptyParent?: boolean): void;
 }
 
-export function cgroupManager(hierarchies: Hierarchy[] = hostHierarchies()): CgroupManager {
+/** `delegatedRoot`: cgroup v2 only, a delegated cgroup to work below (rootless; see delegated.ts). */
+export function cgroupManager(hierarchies: Hierarchy[] = hostHierarchies(), options: { delegatedRoot?: string } = {}): CgroupManager {
   const layout = layoutOf(hierarchies);
-  return layout === 'unified' ? new V2Manager(hierarchies) : new V1Manager(hierarchies, layout);
+  if (layout === 'unified') return new V2Manager(hierarchies, options.delegatedRoot);
+  if (options.delegatedRoot !== undefined) throw new ContainerError('a delegated cgroup is a cgroup v2 feature, and this host is not pure cgroup v2', { code: 'host' });
+  return new V1Manager(hierarchies, layout);
 }
 
 /**

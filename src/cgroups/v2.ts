@@ -4,6 +4,9 @@
  * cannot enable them for its children, hence the top-level parent. Device
  * rules are an eBPF program here, attached by the executor (bpf(2) is C's
  * job), so setLimits leaves them out.
+ *
+ * Rootless, the manager works below a delegated cgroup (delegated.ts): it
+ * touches nothing above it, and empties it of processes first.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,6 +16,7 @@ import { killEach, limitError, makeDirectory, pidsBelow, readControlFile, readKe
 import { blkioWeightToIoWeight, sharesToWeight, swapMaxV2 } from './convert.js';
 import type { Hierarchy } from './hierarchies.js';
 import type { CgroupManager, CgroupStats } from './manager.js';
+import { vacate } from './delegated.js';
 import { enableUnifiedHugetlb, v2ThrottleWrites } from './throttles.js';
 
 /** The controllers limits are written to, enabled down to the container where the host has them. */
@@ -21,9 +25,14 @@ const CONTROLLERS = ['cpu', 'cpuset', 'io', 'memory', 'pids'];
 export class V2Manager implements CgroupManager {
   readonly layout = 'unified';
   private readonly mountPoint: string;
+  /** The highest cgroup the manager may write: the hierarchy's root, or a delegated cgroup. */
+  private readonly top: string;
+  private readonly delegated: boolean;
 
-  constructor(hierarchies: Hierarchy[]) {
+  constructor(hierarchies: Hierarchy[], delegatedRoot?: string) {
     this.mountPoint = hierarchies[0]!.mountPoint;
+    this.top = delegatedRoot ?? this.mountPoint;
+    this.delegated = delegatedRoot !== undefined;
   }
 
   directories(path: string): string[] {
@@ -38,10 +47,12 @@ export class V2Manager implements CgroupManager {
 
   create(path: string): string[] {
     const directory = join(this.mountPoint, path);
+    if (!directory.startsWith(`${this.top}/`)) throw new ContainerError(`the cgroup ${path} is not below ${this.top}, the cgroup this runtime may manage`, { code: 'host' });
+    if (this.delegated) vacate(this.top);
     try {
       // Enable the controllers in every ancestor (not in the container's own: its processes forbid it).
-      let level = this.mountPoint;
-      for (const part of path.split('/').filter(Boolean)) {
+      let level = this.top;
+      for (const part of directory.slice(this.top.length).split('/').filter(Boolean)) {
         enableControllers(level);
         level = join(level, part);
         makeDirectory(level);
@@ -100,7 +111,7 @@ export class V2Manager implements CgroupManager {
       else write('blockIO.weight', 'io.weight', blkioWeightToIoWeight(weight));
     }
     // hugetlb only for a container that asks for a limit of it.
-    if (resources.hugepageLimits?.length) enableUnifiedHugetlb(this.mountPoint, directory);
+    if (resources.hugepageLimits?.length) enableUnifiedHugetlb(this.top, directory);
     for (const { field, file, value } of v2ThrottleWrites(resources)) write(field, file, value);
     return [...new Set(unsupported)];
   }

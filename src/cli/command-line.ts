@@ -42,6 +42,8 @@ export interface CommandDef {
   positionals?: { min: number; max: number };
   examples?: string[];
   hidden?: boolean;
+  /** Makes a container's cgroup or joins one: rootless, it first moves into a delegated scope where it can (rootless/scope.ts). */
+  cgroup?: 'create' | 'join';
   run(flags: Flags, positionals: string[], command: string[]): Promise<number>;
 }
 

@@ -7,6 +7,7 @@ import { print, printError } from './output.js';
 import { ContainerError } from '../errors.js';
 import { oneLine, quote } from '../quote.js';
 import { VERSION } from '../version.js';
+import { isRootless } from '../rootless/mode.js';
 import { commandHelp, optionLines, parseCommand, UsageError, type CommandDef } from './command-line.js';
 import { attachCommand } from './commands/attach.js';
 import { bootCommand } from './commands/boot.js';
@@ -116,6 +117,10 @@ export async function main(args: string[]): Promise<number> {
     if (parsed.flags.help) {
       print(command === shNspawnForm ? mainHelp() : commandHelp(command));
       return 0;
+    }
+    if (command.cgroup && isRootless()) {
+      const { enterUserScope } = await import('../rootless/scope.js');
+      enterUserScope(command.cgroup, args);
     }
     return await command.run(parsed.flags, parsed.positionals, parsed.command);
   } catch (error) {

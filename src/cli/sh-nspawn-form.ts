@@ -9,6 +9,7 @@ import { option, requireFlag, type CommandDef, type Flags } from './command-line
 export const shNspawnForm: CommandDef = {
   // No verb: the form is recognised by its options (main.ts).
   name: '',
+  cgroup: 'create',
   summary: 'the sh-nspawn form: boot with a bridged veth',
   usage: 'DIR -b BRIDGE -a ADDR/PREFIX -r GATEWAY',
   description: 'Boot the OS tree at DIR with a veth on BRIDGE, as sh-nspawn did.',

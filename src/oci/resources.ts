@@ -11,6 +11,7 @@ import { BLKIO_WEIGHT_MAX, BLKIO_WEIGHT_MIN, isCpuList, WEIGHT_MAX, WEIGHT_MIN, 
 import type { ContainerOptions, DeviceOption } from './container-options.js';
 import { DEFAULT_DEVICES } from './defaults.js';
 import { isRootless } from '../rootless/mode.js';
+import { rootlessCgroup } from '../rootless/cgroup.js';
 import type { Device, LinuxResources } from './types.js';
 
 /** podman's default for a command; a booted OS gets systemd-nspawn@.service's TasksMax. */
@@ -19,8 +20,9 @@ export const DEFAULT_BOOT_PIDS_LIMIT = 16384;
 
 /** DEVICES: the --device nodes, in the order of `options.devices`. */
 export function buildResources(options: ContainerOptions, devices: Device[]): LinuxResources {
-  // Rootless there is no cgroup to hold a default (rootless/policy.ts says so once).
-  const pidsLimit = options.pidsLimit ?? (isRootless() ? undefined : options.boot ? DEFAULT_BOOT_PIDS_LIMIT : DEFAULT_PIDS_LIMIT);
+  // Rootless, only a delegated cgroup with the pids controller holds the default (rootless/policy.ts says so once).
+  const withDefault = !isRootless() || rootlessCgroup()?.controllers.includes('pids') === true;
+  const pidsLimit = options.pidsLimit ?? (!withDefault ? undefined : options.boot ? DEFAULT_BOOT_PIDS_LIMIT : DEFAULT_PIDS_LIMIT);
   return {
     ...limitResources({ ...options, pidsLimit }),
     devices: devicePolicy([...DEFAULT_DEVICES, ...devices], (device) => options.devices?.[devices.indexOf(device)]?.access ?? 'rwm'),

@@ -19,9 +19,10 @@ import { ExecutorSession, type ExitStatus, type Stdio } from './executor.js';
 import { quote } from '../quote.js';
 import type { ContainerRecord } from '../state/record.js';
 import { initProblem } from './container-processes.js';
-import { isPaused } from './freezer.js';
+import { isPaused, ownCgroups } from './freezer.js';
 import { requireRunning } from './lifecycle.js';
 import { isRootless } from '../rootless/mode.js';
+import { checkJoinable } from '../rootless/cgroup.js';
 
 export interface ExecOptions extends Omit<ExecSupervision, 'handOff'> {
   command: string[];
@@ -87,9 +88,12 @@ export async function startExecProcess(record: ContainerRecord, spec: Spec, cont
   // The cgroups init is in (the container's own, or the one a booted systemd moved it to): on
   // cgroup v2 the new process is cloned into it, on v1 moved there at `go`.
   const manager = cgroupManager();
-  // Rootless, the container has no cgroup of its own: the process stays in ours, as init did.
-  if (isRootless() && options.subCgroups) throw new ContainerError('--cgroup needs a cgroup of the container\'s own, which a rootless container has not');
-  const cgroups = isRootless() ? [] : options.subCgroups ? subCgroupDirectories(hierarchiesOf(record.pid), options.subCgroups) : manager.directoriesOf(record.pid);
+  // Rootless without a delegated cgroup the container has none of its own: the process stays in ours, as init did.
+  const rootless = isRootless();
+  const ownCgroup = !rootless || ownCgroups(record).length > 0;
+  if (!ownCgroup && options.subCgroups) throw new ContainerError('--cgroup needs a cgroup of the container\'s own, which a rootless container without a delegated cgroup v2 subtree has not');
+  const cgroups = !ownCgroup ? [] : options.subCgroups ? subCgroupDirectories(hierarchiesOf(record.pid), options.subCgroups) : manager.directoriesOf(record.pid);
+  if (rootless && cgroups[0]) checkJoinable(manager.directoriesOf(process.pid)[0]!, cgroups[0], record.id);
   const cloneIntoCgroup = manager.unifiedDirectory(cgroups);
   const joinFromHost = !cloneIntoCgroup && cgroups.length > 0;
   if (joinFromHost) manager.prepareJoin();

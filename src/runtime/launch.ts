@@ -14,6 +14,7 @@
  * `start` of a created container is in start.ts. Every front door (run,
  * run -d, create, a reboot) is a sequence of these phases.
  */
+import { join, relative } from 'node:path';
 import { CLI_FILE } from '../host/own-files.js';
 import { deviceFilterTokens } from '../cgroups/device-rules.js';
 import { hostHierarchies, type Hierarchy } from '../cgroups/hierarchies.js';
@@ -40,7 +41,8 @@ import { preflight } from './preflight.js';
 import { claimUserNamespace } from './private-users.js';
 import { delegateCgroups } from '../cgroups/delegate.js';
 import { isRootless } from '../rootless/mode.js';
-import { mapWriter, noticeNoCgroup, rootlessHierarchies } from '../rootless/policy.js';
+import { mapWriter, noticeRootlessCgroup, rootlessHierarchies, warnIfLimitsUnprotected } from '../rootless/policy.js';
+import { rootlessCgroup } from '../rootless/cgroup.js';
 import { stateRoot } from '../state/paths.js';
 
 /** A detached container's log is rotated at this size (one older file is kept). */
@@ -82,6 +84,8 @@ export interface Claimed {
   hierarchies: Hierarchy[];
   /** The container's cgroup, relative to the hierarchy roots (made by spawn). */
   cgroupPath: string;
+  /** Rootless: the delegated cgroup it goes below (cgroups/delegated.ts); none for root. */
+  delegatedCgroup?: string;
   /** A restart in the directory of an existing record (its log kept). */
   restart: boolean;
 }
@@ -104,28 +108,32 @@ export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions
   // Read before prepareJoin: reading /proc/self/cgroup waits for what it starts.
   const rootless = isRootless();
   const hierarchies = rootless ? rootlessHierarchies(hostHierarchies()) : hostHierarchies();
+  // Rootless, a cgroup only below one delegated to the user (rootless/cgroup.ts).
+  const delegated = rootless ? rootlessCgroup() : undefined;
   // v1: the grace period the move at `go` would wait for runs while the
   // spec is checked and compiled and the executor starts (see prepareJoin);
   // the cgroup is made only after that, as the kernel holds its cgroup
   // lock meanwhile. Only the calling process is moved (where it already is).
   if (!rootless) cgroupManager(hierarchies).prepareJoin();
   const { spec, settings } = await preflight(input);
+  if (delegated) warnIfLimitsUnprotected(spec);
   const explicitName = options.name ?? settings.machine;
   const name = options.sameName ?? (await claimName(explicitName ?? machineNameFrom(spec.root.path), explicitName !== undefined, reclaimIfStale));
   const record = newRecord(name, spec, settings, mode !== 'foreground');
   if (options.bundle) record.bundle = options.bundle;
-  const cgroupPath = containerCgroupPath(spec, name);
-  const claimed: Claimed = { spec, settings, mode, record, hierarchies, cgroupPath, restart: options.sameName !== undefined };
+  const ownPath = containerCgroupPath(spec, name);
+  const cgroupPath = delegated ? join(relative(hierarchies[0]!.mountPoint, delegated.directory), ownPath) : ownPath;
+  const claimed: Claimed = { spec, settings, mode, record, hierarchies, cgroupPath, delegatedCgroup: delegated?.directory, restart: options.sameName !== undefined };
   try {
     // The range first (recorded under its lock): the stored spec carries its maps.
     await claimUserNamespace(spec, settings, record);
     // The user-mode network's DNS forwarder, mounted over the tree's resolv.conf: part of the stored spec.
     provideResolvConf(spec, settings, containerFile(name, 'resolvConf'), rootless);
     writeAtomically(containerFile(name, 'config'), JSON.stringify(spec, null, 2) + '\n');
-    if (rootless) {
-      // Without root there is no cgroup to make (rootless/policy.ts).
+    if (rootless) noticeRootlessCgroup(stateRoot(), settings.boot, delegated);
+    if (rootless && !delegated) {
+      // Without a delegated cgroup there is no cgroup to make (rootless/policy.ts).
       writeRecord(record);
-      noticeNoCgroup(stateRoot(), settings.boot);
       return claimed;
     }
     // Recorded before they exist, so that whoever cleans up finds them.
@@ -143,9 +151,10 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
   const name = record.id;
   const network = claimed.settings.network;
   const userNetwork = claimed.settings.userNetwork;
-  const cgroups = cgroupManager(claimed.hierarchies);
+  const cgroups = cgroupManager(claimed.hierarchies, { delegatedRoot: claimed.delegatedCgroup });
   const cloneIntoCgroup = cgroups.unifiedDirectory(record.cgroups);
-  const devices = spec.linux?.resources?.devices;
+  // Rootless there is no device program: attaching one needs root (rootless/policy.ts).
+  const devices = isRootless() ? undefined : spec.linux?.resources?.devices;
   const joinFromHost = !cloneIntoCgroup && record.cgroups.length > 0;
   const waitForHost = joinFromHost || network !== undefined || userNetwork !== undefined;
   let session: ExecutorSession | undefined;
@@ -172,7 +181,7 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
     // starts (and the grace period prepareJoin started runs out).
     // A booted system under private users manages its own subtree (delegate.ts), before init runs (v1: held at `go`).
     const setUpCgroup = () => {
-      if (record.cgroups.length === 0) return; // rootless: none
+      if (record.cgroups.length === 0) return; // rootless without a delegated cgroup: none
       setUpContainerCgroup(cgroups, claimed.cgroupPath, spec);
       if (record.boot && record.userRange) delegateCgroups(claimed.hierarchies, record.cgroups, record.userRange.base);
     };

@@ -14,6 +14,10 @@ import { containerFile } from '../state/paths.js';
 import { isOwnCgroupPath } from '../state/schema.js';
 import { readStoredSpec, writeAtomically } from '../state/store.js';
 import { initProblem } from './container-processes.js';
+import { dirname } from 'node:path';
+import { availableControllers } from '../cgroups/delegated.js';
+import { isRootless } from '../rootless/mode.js';
+import { checkDelegatedControllers } from '../rootless/policy.js';
 import { requireContainer } from './lifecycle.js';
 
 /** The limits `update` may change: every linux.resources field but the device policy. */
@@ -46,6 +50,8 @@ export async function updateContainer(name: string, resources: LinuxResources): 
   for (const key of Object.keys(resources) as Array<keyof LinuxResources>) (changed as Record<string, unknown>)[key] = merged[key];
   const directories = record.cgroups.filter((path) => isOwnCgroupPath(path, name));
   if (directories.length === 0) throw new ContainerError(`container ${quote(name)} has no cgroup of its own to update`, { code: 'host' });
+  // Rootless, a limit its delegated cgroup has no controller for is refused, as at the start.
+  if (isRootless()) checkDelegatedControllers(changed, dirname(dirname(directories[0]!)), availableControllers(directories[0]!));
   for (const field of cgroupManager().setLimits(directories, changed)) process.stderr.write(`ts-nspawn: warning: ${unappliedLimit(field)}\n`);
   writeAtomically(containerFile(name, 'config'), JSON.stringify(next, null, 2) + '\n');
   return merged;

@@ -8,6 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 export interface HostState {
   mounts: string[];
+  /** The cgroup hierarchies' super-block options (a new cgroup2 mount can change them host-wide). */
+  cgroupOptions: string[];
   links: string[];
   netns: string[];
   executors: string[];
@@ -23,6 +25,11 @@ export function hostState(): HostState {
       .split('\n')
       .map((line) => line.split(' ')[4] ?? '')
       .filter(Boolean)
+      .sort(),
+    cgroupOptions: readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' - ')[1] ?? '')
+      .filter((fields) => /^cgroup2? /.test(fields))
       .sort(),
     links: execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
       .split('\n')

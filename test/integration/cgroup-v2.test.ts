@@ -15,16 +15,11 @@ import { cachedDebianTree } from '../helpers/debian-tree.js';
 import { makeOverlay, type Overlay } from '../helpers/overlay.js';
 import { assertHostUnchanged, hostState, type HostState } from '../helpers/host-state.js';
 import { makeBusyboxRoot, type TestRoot } from '../helpers/rootfs.js';
-
-const V2_VIEW = `
-for d in /sys/fs/cgroup/*; do mountpoint -q "$d" && umount "$d"; done
-umount /sys/fs/cgroup
-mount -t cgroup2 cgroup2 /sys/fs/cgroup
-exec "$@"`;
+import { V2_VIEW } from '../helpers/v2-view.js';
 
 /** Runs the CLI in a fresh v2-only mount namespace. */
 function runV2(args: string[], input?: string): Promise<CliResult> {
-  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', V2_VIEW, 'v2-view', CLI, ...args]);
+  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${V2_VIEW}exec "$@"`, 'v2-view', CLI, ...args]);
   return collect(child, input === undefined ? { timeoutMs: 60_000 } : { input, timeoutMs: 60_000 });
 }
 

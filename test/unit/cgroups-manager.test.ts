@@ -273,6 +273,33 @@ describe('cgroup manager, v2', () => {
   });
 });
 
+describe('cgroup manager, v2 below a delegated cgroup (rootless)', () => {
+  const root = join(base, 'delegated');
+  const scope = join(root, 'user.slice/u.service/app.slice/x.scope');
+  const manager = cgroupManager([{ version: 2, mountPoint: root, controllers: [], ownDirectory: scope }], { delegatedRoot: scope });
+  files(root, { 'cgroup.controllers': 'cpuset cpu io memory pids\n', 'cgroup.subtree_control': '' });
+  files(join(root, 'user.slice'), { 'cgroup.controllers': 'cpu memory pids\n', 'cgroup.subtree_control': '' });
+  files(scope, { 'cgroup.controllers': 'memory pids\n', 'cgroup.subtree_control': '', 'cgroup.procs': '' });
+  files(join(scope, 'ts-nspawn'), { 'cgroup.controllers': 'memory pids\n', 'cgroup.subtree_control': '' });
+
+  it('enables controllers from the delegated cgroup down, writing nothing above it', () => {
+    const path = 'user.slice/u.service/app.slice/x.scope/ts-nspawn/c3';
+    assert.deepEqual(manager.create(path), [join(root, path)]);
+    assert.equal(read(join(scope, 'cgroup.subtree_control')), '+memory +pids');
+    assert.equal(read(join(scope, 'ts-nspawn/cgroup.subtree_control')), '+memory +pids');
+    assert.equal(read(join(root, 'cgroup.subtree_control')), '');
+    assert.equal(read(join(root, 'user.slice/cgroup.subtree_control')), '');
+  });
+
+  it('refuses a cgroup outside the delegated one', () => {
+    assert.throws(() => manager.create('ts-nspawn/c4'), /not below .*x\.scope, the cgroup this runtime may manage/);
+  });
+
+  it('is cgroup v2 only', () => {
+    assert.throws(() => cgroupManager(v1Host('hybrid'), { delegatedRoot: scope }), /cgroup v2 feature/);
+  });
+});
+
 describe('containerCgroupPath', () => {
   const spec = (linux: Spec['linux'], annotations: Record<string, string> = {}) => ({ ociVersion: '1.2.0', root: { path: '/' }, linux, annotations }) as Spec;
   it('is ts-nspawn/NAME at the top, or below --cgroup-parent or the spec cgroupsPath', () => {

@@ -4,6 +4,7 @@ import { CONTAINER_OPTIONS, toContainerOptions } from '../container-flags.js';
 
 export const bootCommand: CommandDef = {
   name: 'boot',
+  cgroup: 'create',
   summary: 'boot DIR/sbin/init with a console',
   usage: '[OPTIONS] -D DIR [--] [INIT-ARG...]',
   description:

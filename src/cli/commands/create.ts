@@ -4,6 +4,7 @@ import { CONSOLE_OPTIONS, CONTAINER_OPTIONS, toContainerOptions } from '../conta
 
 export const createCommand: CommandDef = {
   name: 'create',
+  cgroup: 'create',
   summary: 'create a container, to be started later',
   usage: '[OPTIONS] -D DIR [--] COMMAND [ARG...]',
   description:

@@ -8,6 +8,7 @@ import { CONSOLE_OPTIONS } from '../container-flags.js';
 
 export const execCommand: CommandDef = {
   name: 'exec',
+  cgroup: 'join',
   summary: 'run a command in a running container',
   usage: '[OPTIONS] NAME [--] COMMAND [ARG...]',
   description: 'Run COMMAND in the running container NAME: in all its namespaces, its cgroup and its root, as a process other than PID 1.',

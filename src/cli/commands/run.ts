@@ -4,6 +4,7 @@ import { CONSOLE_OPTIONS, CONTAINER_OPTIONS, toContainerOptions } from '../conta
 
 export const runCommand: CommandDef = {
   name: 'run',
+  cgroup: 'create',
   summary: 'run one command in a container',
   usage: '[OPTIONS] -D DIR [--] COMMAND [ARG...]',
   description: 'Run COMMAND as PID 1 in a container made from the root directory DIR. Options end at COMMAND: what follows is its own.',

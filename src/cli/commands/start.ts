@@ -3,6 +3,7 @@ import type { CommandDef } from '../command-line.js';
 
 export const startCommand: CommandDef = {
   name: 'start',
+  cgroup: 'create',
   summary: 'start a created (or stopped detached) container',
   usage: 'NAME...',
   description:
