@@ -4,8 +4,7 @@
  * the message's data and the PID the pidfd refers to (its fdinfo's Pid:),
  * then "exited" once the pidfd says the process has ended.
  */
-import { spawn } from 'node:child_process';
-import { waitFor } from './wait.js';
+import { startFdReceiver, type FdReceiver } from './fd-receiver.js';
 
 const RECEIVER = `
 import socket, array, os, sys, select
@@ -21,24 +20,11 @@ p = select.poll(); p.register(fds[0], select.POLLIN); p.poll()
 print("exited", flush=True)
 `;
 
-export interface PidfdReceiver {
+export interface PidfdReceiver extends FdReceiver {
   /** What it printed so far: "ready", then "DATA PID", then "exited". */
   output(): string;
-  stop(): void;
 }
 
-export async function pidfdReceiver(socket: string): Promise<PidfdReceiver> {
-  const receiver = spawn('python3', ['-c', RECEIVER, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  receiver.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const stop = () => {
-    if (receiver.exitCode === null && receiver.signalCode === null) receiver.kill();
-  };
-  try {
-    await waitFor('the pidfd receiver', () => output.includes('ready'));
-  } catch (error) {
-    stop();
-    throw error;
-  }
-  return { output: () => output, stop };
+export function pidfdReceiver(socket: string): Promise<PidfdReceiver> {
+  return startFdReceiver('the pidfd receiver', RECEIVER, socket);
 }
