@@ -5,15 +5,16 @@
 # trees, libc6-dev for the static probe, python3 for the PTY driver, runc
 # to compare ts-runc with, podman and containerd to drive ts-runc as engines
 # do; their recommended extras -- network stacks, buildah -- are not
-# needed); uidmap (newuidmap/newgidmap) for rootless containers that map
-# the user's /etc/subuid ranges.
+# needed), passt (pasta) and slirp4netns for user-mode networking; uidmap
+# (newuidmap/newgidmap) for rootless containers that map the user's
+# /etc/subuid ranges.
 # Packages come from the host's own apt sources. Then `npm ci`.
 set -eu
 cd "$(dirname "$0")/.."
 
 packages="gcc make libc6-dev libseccomp-dev iproute2 util-linux busybox-static mmdebstrap openssl uidmap"
 engines=
-[ "${1:-}" = --tests ] && packages="$packages python3 runc" && engines="podman containerd"
+[ "${1:-}" = --tests ] && packages="$packages python3 runc" && engines="podman containerd passt slirp4netns"
 
 not_installed() {
   for package in "$@"; do
