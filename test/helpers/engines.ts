@@ -4,9 +4,10 @@
  * its private directories (its own cgroup parents, runc-style socket and
  * state directories), noted before and restored after.
  */
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { unescapeMountField } from '../../src/host/mount-field.js';
 
 export function hasCommand(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
@@ -42,4 +43,18 @@ export function removeCgroupTree(directory: string): void {
   } catch {
     // in use: left for the check to report
   }
+}
+
+/**
+ * Lazily unmounts what an engine left mounted below DIRECTORY (deepest
+ * first): containers/storage may keep its overlay directory mounted on
+ * itself after its last process.
+ */
+export function unmountBelow(directory: string): void {
+  const points = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => unescapeMountField(line.split(' ')[4] ?? ''))
+    .filter((point) => point === directory || point.startsWith(`${directory}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of points) spawnSync('umount', ['-l', point], { stdio: 'ignore' });
 }

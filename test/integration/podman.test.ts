@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { existing, hasCommand, removeCgroupTree, topCgroups } from '../helpers/engines.js';
+import { existing, hasCommand, removeCgroupTree, topCgroups, unmountBelow } from '../helpers/engines.js';
 import { runToFiles, TS_RUNC, type Run } from '../helpers/oci-runtime.js';
 import { writeImageArchive } from '../helpers/image-archive.js';
 import { PtySession } from '../helpers/pty.js';
@@ -28,7 +28,6 @@ const RUNTIME_STATE = '/run/ts-runc';
 const BLOB_CACHE_PARENT = '/var/lib/containers';
 
 describe('podman with ts-runc', { skip: !hasCommand('podman') && 'podman is not installed (scripts/install-deps.sh --tests)' }, () => {
-  const tree = useBusyboxTree();
   let base: string;
   let env: NodeJS.ProcessEnv;
   let globals: string[];
@@ -44,6 +43,29 @@ describe('podman with ts-runc', { skip: !hasCommand('podman') && 'podman is not 
   };
   /** `podman run --rm --network none IMAGE sh -c SCRIPT` with OPTIONS before the image. */
   const runScript = (options: string[], script: string): Run => podman(['run', '--rm', '--network', 'none', ...options, IMAGE, 'sh', '-c', script]);
+
+  // Registered before useBusyboxTree's clean-up, so that it runs first: podman's storage lives in the tree's base.
+  after(() => {
+    if (!env) return;
+    podman(['rm', '--all', '--force', '--time', '0']);
+    podman(['rmi', '--all', '--force']);
+    // containers/storage may keep its overlay directory mounted on itself: undone before the tree goes.
+    unmountBelow(base);
+    // podman's cgroup parent (and conmon's cgroup in it) when this suite made it.
+    for (const parent of topCgroups('libpod_parent')) if (!cgroupParentsBefore.includes(parent)) removeCgroupTree(parent);
+    if (!hostBefore.has(RUNTIME_STATE)) {
+      try {
+        rmdirSync(RUNTIME_STATE);
+      } catch {
+        // not empty: reported below
+      }
+    }
+    assert.deepEqual(listDirectory(RUNTIME_STATE), stateBefore, 'every container ts-runc made for podman is deleted');
+    assert.deepEqual(topCgroups('libpod_parent'), cgroupParentsBefore, 'no cgroup of podman is left');
+    assert.equal(existsSync(BLOB_CACHE_PARENT), hostBefore.has(BLOB_CACHE_PARENT), 'podman wrote nothing to /var/lib');
+  });
+
+  const tree = useBusyboxTree();
 
   before(() => {
     base = join(tree.base, 'podman');
@@ -65,24 +87,6 @@ describe('podman with ts-runc', { skip: !hasCommand('podman') && 'podman is not 
     // the storage root: the load runs with a private, empty /var/lib.
     const load = runToFiles('unshare', ['--mount', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /var/lib && exec "$@"', 'sh', 'podman', ...globals, 'load', '-q', '-i', join(base, 'busybox.tar')], { env });
     assert.equal(load.status, 0, load.stderr);
-  });
-
-  after(() => {
-    if (!env) return;
-    podman(['rm', '--all', '--force', '--time', '0']);
-    podman(['rmi', '--all', '--force']);
-    // podman's cgroup parent (and conmon's cgroup in it) when this suite made it.
-    for (const parent of topCgroups('libpod_parent')) if (!cgroupParentsBefore.includes(parent)) removeCgroupTree(parent);
-    if (!hostBefore.has(RUNTIME_STATE)) {
-      try {
-        rmdirSync(RUNTIME_STATE);
-      } catch {
-        // not empty: reported below
-      }
-    }
-    assert.deepEqual(listDirectory(RUNTIME_STATE), stateBefore, 'every container ts-runc made for podman is deleted');
-    assert.deepEqual(topCgroups('libpod_parent'), cgroupParentsBefore, 'no cgroup of podman is left');
-    assert.equal(existsSync(BLOB_CACHE_PARENT), hostBefore.has(BLOB_CACHE_PARENT), 'podman wrote nothing to /var/lib');
   });
 
   it('runs a container with ts-runc: output, exit status, the default hostname, containers.conf limits, nothing left', () => {
