@@ -141,8 +141,6 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	/* In our own mount namespace, still with the host root's IDs. */
 	if (open_root_targets(plan) < 0)
 		report(syncfd, -1, "enter-root");
-	/* libseccomp's work while the host side is set up (seccomp.c). */
-	seccomp_prepare(plan);
 	/* Sent before the release, after the maps (userns.c). */
 	if (cfg->uid_map &&
 	    userns_receive_trees(plan, syncfd, &index, &opcode) < 0)
@@ -169,7 +167,8 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	for (size_t i = 0; i < plan->nsteps; i++) {
 		const struct step *s = &plan->steps[i];
 
-		if (cfg->join_pidns && s->op->init == step_join)
+		if (cfg->join_pidns && (s->op->init == step_join ||
+					s->op->init == step_join_cgroup))
 			continue;	/* done by the helper */
 		if (s->op->init && s->op->init(&st, s) < 0)
 			report(syncfd, s->index, s->op->name);

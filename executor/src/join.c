@@ -8,8 +8,9 @@
  * be seen from inside while it still holds anything of the host: a process
  * in the container could take its root, cwd or fds through /proc/PID (the
  * CVE-2016-9962 / CVE-2024-21626 class). So it stays in the caller's PID
- * namespace while it joins: it enters the other namespaces and the
- * container's root (`join`), closes every host fd, and only then sets the
+ * namespace while it joins: it moves into the container's v1 cgroups
+ * (`join-cgroup`, inherited by its child), enters the other namespaces and
+ * the container's root (`join`), closes every host fd, and only then sets the
  * container's PID namespace for its children and forks the process that
  * runs the rest of the plan, born inside with nothing but container state
  * (enter_container). It is non-dumpable all along, and so is that child
@@ -107,12 +108,14 @@ int step_join(struct init_state *st, const struct step *s)
 	return rc;
 }
 
-/* Only stdio, the sync socket, the console slave, the container's root
- * and what the caller passes to the command (`preserve-fds`) are left;
- * all of them the process inside may hold. */
-static void close_host_fds(const struct init_state *st, const struct config *cfg)
+/* Only stdio, the sync socket, the console slave, the container's root,
+ * the pipes the supervisor sends compiled seccomp filters through and what
+ * the caller passes to the command (`preserve-fds`) are left; all of them
+ * the process inside may hold. */
+static void close_host_fds(const struct init_state *st, const struct config *cfg,
+			   const struct plan *plan)
 {
-	int *keep = malloc((3 + (size_t)cfg->passed_fds) * sizeof *keep);
+	int *keep = malloc((3 + plan->nsteps + (size_t)cfg->passed_fds) * sizeof *keep);
 	size_t n = 0;
 
 	if (!keep)
@@ -120,6 +123,9 @@ static void close_host_fds(const struct init_state *st, const struct config *cfg
 	keep[n++] = st->syncfd;
 	keep[n++] = st->slavefd;
 	keep[n++] = st->rootfd;
+	for (size_t i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].op->init == step_seccomp)
+			keep[n++] = plan->steps[i].fd;
 	passed_fds_keep(cfg, keep, &n);
 	close_fds_except(keep, n);
 	free(keep);
@@ -135,7 +141,8 @@ int enter_container(struct init_state *st, const struct config *cfg,
 
 		*index = s->index;
 		*opcode = s->op->name;
-		if (s->op->init == step_join && step_join(st, s) < 0)
+		if ((s->op->init == step_join_cgroup || s->op->init == step_join) &&
+		    s->op->init(st, s) < 0)
 			return -1;
 	}
 	*index = cfg->join_pidns_index;
@@ -143,7 +150,7 @@ int enter_container(struct init_state *st, const struct config *cfg,
 	/* For our children only: we stay where we are. */
 	if (setns(cfg->join_pidns_fd, CLONE_NEWPID) < 0)
 		return fail(errno, "setns");
-	close_host_fds(st, cfg);	/* that pidfd included: done with */
+	close_host_fds(st, cfg, plan);	/* that pidfd included: done with */
 	/* Like fork(2); raw, as glibc does not know this process (main.c). */
 	pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0)

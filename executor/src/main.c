@@ -42,6 +42,7 @@
 #include "protocol.h"
 #include "sealed.h"
 #include "supervise.h"
+#include "steps.h"
 #include "userns.h"
 #include "util.h"
 
@@ -49,6 +50,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +58,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* struct clone_args up to version 2 (with `cgroup`); spelled out to avoid <linux/sched.h>. */
@@ -90,6 +93,26 @@ static pid_t clone_init(unsigned long flags, int cgroup_fd)
 	if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
 		pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 	return (pid_t)pid;
+}
+
+/*
+ * A failed clone3 names no culprit: were the namespaces refused (a user
+ * namespace in a chroot, say), or the cgroup? The namespaces alone are
+ * tried with a child that exits at once; errno is theirs when refused.
+ */
+static bool namespaces_refused(unsigned long flags)
+{
+	pid_t pid;
+
+	if (!flags)
+		return false;
+	pid = clone_init(flags, -1);
+	if (pid < 0)
+		return true;
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return false;
 }
 
 static void __attribute__((noreturn))
@@ -239,8 +262,10 @@ static int run_plan(int plan_fd)
 		int err = errno;
 
 		attach_close(&att);
-		if (cfg.cgroup_fd >= 0)
+		if (cfg.cgroup_fd >= 0 && !namespaces_refused(clone_flags))
 			die(cfg.cgroup_index, "clone-into-cgroup", err, "clone3");
+		if (cfg.cgroup_fd >= 0)
+			err = errno;
 		die(cfg.ns_index, "namespaces", err, "clone");
 	}
 	if (cfg.cgroup_fd >= 0)
@@ -305,6 +330,8 @@ static int run_plan(int plan_fd)
 		ctl_send("pid %d", (int)sup.init);
 	if (!cfg.wait_go)
 		release_init(&sup);
+	/* libseccomp's work, while init sets the container up (seccomp.c). */
+	seccomp_compile_for_init();
 	if (sup.con) {
 		console_raw(&con);
 		console_sync_winsize(&con);

@@ -60,7 +60,7 @@ static const struct opdef opdefs[] = {
 	{ "no-new-privileges", 0, 0, NULL, step_no_new_privileges, NULL },
 	{ "rlimit", 3, 0, NULL, step_rlimit, NULL },
 	{ "umask", 1, 0, NULL, step_umask, NULL },
-	{ "seccomp", 3, LIST(1) | LIST(2), NULL, step_seccomp, NULL },
+	{ "seccomp", 3, LIST(1) | LIST(2), NULL, step_seccomp, prepare_seccomp },
 	{ "credentials", 8, LIST(2), NULL, step_credentials, NULL },
 	{ "env", 1, LIST(0), NULL, step_env, NULL },
 	{ "search-path", 1, 0, NULL, step_search_path, NULL },
@@ -84,6 +84,7 @@ static const struct opdef opdefs[] = {
 	{ "user-map-writer", 2, LIST(0) | LIST(1), sup_user_map_writer, NULL, NULL },
 	{ "preserve-fds", 1, 0, sup_preserve_fds, NULL, NULL },
 	{ "pidfd-socket", 1, 0, sup_pidfd_socket, NULL, NULL },
+	{ "join-cgroup", 1, 0, NULL, step_join_cgroup, prepare_join_cgroup },
 };
 
 /* One token must fit: up to MAX_ARG_STRLEN (128 KiB with its NUL), the

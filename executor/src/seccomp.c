@@ -11,10 +11,14 @@
  * set-up runs under it.
  *
  * libseccomp's part -- the rules resolved and compiled into a BPF program,
- * a few milliseconds for a default profile -- is done early when it can
- * be: init compiles every filter of its plan (seccomp_prepare) while it
- * waits to be released, which on a cgroup v1 host or with a network is a
- * wait for the host-side set-up; the step then only loads the program.
+ * about a millisecond for a default profile -- is done by the supervisor
+ * while init sets the container up: each `seccomp` step gets a pipe before
+ * the clone (prepare_seccomp), the supervisor compiles the filter right
+ * after it released init and writes the program into the pipe
+ * (seccomp_compile_for_init), and the step reads it from there. When the
+ * supervisor could not send it (a filter that does not compile, or one too
+ * large for the pipe), the step compiles it itself, and a failure is then
+ * reported with the step's own words.
  *
  * Argument format (docs/executor.md): DEFAULT ARCHES(list) RULES(list),
  * each rule "ACTION SYSCALL [INDEX OP VALUE [VALUE2]]...". A system call
@@ -25,6 +29,9 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/uio.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -238,45 +245,117 @@ static int load(struct sock_fprog *prog)
 	return rc < 0 ? fail(err, "seccomp") : 0;
 }
 
-/* Filters compiled ahead by seccomp_prepare, by step index. */
-static struct prepared {
-	int index;
-	struct sock_fprog *prog;
-} prepared[4];
+/* The pipes of prepare_seccomp: their write ends stay with the supervisor. */
+static struct pending {
+	const struct step *step;
+	int fd;
+} pending[4];
 
-void seccomp_prepare(const struct plan *plan)
+int prepare_seccomp(struct step *s)
 {
-	size_t n = 0;
+	int p[2];
 
-	for (size_t i = 0; i < plan->nsteps && n < sizeof prepared / sizeof prepared[0]; i++) {
-		const struct step *s = &plan->steps[i];
-		struct sock_fprog *prog;
-
-		if (s->op->init != step_seccomp)
+	for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++) {
+		if (pending[i].step)
 			continue;
-		/* A filter that does not compile fails at its step, with its words. */
-		prog = compile(s);
-		if (prog)
-			prepared[n++] = (struct prepared){ .index = s->index, .prog = prog };
+		/* No pipe is no failure: the step compiles the filter itself. */
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return 0;
+		s->fd = p[0];
+		pending[i] = (struct pending){ .step = s, .fd = p[1] };
+		return 0;
 	}
+	return 0;
 }
 
-static struct sock_fprog *take_prepared(int index)
+/* One program in the pipe: its number of instructions, then those. */
+static void send_program(int fd, const struct sock_fprog *prog)
 {
-	for (size_t i = 0; i < sizeof prepared / sizeof prepared[0]; i++)
-		if (prepared[i].prog && prepared[i].index == index) {
-			struct sock_fprog *prog = prepared[i].prog;
+	size_t bytes = prog->len * sizeof(struct sock_filter);
+	uint32_t count = prog->len;
+	struct iovec iov[2] = {
+		{ .iov_base = &count, .iov_len = sizeof count },
+		{ .iov_base = prog->filter, .iov_len = bytes },
+	};
+	int capacity = fcntl(fd, F_GETPIPE_SZ);
 
-			prepared[i].prog = NULL;
-			return prog;
+	/* What does not fit at once is not sent: init reads only at its step,
+	 * and the supervisor must never wait for it. */
+	if (capacity < 0 || (size_t)capacity < sizeof count + bytes ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
+		return;
+	(void)!writev(fd, iov, 2);	/* a short write: the step compiles it */
+}
+
+void seccomp_compile_for_init(void)
+{
+	struct failure saved = failure;	/* a filter's failure is the step's to report */
+
+	for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++) {
+		struct sock_fprog *prog;
+
+		if (!pending[i].step)
+			continue;
+		prog = compile(pending[i].step);
+		if (prog) {
+			send_program(pending[i].fd, prog);
+			free(prog->filter);
+			free(prog);
 		}
-	return NULL;
+		close(pending[i].fd);
+		pending[i] = (struct pending){ 0 };
+	}
+	failure = saved;
+}
+
+/* LEN bytes, or fewer at EOF (the supervisor sent nothing, or less). */
+static size_t read_up_to(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
+
+/* The program the supervisor sent through the step's pipe, or NULL. */
+static struct sock_fprog *receive_program(int fd)
+{
+	struct sock_fprog *prog;
+	uint32_t count;
+	size_t bytes;
+
+	if (read_up_to(fd, &count, sizeof count) != sizeof count ||
+	    count == 0 || count > BPF_MAXINSNS)
+		return NULL;
+	bytes = count * sizeof(struct sock_filter);
+	prog = calloc(1, sizeof *prog);
+	if (!prog || !(prog->filter = malloc(bytes)) ||
+	    read_up_to(fd, prog->filter, bytes) != bytes) {
+		if (prog)
+			free(prog->filter);
+		free(prog);
+		return NULL;
+	}
+	prog->len = (unsigned short)count;
+	return prog;
 }
 
 int step_seccomp(struct init_state *st, const struct step *s)
 {
-	struct sock_fprog *prog = take_prepared(s->index);
+	struct sock_fprog *prog = NULL;
 
+	if (s->fd >= 0) {
+		prog = receive_program(s->fd);
+		close(s->fd);
+	}
 	if (!prog)
 		prog = compile(s);
 	if (!prog)

@@ -28,6 +28,9 @@ struct init_state {
 int step_setsid(struct init_state *st, const struct step *s);
 int step_unshare(struct init_state *st, const struct step *s);
 int step_hostname(struct init_state *st, const struct step *s);
+/* cgroup-join.c */
+int prepare_join_cgroup(struct step *s);
+int step_join_cgroup(struct init_state *st, const struct step *s);
 /* join.c */
 int prepare_join(struct step *s);
 int step_join(struct init_state *st, const struct step *s);
@@ -66,8 +69,10 @@ int step_credentials(struct init_state *st, const struct step *s);
 int step_seccomp(struct init_state *st, const struct step *s);
 /* Loads a filter `seccomp` left for the last moment; 0 if there is none. */
 int seccomp_load_deferred(struct init_state *st);
-/* Compiles the plan's filters ahead of their steps (init, before release). */
-void seccomp_prepare(const struct plan *plan);
+/* Supervisor, before the clone: a pipe for the step's compiled filter. */
+int prepare_seccomp(struct step *s);
+/* Supervisor, once init runs: compiles the filters and sends them to init. */
+void seccomp_compile_for_init(void);
 /* exec.c */
 int step_env(struct init_state *st, const struct step *s);
 int step_exec(struct init_state *st, const struct step *s);

@@ -40,6 +40,14 @@ export interface CgroupStats {
   ioWriteBytes?: number;
 }
 
+/** See CgroupManager.entry; both go to the executor (plan/compile.ts). */
+export interface CgroupEntry {
+  /** A cgroup v2 directory (also the cgroup2 mount of a hybrid host) the process is cloned into (CLONE_INTO_CGROUP). */
+  cloneInto?: string;
+  /** cgroup v1: the `tasks` files the new process writes "0" to, moving only its own (single) thread. */
+  selfJoin: string[];
+}
+
 export interface CgroupManager {
   readonly layout: 'unified' | 'hybrid' | 'legacy';
   /** The host directories of the cgroup at PATH (relative to the hierarchy roots). */
@@ -48,17 +56,14 @@ export interface CgroupManager {
   directoriesOf(pid: number): string[];
   /** Makes the cgroup at PATH in every hierarchy, with its controllers enabled (v2: up the path); returns its directories. */
   create(path: string): string[];
-  /** cgroup v2: the directory the executor clones init into and attaches the device program to; v1: none. */
-  unifiedDirectory(directories: string[]): string | undefined;
   /**
-   * Starts in the background what join() would wait for, so that it has
-   * passed when join() comes 10-20 ms later (v1: an RCU grace period).
-   * create() and reading /proc/PID/cgroup wait for it too: call it early
-   * and do other work first.
+   * How a new process (init, an exec, a hook) gets into the cgroup without
+   * being moved in from outside: a move of another process waits for an RCU
+   * grace period in the kernel (5-10 ms), as the executor's steps do not.
    */
-  prepareJoin(): void;
-  /** Moves process PID (and its threads) into the cgroup. */
-  join(directories: string[], pid: number): void;
+  entry(directories: string[]): CgroupEntry;
+  /** cgroup v2: the directory the device policy's eBPF program is attached to; v1: none (the devices controller has it). */
+  deviceProgramDirectory(directories: string[]): string | undefined;
   /** Writes the limits; returns the fields the host cannot apply (their controller is missing). */
   setLimits(directories: string[], resources: LinuxResources): string[];
   stats(directories: string[]): CgroupStats;

@@ -4,7 +4,7 @@
  * has its own hierarchy, so the container's cgroup is one directory per
  * hierarchy and every limit is written where its controller lives.
  */
-import { closeSync, constants, existsSync, openSync, readFileSync, write } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ContainerError } from '../errors.js';
 import type { LinuxResources } from '../oci/types.js';
@@ -26,7 +26,7 @@ import {
 } from './files.js';
 import { isUnlimited } from './convert.js';
 import { parseHierarchies, type Hierarchy } from './hierarchies.js';
-import type { CgroupManager, CgroupStats } from './manager.js';
+import type { CgroupEntry, CgroupManager, CgroupStats } from './manager.js';
 
 export class V1Manager implements CgroupManager {
   constructor(
@@ -59,43 +59,23 @@ export class V1Manager implements CgroupManager {
     return created;
   }
 
-  unifiedDirectory(): undefined {
-    return undefined;
-  }
-
   /**
-   * A move into a v1 cgroup takes the kernel's threadgroup lock for writing,
-   * which first waits for an RCU grace period (about 10 ms), unless another
-   * writer took it within the last grace period or so. Moving this process
-   * into the cgroup it is already in takes the lock and changes nothing: done
-   * asynchronously (off the main thread) while the executor starts, the
-   * container's own move then finds the lock fast (within about one more
-   * grace period). The kernel holds cgroup_mutex while it waits, which
-   * making a cgroup and reading /proc/PID/cgroup also take: start it early
-   * and do other work before either (launch.ts: before the spec is checked
-   * and compiled; the cgroup is made after, while the executor starts).
+   * The process moves its own thread into each v1 hierarchy (its `tasks`
+   * file), which needs no RCU grace period as a move of a whole process
+   * does (executor/src/cgroup-join.c); the cgroup2 mount of a hybrid host
+   * it is cloned into.
    */
-  prepareJoin(): void {
-    const own = this.hierarchies.find((hierarchy) => hierarchy.version === 1)?.ownDirectory;
-    if (!own) return;
-    // One asynchronous write, so that it starts at once on the thread pool
-    // (a chain of promises would wait for the main thread to be idle).
-    try {
-      const fd = openSync(join(own, 'cgroup.procs'), constants.O_WRONLY | constants.O_APPEND);
-      write(fd, `${process.pid}\n`, () => closeSync(fd));
-    } catch {
-      // only a speed-up: join() works without it
-    }
+  entry(directories: string[]): CgroupEntry {
+    const unified = this.hierarchies.find((hierarchy) => hierarchy.version === 2)?.mountPoint;
+    const inUnified = (directory: string) => unified !== undefined && (directory === unified || directory.startsWith(`${unified}/`));
+    return {
+      cloneInto: directories.find(inUnified),
+      selfJoin: directories.filter((directory) => !inUnified(directory)).map((directory) => join(directory, 'tasks')),
+    };
   }
 
-  join(directories: string[], pid: number): void {
-    for (const directory of directories) {
-      try {
-        writeControlFile(join(directory, 'cgroup.procs'), `${pid}\n`);
-      } catch (error) {
-        throw new ContainerError(`cannot move the container into its cgroup ${directory}: ${(error as Error).message}`, { code: 'host' });
-      }
-    }
+  deviceProgramDirectory(): undefined {
+    return undefined;
   }
 
   setLimits(directories: string[], resources: LinuxResources): string[] {

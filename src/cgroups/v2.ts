@@ -15,7 +15,7 @@ import type { LinuxResources } from '../oci/types.js';
 import { killEach, limitError, makeDirectory, pidsBelow, readControlFile, readKeyed, readNumber, removeIfEmpty, removeTree, sleepMs, writeControlFile } from './files.js';
 import { blkioWeightToIoWeight, sharesToWeight, swapMaxV2 } from './convert.js';
 import type { Hierarchy } from './hierarchies.js';
-import type { CgroupManager, CgroupStats } from './manager.js';
+import type { CgroupEntry, CgroupManager, CgroupStats } from './manager.js';
 import { vacate } from './delegated.js';
 import { enableUnifiedHugetlb, v2ThrottleWrites } from './throttles.js';
 
@@ -64,19 +64,13 @@ export class V2Manager implements CgroupManager {
     return [directory];
   }
 
-  unifiedDirectory(directories: string[]): string | undefined {
-    return directories[0];
+  /** Cloned straight into its cgroup: never moved. */
+  entry(directories: string[]): CgroupEntry {
+    return { cloneInto: directories[0], selfJoin: [] };
   }
 
-  /** Nothing to prepare: on v2 init (and an exec) is cloned straight into its cgroup, never moved. */
-  prepareJoin(): void {}
-
-  join(directories: string[], pid: number): void {
-    try {
-      writeControlFile(join(directories[0]!, 'cgroup.procs'), `${pid}\n`);
-    } catch (error) {
-      throw new ContainerError(`cannot move process ${pid} into the cgroup ${directories[0]}: ${(error as Error).message}`, { code: 'host' });
-    }
+  deviceProgramDirectory(directories: string[]): string | undefined {
+    return directories[0];
   }
 
   setLimits(directories: string[], resources: LinuxResources): string[] {

@@ -25,6 +25,8 @@ export interface SupervisionOptions {
   waitForHost?: boolean;
   /** cgroup v2: create init directly in this cgroup directory instead of moving it there. */
   cloneIntoCgroup?: string;
+  /** cgroup v1: the `tasks` files init writes "0" to as its first step, moving itself into its cgroup. */
+  joinCgroups?: readonly string[];
   /** cgroup v2: the device policy as an eBPF program on this cgroup (rules: deviceFilterTokens). */
   deviceFilter?: { path: string; rules: string[] };
   /** Where the supervisor records PID 1's end, for whoever looks later. */
@@ -120,7 +122,7 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
   // Supervisor steps.
   // The cgroup namespace is unshared by init later, once it sits in its final cgroup.
   plan.push({ op: 'namespaces', types: [...created].flatMap((type) => CLONE_NAMES[type] ?? []) });
-  plan.push(...supervisorSteps(containerProcess, supervision));
+  plan.push(...supervisorSteps(containerProcess, supervision), ...joinCgroupSteps(supervision));
   // Not a clone flag: its offsets can be written only while no process is in it.
   if (created.has('time')) plan.push(...timeNamespaceSteps(spec.linux));
   if (created.has('user')) plan.push(userMapStep(spec, supervision.userMapWriter));
@@ -193,7 +195,7 @@ export function compileExecPlan(spec: Spec, initPid: number, containerProcess: P
   const namespaces = (spec.linux?.namespaces ?? []).map((ns) => ns.type);
   const plan: Step[] = [{ op: 'namespaces', types: [] }];
   if (namespaces.includes('pid')) plan.push({ op: 'join-pidns', pid: initPid });
-  plan.push(...supervisorSteps(containerProcess, supervision));
+  plan.push(...supervisorSteps(containerProcess, supervision), ...joinCgroupSteps(supervision));
   if (!containerProcess.terminal) plan.push({ op: 'setsid' });
   const joined = namespaces.flatMap((type) => JOIN_NAMES[type] ?? []);
   if (joined.length > 0) plan.push({ op: 'join', pid: initPid, types: joined });
@@ -231,6 +233,11 @@ function supervisorSteps(containerProcess: Process, supervision: SupervisionOpti
   if (supervision.preserveFds) steps.push({ op: 'preserve-fds', count: supervision.preserveFds });
   if (supervision.pidfdSocket) steps.push({ op: 'pidfd-socket', path: supervision.pidfdSocket });
   return steps;
+}
+
+/** Init's first steps: before it forks anything or unshares its cgroup namespace (executor/src/cgroup-join.c). */
+function joinCgroupSteps(supervision: SupervisionOptions): Step[] {
+  return (supervision.joinCgroups ?? []).map((path) => ({ op: 'join-cgroup', path }));
 }
 
 /**
@@ -380,7 +387,7 @@ export function compileHookPlan(hook: Hook, place: HookPlace, runtimeEnv: string
   if (place.kind === 'container-setup') {
     const namespaces = (place.spec.linux?.namespaces ?? []).map((ns) => ns.type);
     if (namespaces.includes('pid')) plan.push({ op: 'join-pidns', pid: place.initPid });
-    plan.push(...supervisorSteps({ args, cwd: '/', user: { uid: 0, gid: 0 } }, supervision));
+    plan.push(...supervisorSteps({ args, cwd: '/', user: { uid: 0, gid: 0 } }, supervision), ...joinCgroupSteps(supervision));
     plan.push({ op: 'setsid' });
     const joined = namespaces.flatMap((type) => JOIN_NAMES[type] ?? []);
     if (joined.length > 0) plan.push({ op: 'join', pid: place.initPid, types: joined });

@@ -122,6 +122,7 @@ function stepTokens(step: Step): string[] {
     case 'wait-start':
     case 'console-socket':
     case 'pidfd-socket':
+    case 'join-cgroup':
       return [step.op, step.path];
     case 'preserve-fds':
       return [step.op, num(step.count)];

@@ -95,7 +95,9 @@ export type Step =
   /** Supervisor step (ts-runc's --preserve-fds): the `count` descriptors the executor gets after its control channel become the command's 3, 4, ... */
   | { op: 'preserve-fds'; count: number }
   /** Supervisor step (ts-runc's --pidfd-socket): a pidfd of the process goes to the Unix socket at `path`. */
-  | { op: 'pidfd-socket'; path: string };
+  | { op: 'pidfd-socket'; path: string }
+  /** cgroup v1: init moves itself into a cgroup by writing "0" to its `tasks` file (opened by the supervisor). */
+  | { op: 'join-cgroup'; path: string };
 
 /** One extent of an ID map: `count` IDs from `containerID` inside are `hostID`... outside. */
 export interface IdMapping {
@@ -125,6 +127,7 @@ const OPCODES: Record<Step['op'], true> = {
   'user-map': true, 'enter-root-idmapped': true,
   'user-map-writer': true,
   'preserve-fds': true, 'pidfd-socket': true,
+  'join-cgroup': true,
 };
 
 export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;

@@ -86,7 +86,7 @@ export async function startExecProcess(record: ContainerRecord, spec: Spec, cont
   if (problem) throw new ContainerError(`container ${quote(record.id)} is not running: ${problem}`, { code: 'not-running' });
   if (!options.ignorePaused && isPaused(record)) throw new ContainerError(`container ${quote(record.id)} is paused: resume it first`, { code: 'paused' });
   // The cgroups init is in (the container's own, or the one a booted systemd moved it to): on
-  // cgroup v2 the new process is cloned into it, on v1 moved there at `go`.
+  // cgroup v2 the new process is cloned into it, on v1 it moves itself there first thing.
   const manager = cgroupManager();
   // Rootless without a delegated cgroup the container has none of its own: the process stays in ours, as init did.
   const rootless = isRootless();
@@ -94,14 +94,12 @@ export async function startExecProcess(record: ContainerRecord, spec: Spec, cont
   if (!ownCgroup && options.subCgroups) throw new ContainerError('--cgroup needs a cgroup of the container\'s own, which a rootless container without a delegated cgroup v2 subtree has not');
   const cgroups = !ownCgroup ? [] : options.subCgroups ? subCgroupDirectories(hierarchiesOf(record.pid), options.subCgroups) : manager.directoriesOf(record.pid);
   if (rootless && cgroups[0]) checkJoinable(manager.directoriesOf(process.pid)[0]!, cgroups[0], record.id);
-  const cloneIntoCgroup = manager.unifiedDirectory(cgroups);
-  const joinFromHost = !cloneIntoCgroup && cgroups.length > 0;
-  if (joinFromHost) manager.prepareJoin();
+  const entry = manager.entry(cgroups);
   const plan = compileExecPlan(spec, record.pid, containerProcess, {
     escape: options.escape,
     forwardSignals: options.forwardSignals,
-    waitForHost: joinFromHost,
-    cloneIntoCgroup,
+    cloneIntoCgroup: entry.cloneInto,
+    joinCgroups: entry.selfJoin,
     handOff: options.handOff,
     preserveFds: options.passFds?.length,
     pidfdSocket: options.pidfdSocket,
@@ -110,10 +108,6 @@ export async function startExecProcess(record: ContainerRecord, spec: Spec, cont
   const session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, { passFds: options.passFds });
   try {
     const pid = await Promise.race([session.initPid, session.started.then(() => session.initPid)]);
-    if (joinFromHost) {
-      manager.join(cgroups, pid);
-      session.go();
-    }
     await session.started;
     // The executor leaves by itself once handed off: its end is no failure.
     if (options.handOff) session.exited.catch(() => {});

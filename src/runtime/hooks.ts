@@ -80,11 +80,10 @@ async function runHook(hook: Hook, state: HookState, place: HookPlace): Promise<
   // A process in the container goes into the cgroups its init is in, as `exec` does.
   const manager = inContainer ? cgroupManager() : undefined;
   const cgroups = manager ? manager.directoriesOf(place.kind === 'runtime' ? 0 : place.initPid) : [];
-  const cloneIntoCgroup = manager?.unifiedDirectory(cgroups);
-  const joinFromHost = manager !== undefined && !cloneIntoCgroup && cgroups.length > 0;
+  const entry = manager?.entry(cgroups);
   let session: ExecutorSession;
   try {
-    session = new ExecutorSession(compileHookPlan(hook, place, runtimeEnv, { waitForHost: joinFromHost, cloneIntoCgroup }), 'pipe');
+    session = new ExecutorSession(compileHookPlan(hook, place, runtimeEnv, { cloneIntoCgroup: entry?.cloneInto, joinCgroups: entry?.selfJoin }), 'pipe');
   } catch (error) {
     return (error as Error).message;
   }
@@ -121,11 +120,6 @@ async function runHook(hook: Hook, state: HookState, place: HookPlace): Promise<
     }, hook.timeout * 1000);
   }
   try {
-    if (joinFromHost) {
-      const pid = await Promise.race([session.initPid, session.started.then(() => session.initPid)]);
-      manager!.join(cgroups, pid);
-      session.go();
-    }
     const status = await session.exited;
     if (timedOut) return `it ran past its timeout of ${hook.timeout} s and was killed`;
     if (status.status === 0) return undefined;

@@ -3,10 +3,9 @@
  *
  *   claim    preflight, a name and state directory, the record (status
  *            `creating`) and the spec on disk;
- *   spawn    the plan compiled, the executor started and the container's
- *            cgroup made, the host side done
- *            (cgroup join on v1, a bridge's veth, the user-mode network
- *            helper) while init waits at `go`, then
+ *   spawn    the container's cgroup made, the plan compiled, the
+ *            executor started, the host side done (a bridge's veth, the
+ *            user-mode network helper) while init waits at `go`, then
  *            init released: it runs to its command (`run`) or stops at the
  *            create/start barrier just before it (`create`);
  *   rollback whatever a failed phase left, so nothing stays on the host.
@@ -105,16 +104,10 @@ export interface ClaimOptions {
 
 /** Phase 1: the name and the record. */
 export async function claim(input: Spec, mode: LaunchMode, options: ClaimOptions = {}): Promise<Claimed> {
-  // Read before prepareJoin: reading /proc/self/cgroup waits for what it starts.
   const rootless = isRootless();
   const hierarchies = rootless ? rootlessHierarchies(hostHierarchies()) : hostHierarchies();
   // Rootless, a cgroup only below one delegated to the user (rootless/cgroup.ts).
   const delegated = rootless ? rootlessCgroup() : undefined;
-  // v1: the grace period the move at `go` would wait for runs while the
-  // spec is checked and compiled and the executor starts (see prepareJoin);
-  // the cgroup is made only after that, as the kernel holds its cgroup
-  // lock meanwhile. Only the calling process is moved (where it already is).
-  if (!rootless) cgroupManager(hierarchies).prepareJoin();
   const { spec, settings } = await preflight(input);
   if (delegated) warnIfLimitsUnprotected(spec);
   const explicitName = options.name ?? settings.machine;
@@ -152,19 +145,20 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
   const network = claimed.settings.network;
   const userNetwork = claimed.settings.userNetwork;
   const cgroups = cgroupManager(claimed.hierarchies, { delegatedRoot: claimed.delegatedCgroup });
-  const cloneIntoCgroup = cgroups.unifiedDirectory(record.cgroups);
+  const entry = cgroups.entry(record.cgroups);
   // Rootless there is no device program: attaching one needs root (rootless/policy.ts).
   const devices = isRootless() ? undefined : spec.linux?.resources?.devices;
-  const joinFromHost = !cloneIntoCgroup && record.cgroups.length > 0;
-  const waitForHost = joinFromHost || network !== undefined || userNetwork !== undefined;
+  const deviceProgram = devices && cgroups.deviceProgramDirectory(record.cgroups);
+  const waitForHost = network !== undefined || userNetwork !== undefined;
   let session: ExecutorSession | undefined;
   try {
     const plan = compilePlan(spec, {
       escape: options.escape,
       forwardSignals: options.forwardSignals ?? (record.boot ? bootForwarding() : plainForwarding()),
       waitForHost,
-      cloneIntoCgroup,
-      deviceFilter: cloneIntoCgroup && devices ? { path: cloneIntoCgroup, rules: deviceFilterTokens(devices) } : undefined,
+      cloneIntoCgroup: entry.cloneInto,
+      joinCgroups: entry.selfJoin,
+      deviceFilter: devices && deviceProgram ? { path: deviceProgram, rules: deviceFilterTokens(devices) } : undefined,
       // Handed off, nobody of ours stays: no monitor, no exit file or hook (the engine reaps, then deletes).
       monitor: mode === 'foreground' || options.handOff ? undefined : monitorOptions(name),
       startBarrier: mode === 'created' ? containerFile(name, 'start') : undefined,
@@ -176,27 +170,22 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
       exitCommand: options.handOff ? undefined : [CLI_FILE, 'cleanup', name],
     }, { hierarchies: claimed.hierarchies, cgroupDirectories: record.cgroups });
     // Every container gets a cgroup of its own, for its limits, its device
-    // policy and its stats. On cgroup v2 init is cloned straight into it; on
-    // v1 it is moved there at `go`, so the cgroup is made while the executor
-    // starts (and the grace period prepareJoin started runs out).
-    // A booted system under private users manages its own subtree (delegate.ts), before init runs (v1: held at `go`).
-    const setUpCgroup = () => {
-      if (record.cgroups.length === 0) return; // rootless without a delegated cgroup: none
+    // policy and its stats, made before the executor starts: init is cloned
+    // straight into it (cgroup v2) or moves itself there first thing (v1).
+    // A booted system under private users manages its own subtree (delegate.ts).
+    if (record.cgroups.length > 0) {
       setUpContainerCgroup(cgroups, claimed.cgroupPath, spec);
       if (record.boot && record.userRange) delegateCgroups(claimed.hierarchies, record.cgroups, record.userRange.base);
-    };
-    if (cloneIntoCgroup) setUpCgroup();
+    }
     // Handed off, the executor keeps our stdio for init (the engine's pipes) and leaves by itself.
     session = new ExecutorSession(plan, options.handOff ? 'inherit' : options.stdio, {
       detached: mode !== 'foreground' && !options.handOff,
       passFds: options.passFds,
     });
-    if (!cloneIntoCgroup) setUpCgroup();
     const ready = mode === 'created' ? session.created : session.started;
     const pid = await Promise.race([session.initPid, ready.then(() => session!.initPid)]);
     if (waitForHost) {
-      // Sync point "go": the host side of the container, while init waits.
-      if (joinFromHost) cgroups.join(record.cgroups, pid);
+      // Sync point "go": the host side of the container's network, while init waits.
       if (network) {
         await attachToBridge(pid, name, network, (hostIf) => {
           record.hostInterfaces = hostIf ? [hostIf] : [];

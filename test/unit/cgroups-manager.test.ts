@@ -72,7 +72,16 @@ describe('cgroup manager, v1 and hybrid', () => {
   it('is the v1 backend, with one directory per hierarchy below the top-level parent', () => {
     assert.equal(manager.layout, 'hybrid');
     assert.deepEqual(manager.directories('ts-nspawn/c1'), hierarchies.map((h) => join(h.mountPoint, 'ts-nspawn/c1')));
-    assert.equal(manager.unifiedDirectory(manager.directories('ts-nspawn/c1')), undefined);
+  });
+
+  it('has init move its own thread into each v1 hierarchy and clones it into the cgroup2 one', () => {
+    const directories = manager.directories('ts-nspawn/c1');
+    const unified = join(base, 'hybrid/unified/ts-nspawn/c1');
+    assert.deepEqual(manager.entry(directories), {
+      cloneInto: unified,
+      selfJoin: directories.filter((d) => d !== unified).map((d) => join(d, 'tasks')),
+    });
+    assert.equal(manager.deviceProgramDirectory(directories), undefined);
   });
 
   it('creates the cgroup in every hierarchy, giving new cpusets their parent CPUs and memory nodes', () => {
@@ -149,11 +158,8 @@ describe('cgroup manager, v1 and hybrid', () => {
     });
   });
 
-  it('joins a process in every hierarchy, and lists the PIDs', () => {
-    const directories = manager.directories('ts-nspawn/c1').filter((d) => d.includes('/pids/') || d.includes('/cpuacct/'));
-    manager.join(directories, 4242);
-    assert.equal(read(join(dir('pids'), 'cgroup.procs')), '4242\n');
-    assert.deepEqual(manager.pids([dir('cpuacct')]), [11, 12, 4242]);
+  it('lists the PIDs of every hierarchy', () => {
+    assert.deepEqual(manager.pids([dir('cpuacct')]), [11, 12]);
   });
 
   it('freezes and thaws through the freezer', () => {
@@ -202,7 +208,8 @@ describe('cgroup manager, v2', () => {
   it('is the v2 backend: one directory, which init is cloned into', () => {
     assert.equal(manager.layout, 'unified');
     assert.deepEqual(manager.directories('ts-nspawn/c2'), [dir]);
-    assert.equal(manager.unifiedDirectory([dir]), dir);
+    assert.deepEqual(manager.entry([dir]), { cloneInto: dir, selfJoin: [] });
+    assert.equal(manager.deviceProgramDirectory([dir]), dir);
   });
 
   it('enables the controllers it needs in every ancestor, not in the container itself', () => {

@@ -124,6 +124,14 @@ describe('compilePlan with a monitor', () => {
     assert.deepEqual(ops(plan).slice(0, 6), ['namespaces', 'detach', 'log', 'exit-file', 'exit-command', 'setsid']);
   });
 
+  it('moves init into its v1 cgroups as its first steps, before setsid and the cgroup namespace', () => {
+    const tasks = ['/sys/fs/cgroup/pids/ts-nspawn/box/tasks', '/sys/fs/cgroup/memory/ts-nspawn/box/tasks'];
+    const plan = compilePlan(spec(), { cloneIntoCgroup: '/sys/fs/cgroup/unified/ts-nspawn/box', joinCgroups: tasks });
+    assert.deepEqual(ops(plan).slice(0, 5), ['namespaces', 'clone-into-cgroup', 'join-cgroup', 'join-cgroup', 'setsid']);
+    assert.deepEqual(stepsOf(plan, 'join-cgroup').map((step) => step.path), tasks);
+    assert.ok(ops(plan).indexOf('unshare') > ops(plan).lastIndexOf('join-cgroup'));
+  });
+
   it('has only detach and log (no exit file, no exit command) with a monitor alone', () => {
     const plan = compilePlan(spec(), { monitor: MONITOR });
     assert.deepEqual(ops(plan).slice(0, 4), ['namespaces', 'detach', 'log', 'setsid']);
@@ -247,6 +255,11 @@ describe('compileExecPlan', () => {
       { op: 'join', pid: 77, types: ['mount', 'uts', 'ipc', 'net', 'cgroup'] },
     ]);
     assert.deepEqual(stepsOf(plan, 'setsid'), []);
+  });
+
+  it('moves the process into the container\'s v1 cgroups before it joins anything', () => {
+    const plan = compileExecPlan(rawSpec(namespaces('pid', 'mount')), 5, EXEC_PROCESS, { joinCgroups: ['/sys/fs/cgroup/pids/ts-nspawn/box/tasks'] });
+    assert.deepEqual(ops(plan).slice(0, 5), ['namespaces', 'join-pidns', 'join-cgroup', 'setsid', 'join']);
   });
 
   it('keeps forwarded signals among the supervisor steps', () => {
