@@ -126,12 +126,13 @@ export function removeTree(directory: string): void {
   }
 }
 
-/** rmdir that only succeeds on an empty cgroup (a parent other containers may still use). */
-export function removeIfEmpty(directory: string): void {
+/** rmdir that only succeeds on an empty cgroup (say, a parent other containers may still use): true once it is gone. */
+export function removeIfEmpty(directory: string): boolean {
   try {
     rmdirSync(directory);
-  } catch {
-    // still in use, or gone
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
 }
 

@@ -77,8 +77,8 @@ export interface CgroupManager {
   thaw(directories: string[]): void;
   /** True while the cgroup is frozen (or freezing): asked for, not only reached. */
   frozen(directories: string[]): boolean;
-  /** Removes the cgroup (and sub-cgroups); a shared parent only when `emptyParent` and nobody uses it. */
-  remove(directories: string[], emptyParent?: boolean): void;
+  /** Removes the cgroup and its sub-cgroups (see removeTree). */
+  remove(directories: string[]): void;
 }
 
 /** `delegatedRoot`: cgroup v2 only, a delegated cgroup to work below (rootless; see delegated.ts). */

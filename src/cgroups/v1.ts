@@ -5,7 +5,7 @@
  * hierarchy and every limit is written where its controller lives.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ContainerError } from '../errors.js';
 import type { LinuxResources } from '../oci/types.js';
 import { v1DeviceWrites } from './device-rules.js';
@@ -19,7 +19,6 @@ import {
   readControlFile,
   readKeyed,
   readNumber,
-  removeIfEmpty,
   removeTree,
   sleepMs,
   writeControlFile,
@@ -226,11 +225,8 @@ export class V1Manager implements CgroupManager {
     return state === 'FROZEN' || state === 'FREEZING';
   }
 
-  remove(directories: string[], emptyParent = false): void {
-    for (const directory of directories) {
-      removeTree(directory);
-      if (emptyParent) removeIfEmpty(dirname(directory));
-    }
+  remove(directories: string[]): void {
+    for (const directory of directories) removeTree(directory);
   }
 
   /**

@@ -9,10 +9,10 @@
  * touches nothing above it, and empties it of processes first.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ContainerError } from '../errors.js';
 import type { LinuxResources } from '../oci/types.js';
-import { killEach, limitError, makeDirectory, pidsBelow, readControlFile, readKeyed, readNumber, removeIfEmpty, removeTree, sleepMs, writeControlFile } from './files.js';
+import { killEach, limitError, makeDirectory, pidsBelow, readControlFile, readKeyed, readNumber, removeTree, sleepMs, writeControlFile } from './files.js';
 import { blkioWeightToIoWeight, sharesToWeight, swapMaxV2 } from './convert.js';
 import type { Hierarchy } from './hierarchies.js';
 import type { CgroupEntry, CgroupManager, CgroupStats } from './manager.js';
@@ -176,11 +176,8 @@ export class V2Manager implements CgroupManager {
     return directories[0] !== undefined && readControlFile(join(directories[0], 'cgroup.freeze'))?.trim() === '1';
   }
 
-  remove(directories: string[], emptyParent = false): void {
-    for (const directory of directories) {
-      removeTree(directory);
-      if (emptyParent) removeIfEmpty(dirname(directory));
-    }
+  remove(directories: string[]): void {
+    for (const directory of directories) removeTree(directory);
   }
 }
 

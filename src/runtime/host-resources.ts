@@ -6,6 +6,7 @@
  */
 import { constants } from 'node:os';
 import { basename, dirname } from 'node:path';
+import { removeIfEmpty } from '../cgroups/files.js';
 import { cgroupManager, DEFAULT_CGROUP_PARENT } from '../cgroups/manager.js';
 import { removeVeth } from '../network/bridge.js';
 import type { Hierarchy } from '../cgroups/hierarchies.js';
@@ -28,16 +29,21 @@ export async function releaseHostResources(
   await Promise.all([...record.hostInterfaces.map(removeVeth), ...(record.networkHelper ? [stopNetworkHelper(record.networkHelper)] : [])]);
   if (record.cgroups.length === 0) return {};
   const cgroups = cgroupManager(hierarchies);
-  // PID 1's end kills its PID namespace; anything else left (a process that
-  // joined from outside) would keep the cgroup busy.
-  if (cgroups.pids(record.cgroups).length > 0) cgroups.killAll(record.cgroups);
   const end = cgroups.endCounters(record.cgroups);
   // A fork bomb (or a busy server) held back by the pids limit is worth a line.
   const refused = end.pidsLimitHits;
   if (refused) process.stderr.write(`ts-nspawn: ${record.id} reached its pids limit: ${refused} fork(s) refused\n`);
+  // PID 1's end killed its PID namespace, so the cgroup is empty unless a
+  // process joined it from outside (or it has sub-cgroups): only a cgroup
+  // that proves busy is searched and emptied.
+  const busy = record.cgroups.filter((directory) => !removeIfEmpty(directory));
+  if (busy.length > 0) {
+    cgroups.killAll(busy);
+    cgroups.remove(busy);
+  }
   // The default parent is ours: removed once empty. A --cgroup-parent is the user's.
   const ownParent = record.cgroups.every((directory) => basename(dirname(directory)) === DEFAULT_CGROUP_PARENT);
-  cgroups.remove(record.cgroups, ownParent);
+  if (ownParent) for (const directory of record.cgroups) removeIfEmpty(dirname(directory));
   return end.oomKills ? { outOfMemory: { kills: end.oomKills, limitBytes: end.memoryLimitBytes } } : {};
 }
 

@@ -23,6 +23,8 @@ export function hostState(): HostState {
   return {
     mounts: readFileSync('/proc/self/mountinfo', 'utf8')
       .split('\n')
+      // binfmt_misc comes and goes by itself where systemd automounts it on first access.
+      .filter((line) => !/ - binfmt_misc /.test(line))
       .map((line) => line.split(' ')[4] ?? '')
       .filter(Boolean)
       .sort(),

@@ -16,6 +16,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { addNetns, deleteNetns } from './netns.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./netns-server.mjs', import.meta.url));
 const HELPER_COMMANDS = new Set(['pasta', 'pasta.avx2', 'passt', 'passt.avx2', 'slirp4netns']);
@@ -35,7 +36,7 @@ export interface UserTestNetwork {
 export function makeUserTestNetwork(): UserTestNetwork {
   const name = `tsn-unet-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const servers: ChildProcess[] = [];
-  execFileSync('ip', ['netns', 'add', name]);
+  addNetns(name);
   const commands = [
     'link set lo up',
     'link add tsnup0 type veth peer name tsnup1',
@@ -51,7 +52,7 @@ export function makeUserTestNetwork(): UserTestNetwork {
   try {
     execFileSync('nsenter', [`--net=/run/netns/${name}`, 'ip', '-b', '-'], { input: commands.join('\n') + '\n' });
   } catch (error) {
-    execFileSync('ip', ['netns', 'delete', name]);
+    deleteNetns(name);
     throw error;
   }
   const inode = statSync(`/run/netns/${name}`).ino;
@@ -85,7 +86,7 @@ export function makeUserTestNetwork(): UserTestNetwork {
       try {
         for (const child of servers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       } finally {
-        execFileSync('ip', ['netns', 'delete', name]);
+        deleteNetns(name);
       }
     },
   };

@@ -272,10 +272,10 @@ describe('cgroup manager, v2', () => {
     assert.equal(read(join(dir, 'cgroup.kill')), '1');
   });
 
-  it('removes the container cgroup, and the default parent once empty', () => {
+  it('removes the container cgroup with its sub-cgroups', () => {
     const empty = join(root, 'ts-nspawn/empty');
     mkdirSync(join(empty, 'sub'), { recursive: true });
-    manager.remove([empty], true);
+    manager.remove([empty]);
     assert.throws(() => read(join(empty, 'x')), /ENOENT/);
   });
 });
