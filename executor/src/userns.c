@@ -122,10 +122,28 @@ static bool takes_tree(const struct step *s, const char **source,
 	return false;
 }
 
+/*
+ * The propagation of a tree sent to init. open_tree clones it in our
+ * (the host's) mount namespace, where a clone of a shared mount joins its
+ * peer group: whatever init then mounted on the tree would appear on the
+ * host (systemd makes `/` shared). So it is made private -- or a slave of
+ * the host's, receiving but never sending, when the plan's `propagation`
+ * asks for slave or shared (an idmapped tree is never shared with the
+ * host's).
+ */
+static unsigned long tree_propagation(const struct plan *plan)
+{
+	for (size_t i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].op->init == step_propagation)
+			return strcmp(plan->steps[i].args[0].str, "private") ? MS_SLAVE : MS_PRIVATE;
+	return MS_PRIVATE;
+}
+
 static int send_tree(int syncfd, int usernsfd, const char *source,
-		     bool recursive)
+		     bool recursive, unsigned long propagation)
 {
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP,
+				   .propagation = propagation,
 				   .userns_fd = (uint64_t)usernsfd };
 	unsigned int rec = recursive ? AT_RECURSIVE : 0;
 	int fd, rc = 0;
@@ -211,7 +229,7 @@ int userns_set_up(const struct config *cfg, const struct plan *plan,
 			if (usernsfd < 0)
 				return fail(errno, path);
 		}
-		rc = send_tree(syncfd, usernsfd, source, recursive);
+		rc = send_tree(syncfd, usernsfd, source, recursive, tree_propagation(plan));
 		if (rc < 0)
 			break;
 	}

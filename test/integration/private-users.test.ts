@@ -7,7 +7,7 @@
 import { userNamespaceRefusal } from '../../src/host/user-namespaces.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
@@ -74,6 +74,28 @@ describe('private users', { timeout: 180_000, skip: userNamespaceRefusal() && 'n
       assert.equal(statSync(join(shared, 'new')).uid, 0);
     } finally {
       rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the mounts on an idmapped root and bind off the host, whose own mounts are shared (as systemd makes them)', async () => {
+    // A directory bound on itself and made shared stands for a host where
+    // systemd made every mount shared: a tree cloned there joins its peers.
+    const peers = join(tree.base, 'peers');
+    const root = join(peers, 'root');
+    const data = join(peers, 'data');
+    mkdirSync(data, { recursive: true });
+    execFileSync('cp', ['-a', tree.root, root]);
+    execFileSync('mount', ['--bind', peers, peers]);
+    try {
+      execFileSync('mount', ['--make-shared', peers]);
+      const result = await runCli(['run', '-D', root, '--private-users=pick', '--capability', 'SYS_ADMIN', '--bind', `${data}:/data`, '/bin/sh', '-c', 'mount -t tmpfs inside /data && mount -t tmpfs inside /tmp && echo mounted']);
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.stdout.trim(), 'mounted');
+      const below = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.split(' ')[4]?.startsWith(`${peers}/`));
+      assert.deepEqual(below, [], 'nothing of the container is mounted on the host');
+    } finally {
+      execFileSync('umount', ['-R', peers]);
+      rmSync(peers, { recursive: true, force: true });
     }
   });
 
