@@ -2,7 +2,7 @@
  * File I/O on cgroupfs, shared by the v1 and v2 backends: control files are
  * written with one write(2) each, and a cgroup is removed deepest first.
  */
-import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ContainerError } from '../errors.js';
 
@@ -143,6 +143,9 @@ export function sleepMs(ms: number): void {
 function subdirectories(directory: string): string[] {
   // cgroupfs lists control files as regular files; sub-cgroups are directories.
   try {
+    // A directory's link count is 2 and one per subdirectory (cgroupfs keeps
+    // it too): most cgroups have none, and a stat is far cheaper than a listing.
+    if (statSync(directory).nlink <= 2) return [];
     return readdirSync(directory, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   } catch {
     return [];

@@ -78,8 +78,21 @@ export function parseHierarchies(mountinfo: string, procCgroup: string): Hierarc
   return hierarchies;
 }
 
+/**
+ * Reused for a second: one command asks many times (a `delete` reconciles,
+ * checks for processes and releases), and within it neither the host's
+ * cgroup mounts nor this process's own cgroup move; a long-lived library
+ * user still sees a change a second later.
+ */
+const REUSE_MS = 1000;
+let recent: { at: number; hierarchies: Hierarchy[] } | undefined;
+
 export function hostHierarchies(): Hierarchy[] {
-  return parseHierarchies(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8'));
+  const now = performance.now();
+  if (recent && now - recent.at < REUSE_MS) return recent.hierarchies.map((hierarchy) => ({ ...hierarchy, controllers: [...hierarchy.controllers] }));
+  const hierarchies = parseHierarchies(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8'));
+  recent = { at: now, hierarchies: hierarchies.map((hierarchy) => ({ ...hierarchy, controllers: [...hierarchy.controllers] })) };
+  return hierarchies;
 }
 
 /** The hierarchies with process PID's cgroup in each as `ownDirectory` (its paths as this process's cgroup namespace sees them). */

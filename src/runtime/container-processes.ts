@@ -8,6 +8,7 @@
  * kill(2) as it is.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { cgroupManager } from '../cgroups/manager.js';
 import { isSignallablePid } from '../state/schema.js';
 import { processStartTime, type ProcessIdentity } from '../state/process-identity.js';
 import { executorPath } from './executor-path.js';
@@ -32,6 +33,22 @@ function read(path: string): string | undefined {
 }
 
 /** Every live process in the container's cgroup, with its start time (zombies have ended and are left out). */
+/**
+ * The processes in the cgroup whose directories (one per hierarchy) are
+ * DIRECTORIES, sub-cgroups included, from the cgroup's own list: what a
+ * container with a record has, without reading every process of the host.
+ */
+export function cgroupMembersIn(directories: string[]): ProcessIdentity[] {
+  if (directories.length === 0) return [];
+  return cgroupManager()
+    .pids(directories)
+    .flatMap((pid) => {
+      const startTime = isSignallablePid(pid) ? processStartTime(pid) : undefined;
+      return startTime === undefined ? [] : [{ pid, startTime }];
+    });
+}
+
+/** The processes whose cgroup path names the container NAME, found in every process of the host (for a container without a readable record). */
 export function cgroupMembers(name: string): ProcessIdentity[] {
   const members: ProcessIdentity[] = [];
   for (const entry of readdirSync('/proc')) {

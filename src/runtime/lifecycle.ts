@@ -23,7 +23,7 @@ import { validateSpec } from '../oci/validate.js';
 import type { Spec } from '../oci/types.js';
 import { hookState, runPoststopHooks } from './hooks.js';
 import { bootExitStatus } from './boot-policy.js';
-import { cgroupMembers, initProblem, signalProcess } from './container-processes.js';
+import { cgroupMembers, cgroupMembersIn, initProblem, signalProcess } from './container-processes.js';
 import { releaseHostResources, type CgroupEnd } from './host-resources.js';
 import { waitUntil } from './wait-until.js';
 
@@ -95,7 +95,7 @@ async function reconcileState(name: string): Promise<StoredState> {
  * the record). `record` is absent for a record that cannot be read.
  */
 function stillRunning(record: ContainerRecord | undefined, name = record?.id ?? ''): ProcessIdentity[] {
-  const members = cgroupMembers(name);
+  const members = cgroupProcesses(record, name);
   const init = record?.init;
   if (init && !initProblem(init) && !members.some((member) => member.pid === init.pid)) members.unshift(init);
   return members;
@@ -107,12 +107,23 @@ function stillRunning(record: ContainerRecord | undefined, name = record?.id ?? 
  * inside a cgroup hierarchy of this host.
  */
 async function releaseOwned(record: Pick<ContainerRecord, 'id' | 'hostInterfaces' | 'cgroups' | 'networkHelper'>): Promise<CgroupEnd> {
+  return releaseHostResources({ id: record.id, hostInterfaces: record.hostInterfaces, cgroups: ownedCgroups(record), networkHelper: record.networkHelper });
+}
+
+/** The container's cgroups by the runtime's own rules: the record's (the schema checked them) and the default place for its name, inside a cgroup hierarchy of this host. */
+function ownedCgroups(record: Pick<ContainerRecord, 'id' | 'cgroups'>): string[] {
   const mounts = cgroupMountPoints();
   const inHierarchy = (path: string) => mounts.some((mount) => path.startsWith(mount === '/' ? '/' : `${mount}/`));
-  const cgroups = [...new Set([...record.cgroups, ...ownCgroupDirectories(record.id)])].filter(
-    (path) => isOwnCgroupPath(path, record.id) && inHierarchy(path),
-  );
-  return releaseHostResources({ id: record.id, hostInterfaces: record.hostInterfaces, cgroups, networkHelper: record.networkHelper });
+  return [...new Set([...record.cgroups, ...ownCgroupDirectories(record.id)])].filter((path) => isOwnCgroupPath(path, record.id) && inHierarchy(path));
+}
+
+/**
+ * The processes in the container's cgroup: from its cgroups' own lists when
+ * it has a record, else from every process of the host whose cgroup path
+ * names it (a record that cannot be read may have had any --cgroup-parent).
+ */
+function cgroupProcesses(record: ContainerRecord | undefined, name: string): ProcessIdentity[] {
+  return record ? cgroupMembersIn(ownedCgroups(record)) : cgroupMembers(name);
 }
 
 function ownCgroupDirectories(name: string): string[] {
@@ -320,7 +331,7 @@ async function killAndWait(record: ContainerRecord | undefined, name: string, ti
   // Sent again on every check: a process forked meanwhile gets its SIGKILL too.
   await waitUntil(() => {
     if (record && !initProblem(record.init)) signalProcess(record.init!, constants.signals.SIGKILL);
-    for (const member of cgroupMembers(name)) signalProcess(member, constants.signals.SIGKILL);
+    for (const member of cgroupProcesses(record, name)) signalProcess(member, constants.signals.SIGKILL);
     thawIfFrozen(directories);
     return stillRunning(record, name).length === 0;
   }, timeoutMs);

@@ -23,7 +23,8 @@ function isMountPoint(path: string): boolean {
 
 /** `ip netns add NAME`, noting whether it made /run/netns a mount point. */
 export function addNetns(name: string): void {
-  addNetns(name);
+  if (!isMountPoint(RUN_NETNS)) madeNetnsMount = true;
+  execFileSync('ip', ['netns', 'add', name]);
 }
 
 /** `ip netns delete NAME`; the last one of ours also takes the /run/netns mount we made. */
