@@ -31,10 +31,10 @@ fi
 out=$root/dist/standalone
 mkdir -p "$out/bin" "$out/libexec/ts-nspawn" "$out/share/ts-nspawn/run-host" "$out/share/doc/ts-nspawn"
 
-# The executor with libseccomp linked in, so that the target needs only
-# glibc, as the Bun runtime in the binaries does. Its own object directory
-# keeps the npm build's build/ts-nspawn-executor as it is.
-make -s -C "$root/executor" BUILD="$root/build/standalone" LDLIBS=-l:libseccomp.a
+# The executor, statically linked (executor/Makefile): it needs nothing of
+# the target's libraries. Its own object directory keeps the npm build's
+# build/ts-nspawn-executor as it is.
+make -s -C "$root/executor" BUILD="$root/build/standalone"
 install -m 0755 "$root/build/standalone/ts-nspawn-executor" "$out/libexec/ts-nspawn/"
 
 # Compiled like scripts/compile-cli.sh (see why there), one binary per CLI
@@ -80,8 +80,9 @@ the project's README.md (section "Standalone binaries"); it is built from
 the same sources with 'npm ci && npm run standalone'.
 
 Licence: GPL-3.0-or-later (COPYING). The binaries contain the Bun runtime
-(MIT, with parts under their own licences) and the executor contains
-libseccomp (LGPL-2.1).
+(MIT, with parts under their own licences) and the executor contains the GNU
+C library and libseccomp (both LGPL-2.1), linked statically; their sources
+are those of the distribution the binaries were built on.
 EOF
 # Debian and Ubuntu, which the build already needs, ship the licence text.
 install -m 0644 /usr/share/common-licenses/GPL-3 "$out/share/doc/ts-nspawn/COPYING"
