@@ -139,7 +139,7 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 	if (cfg->join_userns_fd >= 0 && enter_user_namespace(&st, cfg) < 0)
 		report(syncfd, cfg->join_userns_index, "join-ns");
 	/* In our own mount namespace, still with the host root's IDs. */
-	if (open_root_targets(plan) < 0)
+	if (open_root_targets(plan, false) < 0)
 		report(syncfd, -1, "enter-root");
 	/* Sent before the release, after the maps (userns.c). */
 	if (cfg->uid_map &&
@@ -170,6 +170,8 @@ void init_main(const struct config *cfg, const struct plan *plan, int syncfd,
 		if (cfg->join_pidns && (s->op->init == step_join ||
 					s->op->init == step_join_cgroup))
 			continue;	/* done by the helper */
+		if (s->staged)
+			continue;	/* done in the stage (stage.c) */
 		if (s->op->init && s->op->init(&st, s) < 0)
 			report(syncfd, s->index, s->op->name);
 		/* A uid change resets it (to fs.suid_dumpable). */

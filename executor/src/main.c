@@ -12,6 +12,10 @@
  *  2a. maps      -- (`user-map`) init's uid_map/gid_map are written from
  *                   here, outside its user namespace, and the idmapped
  *                   trees its steps mount are sent to it (userns.c).
+ *  2b. stage     -- (`stage-mounts`) a helper in init's namespaces builds
+ *                   the container's tree in the mount namespace init was
+ *                   cloned into, so it is locked in init's copy; then we
+ *                   go back to the host's (stage.c).
  *  3. go         -- with `wait-go` we wait for `go` (or `abort`) on fd 3,
  *                   otherwise we go on at once; then init is released.
  *  3a. hooks     -- (`wait-hooks NAME`) init stops at a hook point; we
@@ -41,6 +45,7 @@
 #include "plan.h"
 #include "protocol.h"
 #include "sealed.h"
+#include "stage.h"
 #include "supervise.h"
 #include "steps.h"
 #include "userns.h"
@@ -225,6 +230,7 @@ static int run_plan(int plan_fd)
 	static struct logfile log;
 	static struct output out;
 	static struct attach att;
+	static struct stage stage = { -1, -1, -1 };
 	static struct supervisor sup = { .forced_status = -1, .ctl_open = true,
 					 .pidfd_sock = -1 };
 	pid_t self = getpid();
@@ -254,6 +260,12 @@ static int run_plan(int plan_fd)
 		die(cfg.attach_index, "attach-socket", errno, cfg.attach_path);
 	if (cfg.attach_path)
 		output_add_sink(&out, to_client, &att);
+	/* Init shares the stage's mount namespace until `stage-mounts`. */
+	if (plan.staged && stage_enter(&stage) < 0) {
+		attach_close(&att);
+		die(plan.steps[plan.stage_at].index, "stage-mounts", failure.err,
+		    failure.detail);
+	}
 
 	/* Joining a user namespace: a helper clones init (userns.c). */
 	clone_flags = cfg.join_userns_fd >= 0 ? 0 : cfg.ns_flags;
@@ -290,6 +302,26 @@ static int run_plan(int plan_fd)
 			kill(sup.init, SIGKILL);
 			attach_close(&att);
 			die(index, opcode, err, failure.detail ? failure.detail : "");
+		}
+	}
+	if (plan.staged) {
+		char error[4096];
+		int rc = stage_run(&plan, &cfg, sup.init,
+				   cfg.console ? con.slave_path : NULL, error,
+				   sizeof error);
+
+		/* Back in the host's namespace before anything uses a path. */
+		if (stage_leave(&stage) < 0 && rc == 0) {
+			snprintf(error, sizeof error, "%d stage-mounts %d %s",
+				 plan.steps[plan.stage_at].index, failure.err,
+				 failure.detail);
+			rc = -1;
+		}
+		if (rc < 0) {
+			kill(sup.init, SIGKILL);
+			attach_close(&att);
+			ctl_send("error %s", error);
+			exit(125);
 		}
 	}
 	/* Init's now: the master sees the hang-up once init's copies close. */

@@ -225,14 +225,17 @@ void set_root(struct init_state *st, int fd)
  * The root path, opened by init first thing, still with the host root's
  * IDs: once it is the root of a user namespace, it is nobody in the host
  * root's directories (a 0700 temp directory) and could not walk to it.
- * Opened in init's own mount namespace (a move_mount target must be).
+ * Opened in init's own mount namespace (a move_mount target must be) --
+ * or, for the STAGED steps, in the stage's, by its helper (stage.c).
  */
-int open_root_targets(const struct plan *plan)
+int open_root_targets(const struct plan *plan, bool staged)
 {
 	for (size_t i = 0; i < plan->nsteps; i++) {
 		struct step *s = &plan->steps[i];
 		int *slot;
 
+		if (s->staged != staged)
+			continue;
 		if (s->op->init == step_enter_root)
 			slot = &s->fd;
 		else if (s->op->init == step_enter_root_idmapped)

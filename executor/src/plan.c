@@ -12,6 +12,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,9 @@ static const struct opdef opdefs[] = {
 	{ "preserve-fds", 1, 0, sup_preserve_fds, NULL, NULL },
 	{ "pidfd-socket", 1, 0, sup_pidfd_socket, NULL, NULL },
 	{ "join-cgroup", 1, 0, NULL, step_join_cgroup, prepare_join_cgroup },
+	/* the steps between them are the stage's (stage.c) */
+	{ "stage-mounts", 0, 0, NULL, step_stage_mounts, NULL },
+	{ "stage-end", 0, 0, NULL, NULL, NULL },
 };
 
 /* One token must fit: up to MAX_ARG_STRLEN (128 KiB with its NUL), the
@@ -206,10 +210,20 @@ static void prepare_step(struct step *st)
 	exit(125);
 }
 
-/* Init must end by exec'ing a command: anything after it could never run. */
-static void validate(const struct plan *plan)
+/* Init must end by exec'ing a command: anything after it could never run.
+ * A stage (stage.c) is the host's to set up, in a mount namespace init
+ * shares: so init is cloned without one, into a user namespace of its own. */
+static void validate(const struct plan *plan, const struct config *cfg,
+		     bool stage_open)
 {
 	const struct step *last = NULL;
+
+	if (stage_open)
+		plan_error("stage-mounts without stage-end", NULL);
+	if (plan->staged && (!cfg->uid_map || cfg->maps_unprivileged ||
+			     (cfg->ns_flags & CLONE_NEWNS) ||
+			     cfg->join_userns_fd >= 0))
+		plan_error("stage-mounts needs a user namespace mapped by a privileged supervisor and no new mount namespace at the clone", NULL);
 
 	for (size_t i = 0; i < plan->nsteps; i++)
 		if (plan->steps[i].op->init)
@@ -223,6 +237,7 @@ static void validate(const struct plan *plan)
 void plan_read(int fd, struct config *cfg, struct plan *plan)
 {
 	static struct reader r;
+	bool in_stage = false;
 	char *magic;
 
 	r.fd = fd;
@@ -243,13 +258,27 @@ void plan_read(int fd, struct config *cfg, struct plan *plan)
 		st->op = op;
 		r.opcode = op->name;
 		st->index = index;
+		if (op->init == step_stage_mounts) {
+			if (in_stage || plan->staged)
+				plan_error("a second stage-mounts", NULL);
+			plan->staged = in_stage = true;
+			plan->stage_at = plan->nsteps - 1;
+		} else if (!strcmp(op->name, "stage-end")) {
+			if (!in_stage)
+				plan_error("stage-end without stage-mounts", NULL);
+			in_stage = false;
+		} else if (in_stage) {
+			if (!op->init || op->prepare)
+				plan_error("not a step the stage can run", op->name);
+			st->staged = true;
+		}
 		for (int a = 0; a < op->nargs; a++)
 			read_arg(&r, &st->args[a], op->lists & LIST(a));
 		if (op->supervisor)
 			apply_supervisor_step(cfg, st);
 	}
 	r.opcode = "end";
-	validate(plan);
+	validate(plan, cfg, in_stage);
 	plan->nleftover = r.end - r.start;
 	if (plan->nleftover > sizeof plan->leftover)
 		plan->nleftover = sizeof plan->leftover;

@@ -12,6 +12,7 @@
 #ifndef TSN_PLAN_H
 #define TSN_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "failure.h"	/* every step reports through fail() */
@@ -34,6 +35,8 @@ struct step {
 	struct arg args[MAX_ARGS];
 	int fd;			/* opened by `prepare` for init, else -1 */
 	int rootfd;		/* `join`: the container's root, else -1 */
+	bool staged;		/* between `stage-mounts` and `stage-end`:
+				 * run by the stage's helper (stage.c) */
 };
 
 struct opdef {
@@ -48,6 +51,8 @@ struct opdef {
 struct plan {
 	struct step *steps;
 	size_t nsteps;
+	bool staged;		/* the plan has a `stage-mounts` block */
+	size_t stage_at;	/* its `stage-mounts` step, in steps[] */
 	char leftover[4096];	/* bytes read past `end`: control messages */
 	size_t nleftover;
 };

@@ -44,8 +44,9 @@ int step_sysctl(struct init_state *st, const struct step *s);
 int step_loopback_up(struct init_state *st, const struct step *s);
 /* mounts.c */
 int step_propagation(struct init_state *st, const struct step *s);
-/* Init, at its start: the targets of enter-root(-idmapped). */
-int open_root_targets(const struct plan *plan);
+/* Init, at its start: the targets of enter-root(-idmapped); of the staged
+ * steps or the others. */
+int open_root_targets(const struct plan *plan, bool staged);
 int step_enter_root(struct init_state *st, const struct step *s);
 /* Attaches the detached mount TREE on TARGET and makes it the root. */
 int attach_root(struct init_state *st, int tree, int target, const char *path);
@@ -81,6 +82,8 @@ int step_search_path(struct init_state *st, const struct step *s);
 int command_lookup(const char *name, const char *search, char path[PATH_MAX]);
 /* userns.c */
 int step_enter_root_idmapped(struct init_state *st, const struct step *s);
+/* stage.c */
+int step_stage_mounts(struct init_state *st, const struct step *s);
 /* start-barrier.c */
 int prepare_wait_start(struct step *s);
 int step_wait_start(struct init_state *st, const struct step *s);

@@ -139,24 +139,49 @@ static unsigned long tree_propagation(const struct plan *plan)
 	return MS_PRIVATE;
 }
 
-static int send_tree(int syncfd, int usernsfd, const char *source,
-		     bool recursive, unsigned long propagation)
+/* A detached clone of SOURCE seen through USERNSFD's ID maps. */
+static int make_tree(int usernsfd, const char *source, bool recursive,
+		     unsigned long propagation)
 {
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP,
 				   .propagation = propagation,
 				   .userns_fd = (uint64_t)usernsfd };
 	unsigned int rec = recursive ? AT_RECURSIVE : 0;
-	int fd, rc = 0;
+	int fd;
 
 	fd = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
 	if (fd < 0)
 		return fail(errno, source);
-	if (mount_setattr(fd, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
-		rc = fail(errno, source);
-	else if (send_fds(syncfd, &fd, 1, "T", 1) < 0)
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0) {
+		fail(errno, source);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_tree(int syncfd, int usernsfd, const char *source,
+		     bool recursive, unsigned long propagation)
+{
+	int fd, rc = 0;
+
+	fd = make_tree(usernsfd, source, recursive, propagation);
+	if (fd < 0)
+		return -1;
+	if (send_fds(syncfd, &fd, 1, "T", 1) < 0)
 		rc = fail(errno, "sync");
 	close(fd);
 	return rc;
+}
+
+static int open_userns(pid_t init)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)init);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? fail(errno, path) : fd;
 }
 
 /* The host ID that ID is inside, by a map's extents; -1 if unmapped. */
@@ -170,6 +195,18 @@ static int64_t host_id(char **items, size_t count, uint64_t id)
 			return (int64_t)(outside + (id - inside));
 	}
 	return -1;
+}
+
+int userns_root_ids(const struct config *cfg, uid_t *uid, gid_t *gid)
+{
+	int64_t u = host_id(cfg->uid_map, cfg->uid_count, 0);
+	int64_t g = host_id(cfg->gid_map, cfg->gid_count, 0);
+
+	if (u < 0 || g < 0)
+		return -1;
+	*uid = (uid_t)u;
+	*gid = (gid_t)g;
+	return 0;
 }
 
 int userns_set_up(const struct config *cfg, const struct plan *plan,
@@ -207,11 +244,11 @@ int userns_set_up(const struct config *cfg, const struct plan *plan,
 	/* The console is the container root's (a host root's PTY would be
 	 * nobody's inside, and nobody's to open): as systemd-nspawn does. */
 	if (console) {
-		int64_t uid = host_id(cfg->uid_map, cfg->uid_count, 0);
-		int64_t gid = host_id(cfg->gid_map, cfg->gid_count, 0);
+		uid_t uid;
+		gid_t gid;
 
-		if (uid >= 0 && gid >= 0 &&
-		    chown(console, (uid_t)uid, (gid_t)gid) < 0)
+		if (userns_root_ids(cfg, &uid, &gid) == 0 &&
+		    chown(console, uid, gid) < 0)
 			return fail(errno, console);
 	}
 	for (size_t i = 0; i < plan->nsteps; i++) {
@@ -219,19 +256,41 @@ int userns_set_up(const struct config *cfg, const struct plan *plan,
 		const char *source;
 		bool recursive;
 
-		if (!takes_tree(s, &source, &recursive))
+		/* The stage's helper makes its own (stage.c). */
+		if (s->staged || !takes_tree(s, &source, &recursive))
 			continue;
 		*index = s->index;
 		*opcode = s->op->name;
-		if (usernsfd < 0) {
-			snprintf(path, sizeof path, "/proc/%d/ns/user", (int)init);
-			usernsfd = open(path, O_RDONLY | O_CLOEXEC);
-			if (usernsfd < 0)
-				return fail(errno, path);
-		}
+		if (usernsfd < 0 && (usernsfd = open_userns(init)) < 0)
+			return -1;
 		rc = send_tree(syncfd, usernsfd, source, recursive, tree_propagation(plan));
 		if (rc < 0)
 			break;
+	}
+	if (usernsfd >= 0)
+		close(usernsfd);
+	return rc;
+}
+
+int userns_make_staged_trees(struct plan *plan, pid_t init, int *index,
+			     const char **opcode)
+{
+	int usernsfd = -1, rc = 0;
+
+	for (size_t i = 0; i < plan->nsteps && rc == 0; i++) {
+		struct step *s = &plan->steps[i];
+		const char *source;
+		bool recursive;
+
+		if (!s->staged || !takes_tree(s, &source, &recursive))
+			continue;
+		*index = s->index;
+		*opcode = s->op->name;
+		if (usernsfd < 0 && (usernsfd = open_userns(init)) < 0)
+			return -1;
+		s->fd = make_tree(usernsfd, source, recursive, tree_propagation(plan));
+		if (s->fd < 0)
+			rc = -1;
 	}
 	if (usernsfd >= 0)
 		close(usernsfd);
@@ -273,7 +332,7 @@ int userns_receive_trees(const struct plan *plan, int syncfd, int *index,
 		const char *source;
 		bool recursive;
 
-		if (!takes_tree(s, &source, &recursive))
+		if (s->staged || !takes_tree(s, &source, &recursive))
 			continue;
 		*index = s->index;
 		*opcode = s->op->name;

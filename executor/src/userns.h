@@ -17,9 +17,17 @@ int userns_set_up(const struct config *cfg, const struct plan *plan,
 		  pid_t init, int syncfd, const char *console,
 		  int *index, const char **opcode);
 
+/* The host IDs of the container's root; -1 if its maps have no 0. */
+int userns_root_ids(const struct config *cfg, uid_t *uid, gid_t *gid);
+
 /* Init, before its release: the trees, in plan order, as the steps' fds. */
 int userns_receive_trees(const struct plan *plan, int syncfd, int *index,
 			 const char **opcode);
+
+/* The stage's helper (stage.c): the idmapped trees of the staged steps,
+ * as their fds, made in the stage's mount namespace. */
+int userns_make_staged_trees(struct plan *plan, pid_t init, int *index,
+			     const char **opcode);
 
 /* Init, once mapped: become the namespace's root. */
 int userns_become_root(const struct config *cfg);

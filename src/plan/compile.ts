@@ -12,6 +12,7 @@ import { parseCpuList, personalityStep, processAttributeSteps, timeNamespaceStep
 import { DEFAULT_DEV_SYMLINKS, DEFAULT_DEVICES, DEFAULT_PATH } from '../oci/defaults.js';
 import type { Device, Hook, Hooks, LinuxIDMapping, LinuxSeccomp, Mount, NamespaceType, Process, Spec } from '../oci/types.js';
 import { settingsOf } from '../oci/settings.js';
+import { stageFileSystem } from './stage.js';
 import { compileSeccomp } from '../security/seccomp-rules.js';
 import type { MountCreate, Plan, Step } from './steps.js';
 
@@ -148,41 +149,58 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
 
   // The file system: private propagation first, so nothing leaks either way.
   if (created.has('mount')) {
-    plan.push({ op: 'propagation', mode: propagationMode(spec.linux?.rootfsPropagation) });
-    // Idmapped: the tree is seen shifted into the container's range, never changed on disk.
-    const idmapped = created.has('user') && settingsOf(spec).privateUsers?.ownership === 'map';
-    plan.push({ op: idmapped ? 'enter-root-idmapped' : 'enter-root', path: spec.root.path });
-    const mounts = spec.mounts ?? [];
-    for (const mount of mounts) {
-      if (mount.type !== 'cgroup') {
-        plan.push(mountStep(mount));
-        continue;
-      }
-      const tree = expandCgroupMount(mount, host.hierarchies ?? [], created.has('cgroup') ? undefined : host.cgroupDirectories ?? []);
-      plan.push(...tree.mounts.map(mountStep));
-      for (const [target, path] of tree.symlinks) plan.push({ op: 'symlink', target, path });
-    }
-    if (mounts.some((mount) => mount.destination === '/dev' && !isBind(mount))) {
-      plan.push(...deviceSteps(spec.linux?.devices ?? [], containerProcess.terminal ?? false, userns));
-    }
-    // prestart, createRuntime, createContainer: the mounts are there, the old root still is.
-    if (hasCreateHooks(spec.hooks)) plan.push({ op: 'wait-hooks', name: 'create' });
-    plan.push({ op: 'pivot-root' });
-    // In the container's own /proc, before /proc/sys is made read-only.
-    for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) plan.push({ op: 'sysctl', key, value });
-    for (const path of spec.linux?.maskedPaths ?? []) plan.push({ op: 'mask', path });
-    for (const path of spec.linux?.readonlyPaths ?? []) plan.push({ op: 'readonly', path });
-    // A read-only v1 cgroup tree: its tmpfs too, once the hierarchies are mounted in it.
-    const v1 = (host.hierarchies ?? []).some((hierarchy) => hierarchy.version === 1);
-    for (const mount of mounts) {
-      if (v1 && mount.type === 'cgroup' && mount.options?.includes('ro')) plan.push({ op: 'readonly', path: mount.destination });
-    }
-    if (spec.root.readonly) plan.push({ op: 'readonly', path: '/' });
+    const { steps, cgroupTrees } = fileSystemSteps(spec, host, created, userns);
+    // In its own user namespace the container could undo its mounts, unless they are locked.
+    const stageable = created.has('user') && !supervision.userMapWriter && namespaces.every((ns) => !ns.path) && !hasCreateHooks(spec.hooks);
+    const userMap = plan.find((step) => step.op === 'user-map');
+    const staged = stageable && userMap?.op === 'user-map' ? stageFileSystem(steps, cgroupTrees, userMap.uids, userMap.gids) : undefined;
+    plan.push(...(staged ?? steps));
+    // Init is cloned into the stage's mount namespace, and unshares its own at `stage-mounts`.
+    const cloned = plan[0];
+    if (staged && cloned?.op === 'namespaces') cloned.types = cloned.types.filter((type) => type !== 'mount');
   }
 
   const startHooks = (spec.hooks?.startContainer?.length ?? 0) > 0;
   plan.push(...processSteps(containerProcess, spec.linux?.seccomp, supervision.startBarrier, startHooks));
   return plan;
+}
+
+/** The file system's steps, from the propagation to the last read-only path; and where cgroup trees were expanded. */
+function fileSystemSteps(spec: Spec, host: CompileHost, created: Set<NamespaceType>, userns: boolean): { steps: Step[]; cgroupTrees: string[] } {
+  const steps: Step[] = [];
+  const cgroupTrees: string[] = [];
+  steps.push({ op: 'propagation', mode: propagationMode(spec.linux?.rootfsPropagation) });
+  // Idmapped: the tree is seen shifted into the container's range, never changed on disk.
+  const idmapped = created.has('user') && settingsOf(spec).privateUsers?.ownership === 'map';
+  steps.push({ op: idmapped ? 'enter-root-idmapped' : 'enter-root', path: spec.root.path });
+  const mounts = spec.mounts ?? [];
+  for (const mount of mounts) {
+    if (mount.type !== 'cgroup') {
+      steps.push(mountStep(mount));
+      continue;
+    }
+    const tree = expandCgroupMount(mount, host.hierarchies ?? [], created.has('cgroup') ? undefined : host.cgroupDirectories ?? []);
+    cgroupTrees.push(mount.destination);
+    steps.push(...tree.mounts.map(mountStep));
+    for (const [target, path] of tree.symlinks) steps.push({ op: 'symlink', target, path });
+  }
+  if (mounts.some((mount) => mount.destination === '/dev' && !isBind(mount))) {
+    steps.push(...deviceSteps(spec.linux?.devices ?? [], spec.process?.terminal ?? false, userns));
+  }
+  // prestart, createRuntime, createContainer: the mounts are there, the old root still is.
+  if (hasCreateHooks(spec.hooks)) steps.push({ op: 'wait-hooks', name: 'create' });
+  steps.push({ op: 'pivot-root' });
+  // In the container's own /proc, before /proc/sys is made read-only.
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) steps.push({ op: 'sysctl', key, value });
+  for (const path of spec.linux?.maskedPaths ?? []) steps.push({ op: 'mask', path });
+  for (const path of spec.linux?.readonlyPaths ?? []) steps.push({ op: 'readonly', path });
+  // A read-only v1 cgroup tree: its tmpfs too, once the hierarchies are mounted in it.
+  const v1 = (host.hierarchies ?? []).some((hierarchy) => hierarchy.version === 1);
+  for (const mount of mounts) {
+    if (v1 && mount.type === 'cgroup' && mount.options?.includes('ro')) steps.push({ op: 'readonly', path: mount.destination });
+  }
+  if (spec.root.readonly) steps.push({ op: 'readonly', path: '/' });
+  return { steps, cgroupTrees };
 }
 
 /**

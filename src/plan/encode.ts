@@ -171,6 +171,8 @@ function stepTokens(step: Step): string[] {
     case 'pivot-root':
     case 'no-new-privileges':
     case 'hand-off':
+    case 'stage-mounts':
+    case 'stage-end':
       return [step.op];
   }
 }

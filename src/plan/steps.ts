@@ -97,7 +97,14 @@ export type Step =
   /** Supervisor step (ts-runc's --pidfd-socket): a pidfd of the process goes to the Unix socket at `path`. */
   | { op: 'pidfd-socket'; path: string }
   /** cgroup v1: init moves itself into a cgroup by writing "0" to its `tasks` file (opened by the supervisor). */
-  | { op: 'join-cgroup'; path: string };
+  | { op: 'join-cgroup'; path: string }
+  /**
+   * The steps up to `stage-end` are run from outside the container's user namespace, by a
+   * helper of the supervisor in the mount namespace init was cloned into; at `stage-mounts`
+   * init unshares its own copy, in which those mounts are locked (executor/src/stage.c).
+   */
+  | { op: 'stage-mounts' }
+  | { op: 'stage-end' };
 
 /** One extent of an ID map: `count` IDs from `containerID` inside are `hostID`... outside. */
 export interface IdMapping {
@@ -128,6 +135,7 @@ const OPCODES: Record<Step['op'], true> = {
   'user-map-writer': true,
   'preserve-fds': true, 'pidfd-socket': true,
   'join-cgroup': true,
+  'stage-mounts': true, 'stage-end': true,
 };
 
 export const STEP_OPCODES = Object.keys(OPCODES) as ReadonlyArray<Step['op']>;
@@ -153,6 +161,8 @@ export function describeStep(step: Step): string {
       return `writing the user namespace's ID maps (${step.uids.map((m) => `${m.containerID}:${m.hostID}:${m.size}`).join(' ')})`;
     case 'pivot-root':
       return 'switching to the container root (pivot_root)';
+    case 'stage-mounts':
+      return "setting up the container's locked mounts";
     case 'mask':
       return `masking ${step.path}`;
     case 'readonly':

@@ -12,9 +12,10 @@
  *         booted with `boot -d`: private users by default (root inside,
  *         nspawn's capabilities, CAP_SYS_ADMIN included, but all of them in
  *         a user namespace of its own; besides, the seccomp filter, the
- *         device policy and the masks). Its own mounts it may remount: what
- *         is behind them (host sysctls, controllers' files) stays the host
- *         root's, which the rows after each remount check
+ *         device policy and the masks). The runtime's mounts are locked in
+ *         its user namespace; the controller hierarchies (mounted in it)
+ *         it may remount, but their files stay the host root's, which the
+ *         rows after it check
  *
  * Every target gets a host directory read-only (`--bind-ro` on
  * /mnt/escape-ro), which must stay unwritten.
@@ -60,22 +61,24 @@ const BIND_RO = '/mnt/escape-ro';
 // prettier-ignore
 const CONTRACT: Array<[attack: string, run: Outcome, user: Outcome, exec: Outcome, boot: Outcome, what: string]> = [
   // /proc/sys and /sys: read-only, and it stays so
-  ['procsys-remount',  'EPERM',  'EPERM',  'EPERM',  '-',      'remount /proc/sys read-write (boot: its own mount, in its own user namespace; the sysctls stay the host root\'s)'],
+  ['procsys-remount',  'EPERM',  'EPERM',  'EPERM',  'EPERM',  'remount /proc/sys read-write (boot: the runtime\'s mounts are locked in its user namespace)'],
   ['procsys-umount',   'EPERM',  'EPERM',  'EPERM',  'EPERM',  'unmount /proc/sys, uncovering a writable one'],
   ['sysctl-write',     'EROFS',  'EACCES', 'EROFS',  'EACCES', 'write the host-global vm.overcommit_ratio (with its own value)'],
   ['core-pattern',     'EROFS',  'EACCES', 'EROFS',  'EACCES', 'write kernel.core_pattern (with its own value): "|prog" would run prog on the host'],
-  ['sys-remount',      'EPERM',  'EPERM',  'EPERM',  '-',      'remount /sys read-write (boot: the bind remount is its own; the sysfs itself stays read-only)'],
+  ['sys-remount',      'EPERM',  'EPERM',  'EPERM',  'EPERM',  'remount /sys read-write'],
   ['sys-writable',     'EROFS',  'EROFS',  'EROFS',  'EROFS',  '/sys/kernel writable (after the attempts above)'],
   // the masks
-  ['proc-fresh',       'EPERM',  'EPERM',  'EPERM',  '-',      'mount a fresh proc, which has no masks (boot: allowed in its own user namespace, see the next row)'],
-  ['proc-fresh-files', 'EPERM',  'EPERM',  'EPERM',  'EACCES', 'in a fresh proc, open sysrq-trigger and core_pattern for writing, kcore for reading'],
+  ['proc-fresh',       'EPERM',  'EPERM',  'EPERM',  'EPERM',  'mount a fresh proc, which has no masks (boot: its user namespace may mount one only where a fully visible proc is mounted: its masks are locked)'],
+  ['proc-fresh-files', 'EPERM',  'EPERM',  'EPERM',  'EPERM',  'in a fresh proc, open sysrq-trigger and core_pattern for writing, kcore for reading'],
   ['umount:/proc/keys',       'EPERM', 'EPERM', 'EPERM', 'EPERM', 'unmount the mask on /proc/keys'],
   ['umount:/proc/timer_list', 'EPERM', 'EPERM', 'EPERM', 'EPERM', 'unmount the mask on /proc/timer_list'],
   ['umount:/sys/firmware',    'EPERM', 'EPERM', 'EPERM', 'EPERM', 'unmount the mask on /sys/firmware'],
   ['umount:/proc/kcore',      'EPERM', 'EPERM', 'EPERM', 'EPERM', 'unmount the mask on /proc/kcore'],
+  ['move-aside:/sys/firmware', 'EPERM', 'EPERM', 'EPERM', 'EINVAL', 'move the mask on /sys/firmware aside (boot: the mask is locked)'],
   // the runtime's mounts keep their flags
-  [`bindro-write:${BIND_RO}`, 'EPERM', 'EPERM', 'EPERM', 'EACCES', 'remount the --bind-ro of a host directory read-write (its other flags kept) and write a file in it (boot: the remount is its own user namespace\'s to make, the files stay the host root\'s: a read-only bind is not idmapped)'],
+  [`bindro-write:${BIND_RO}`, 'EPERM', 'EPERM', 'EPERM', 'EPERM', 'remount the --bind-ro of a host directory read-write (its other flags kept) and write a file in it'],
   ['unlock-flags:/dev/shm',   'EPERM', 'EPERM', 'EPERM', 'EPERM', 'remount /dev/shm (the runtime\'s tmpfs, nosuid,nodev) without nosuid and nodev'],
+  ['unlock-flags:/dev',       'EPERM', 'EPERM', 'EPERM', 'EPERM', 'remount /dev (the runtime\'s tmpfs, nosuid) without nosuid'],
   // host devices and files
   ['blkdev',           'EPERM',  'EPERM',  'EPERM',  'EPERM',  'mknod a host loop device and read it (refused at mknod or open)'],
   ['shocker',          'EPERM',  'EPERM',  'EPERM',  'EPERM',  'open_by_handle_at; if it works, the host root by handle and a host file'],
@@ -122,22 +125,9 @@ const COLUMN: Record<Target, 1 | 2 | 3 | 4> = { run: 1, user: 2, exec: 3, boot: 
 
 /**
  * Outcomes of the contract that cannot be given yet: their tests run as
- * `todo` (reported, not failing the suite) with why.
- *
- * Under private users init makes the container's mounts inside its own
- * mount namespace, which the container's user namespace owns: its root
- * (CAP_SYS_ADMIN there) may change them. The kernel locks mounts only in a
- * copy of a mount namespace made for a less privileged user namespace, so
- * the mounts would have to be made by a process with the host's
- * credentials inside the container's PID and network namespaces (proc and
- * sysfs are theirs), before init copies that namespace; init itself, PID
- * 1 of a PID namespace its user namespace owns, is born with that
- * namespace's credentials.
+ * `todo` (reported, not failing the suite) with why. None at present.
  */
-const UNLOCKED_MOUNTS = 'the runtime\'s mounts are not locked under private users: the booted root may change their flags';
-const KNOWN_GAPS: Record<string, string> = {
-  'boot:unlock-flags:/dev/shm': UNLOCKED_MOUNTS,
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 /** Capabilities of PLAN.md's default for `run`: podman's set plus MKNOD. */
 const RUN_CAPABILITIES = [0, 1, 3, 4, 5, 6, 7, 8, 10, 18, 27, 31]; // CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE SYS_CHROOT MKNOD SETFCAP
@@ -337,7 +327,7 @@ describe('escape: a container cannot reach the host', { timeout: 20 * 60_000 }, 
       });
     }
 
-    it('writes nothing into the host directory behind its --bind-ro', KNOWN_GAPS[`${target}:bindro-write:${BIND_RO}`] ? { todo: UNLOCKED_MOUNTS } : {}, () => {
+    it('writes nothing into the host directory behind its --bind-ro', () => {
       try {
         assert.deepEqual(readdirSync(readOnly), []);
       } finally {

@@ -7,7 +7,7 @@
 import { userNamespaceRefusal } from '../../src/host/user-namespaces.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
@@ -74,6 +74,36 @@ describe('private users', { timeout: 180_000, skip: userNamespaceRefusal() && 'n
       assert.equal(statSync(join(shared, 'new')).uid, 0);
     } finally {
       rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
+  it('locks the runtime\'s mounts: root with every capability of its user namespace and no filter cannot undo them', async () => {
+    const readOnly = join(tree.base, 'read-only');
+    mkdirSync(readOnly);
+    // Each attempt prints its path and whether it got through; a mount of its own the container may change.
+    const attempt = (label: string, command: string) => `if ${command} 2>/dev/null; then echo "${label} done"; else echo "${label} refused"; fi`;
+    const script = [
+      ...['/mnt', '/proc/kcore', '/proc/keys', '/sys/firmware', '/proc/sys', '/dev/null', '/proc', '/sys', '/dev', '/tmp'].map((path) => attempt(`umount ${path}`, `umount ${path}`)),
+      attempt('rw /mnt', 'mount -o remount,bind,rw /mnt'),
+      attempt('rw /proc/sys', 'mount -o remount,bind,rw /proc/sys'),
+      attempt('rw /sys', 'mount -o remount,bind,rw /sys'),
+      attempt('suid /tmp', 'mount -o remount,bind,suid,dev /tmp'),
+      attempt('dev /dev/shm', 'mount -o remount,bind,dev /dev/shm'),
+      attempt('move /sys/firmware', 'mount --move /sys/firmware /opt'),
+      attempt('fresh proc', 'mount -t proc proc /opt'),
+      attempt('write /mnt', 'touch /mnt/written'),
+      attempt('own tmpfs', 'mount -t tmpfs own /opt && mount -o remount,bind,ro /opt'),
+    ].join('; ');
+    try {
+      const result = await runCli(['run', '-D', tree.root, '--private-users=pick', '--privileged', '--bind-ro', `${readOnly}:/mnt`, '/bin/sh', '-c', `mkdir -p /opt; ${script}`]);
+      assert.equal(result.status, 0, result.stderr);
+      const lines = result.stdout.trim().split('\n');
+      assert.equal(lines.length, 19, result.stdout);
+      assert.deepEqual(lines.filter((line) => !line.endsWith(' refused') && line !== 'own tmpfs done'), [], result.stdout);
+      assert.ok(lines.includes('own tmpfs done'), 'its own mounts are its own to change');
+      assert.deepEqual(readdirSync(readOnly), []);
+    } finally {
+      rmSync(readOnly, { recursive: true, force: true });
     }
   });
 

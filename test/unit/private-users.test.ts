@@ -109,6 +109,42 @@ describe('plan of a user namespace', () => {
     assert.ok(encodePlan(plan).includes(Buffer.from('user-map\x001\x000 1048576 65536\x001\x000 1048576 65536\x00allow\x00')));
   });
 
+  it('builds the file system in a stage of the host\'s, so it is locked; init mounts devpts, mqueue and the cgroup tree', () => {
+    const spec = buildSpec({ directory: root, command: ['/bin/sh'], console: true, privateUsers: { base: 1048576, count: 65536 } });
+    const withTmpfs = { ...spec, mounts: [...(spec.mounts ?? []), { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['uid=1000', 'gid=5', 'mode=700'] }] };
+    const v1 = [{ version: 1 as const, mountPoint: '/sys/fs/cgroup/memory', controllers: ['memory'], ownDirectory: '/sys/fs/cgroup/memory' }];
+    const plan = compilePlan(validateSpec(withTmpfs).spec, {}, { hierarchies: v1 });
+    const namespaces = plan.find((step) => step.op === 'namespaces');
+    assert.ok(namespaces?.op === 'namespaces' && !namespaces.types.includes('mount'), 'init is cloned into the stage\'s mount namespace');
+    const start = ops(plan).indexOf('stage-mounts');
+    const end = ops(plan).indexOf('stage-end');
+    assert.ok(start > 0 && end > start);
+    const staged = plan.slice(start + 1, end);
+    const after = plan.slice(end + 1);
+    for (const op of ['propagation', 'enter-root-idmapped', 'pivot-root', 'mask', 'readonly']) assert.ok(ops(staged).includes(op as Step['op']), op);
+    const target = (steps: Step[], fstype: string) => steps.filter((step) => step.op === 'mount' && step.fstype === fstype).map((step) => step.op === 'mount' && step.target);
+    assert.deepEqual(target(staged, 'proc'), ['/proc']);
+    assert.ok(staged.some((step) => step.op === 'mount' && step.source === '/dev/null' && step.flags.includes('bind')), 'device binds: host paths');
+    assert.deepEqual(target(after, 'devpts'), ['/dev/pts']);
+    assert.deepEqual(target(after, 'cgroup'), ['/sys/fs/cgroup/memory']);
+    assert.deepEqual(target(after, 'tmpfs'), ['/sys/fs/cgroup'], 'the v1 tree\'s own tmpfs is init\'s too');
+    assert.ok(staged.some((step) => step.op === 'bind-console'), 'the console: a bind of a host PTY');
+    assert.ok(!after.some((step) => step.op === 'pivot-root' || step.op === 'mask'));
+    const scratch = staged.find((step) => step.op === 'mount' && step.target === '/scratch');
+    assert.equal(scratch?.op === 'mount' && scratch.data, 'uid=1049576,gid=1048581,mode=700', 'a tmpfs\'s IDs are the host\'s in the stage');
+  });
+
+  it('leaves the file system to init where the stage cannot build it: rootless maps, joined namespaces, create hooks', () => {
+    const spec = validateSpec(buildSpec({ directory: root, command: ['/bin/true'], privateUsers: { base: 1048576, count: 65536 } })).spec;
+    const rootless = compilePlan(spec, { userMapWriter: { uidHelper: [], gidHelper: [] } });
+    const hooked = compilePlan({ ...spec, hooks: { createRuntime: [{ path: '/bin/true' }] } });
+    for (const plan of [rootless, hooked]) {
+      assert.ok(!ops(plan).includes('stage-mounts'));
+      const namespaces = plan.find((step) => step.op === 'namespaces');
+      assert.ok(namespaces?.op === 'namespaces' && namespaces.types.includes('mount'));
+    }
+  });
+
   it('keeps the root as it is with chown or off ownership, and leaves pick\'s maps to the claim', () => {
     const spec = buildSpec({ directory: root, command: ['/bin/true'], privateUsers: 'pick', privateUsersOwnership: 'chown' });
     assert.equal(spec.linux?.uidMappings, undefined);
