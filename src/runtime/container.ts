@@ -43,7 +43,7 @@ export class RunningContainer {
     return this.current.record.id;
   }
 
-  /** PID 1 of the container, as the host sees it (a new one after a reboot). */
+  /** PID 1 of the container, as the host sees it (a new one after a reboot; 0 if it ended before it could be recorded). */
   get pid(): number {
     return this.current.record.pid;
   }

@@ -204,8 +204,10 @@ export async function spawn(claimed: Claimed, options: LaunchOptions = {}): Prom
     await runSetUpHooks(claimed, session, pid);
     await ready;
     record.status = mode === 'created' ? 'created' : 'running';
-    record.pid = pid;
     record.init = identify(pid);
+    // Already ended and reaped (a command that is done at once): no PID to show
+    // or signal any more; the exit file the supervisor writes tells the rest.
+    record.pid = record.init ? pid : 0;
     if (options.handOff) record.handedOff = true;
     else record.supervisor = identify(session.process.pid);
     if (mode !== 'created') record.started = new Date().toISOString();
