@@ -95,9 +95,13 @@ describe('private users', { timeout: 180_000, skip: userNamespaceRefusal() && 'n
       attempt('own tmpfs', 'mount -t tmpfs own /opt && mount -o remount,bind,ro /opt'),
     ].join('; ');
     try {
-      const result = await runCli(['run', '-D', tree.root, '--private-users=pick', '--privileged', '--bind-ro', `${readOnly}:/mnt`, '/bin/sh', '-c', `mkdir -p /opt; ${script}`]);
+      // What the runtime made from outside is the container root's inside, as if init had made it.
+      const owners = 'echo owners $(stat -c %u /dev/fd /dev/null /tmp /run /dev/shm /mnt)';
+      const result = await runCli(['run', '-D', tree.root, '--private-users=pick', '--privileged', '--bind-ro', `${readOnly}:/mnt`, '/bin/sh', '-c', `mkdir -p /opt; ${owners}; ${script}`]);
       assert.equal(result.status, 0, result.stderr);
-      const lines = result.stdout.trim().split('\n');
+      const [ownerLine, ...lines] = result.stdout.trim().split('\n');
+      // /dev/null is the host's node, /mnt the host root's directory: nobody's inside.
+      assert.equal(ownerLine, 'owners 0 65534 0 0 0 65534');
       assert.equal(lines.length, 19, result.stdout);
       assert.deepEqual(lines.filter((line) => !line.endsWith(' refused') && line !== 'own tmpfs done'), [], result.stdout);
       assert.ok(lines.includes('own tmpfs done'), 'its own mounts are its own to change');
