@@ -268,7 +268,9 @@ void plan_read(int fd, struct config *cfg, struct plan *plan)
 				plan_error("stage-end without stage-mounts", NULL);
 			in_stage = false;
 		} else if (in_stage) {
-			if (!op->init || op->prepare)
+			/* The helper runs as host root and never execs or waits. */
+			if (!op->init || op->prepare || op->init == step_exec ||
+			    op->init == step_wait_hooks)
 				plan_error("not a step the stage can run", op->name);
 			st->staged = true;
 		}
