@@ -150,9 +150,9 @@ export function compilePlan(spec: Spec, supervision: SupervisionOptions = {}, ho
   // The file system: private propagation first, so nothing leaks either way.
   if (created.has('mount')) {
     const { steps, cgroupTrees } = fileSystemSteps(spec, host, created, userns);
-    // In its own user namespace the container could undo its mounts, unless they are locked.
-    const stageable = created.has('user') && !supervision.userMapWriter && namespaces.every((ns) => !ns.path) && !hasCreateHooks(spec.hooks);
+    // In its own user namespace (made here: a user-map) the container could undo its mounts, unless they are locked.
     const userMap = plan.find((step) => step.op === 'user-map');
+    const stageable = !supervision.userMapWriter && namespaces.every((ns) => !ns.path) && !hasCreateHooks(spec.hooks);
     const staged = stageable && userMap?.op === 'user-map' ? stageFileSystem(steps, cgroupTrees, userMap.uids, userMap.gids) : undefined;
     plan.push(...(staged ?? steps));
     // Init is cloned into the stage's mount namespace, and unshares its own at `stage-mounts`.
