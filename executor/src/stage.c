@@ -26,8 +26,9 @@
  *               stage_leave  back to the host's mount namespace
  *   init        stage-mounts unshare(CLONE_NEWNS): its own, locked copy
  *
- * The stage's file systems belong to the host's user namespace, so
- * TypeScript gives a tmpfs the owner of the container's root
+ * The stage's file systems belong to the host's user namespace: the
+ * helper creates files (and tmpfs roots) with the container root's host
+ * IDs, and TypeScript translates the IDs a tmpfs's options name
  * (src/plan/stage.ts). What must belong to the container's namespaces
  * (devpts, mqueue, the cgroup hierarchies) stays init's to mount, after
  * the stage.

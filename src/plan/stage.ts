@@ -31,7 +31,7 @@ export function stageFileSystem(steps: Step[], cgroupTrees: string[], uids: IdMa
   const stage: Step[] = [];
   const init: Step[] = [];
   for (const step of steps) {
-    if (!isInitStep(step, beneathInitRoot)) stage.push(withContainerRootOwner(step, uids, gids));
+    if (!isInitStep(step, beneathInitRoot)) stage.push(withHostIds(step, uids, gids));
     // A bind's source is a host path, out of init's sight once the stage has pivoted.
     else if ((step.op === 'mount' || step.op === 'mount-copy-up') && step.flags.some((flag) => /^r?(bind|idmap)$/.test(flag))) return undefined;
     else init.push(step);
@@ -59,7 +59,7 @@ function isInitStep(step: Step, beneathInitRoot: (path: string) => boolean): boo
  * tmpfs it mounts is that root's; but the IDs a tmpfs's options name are
  * read as the host's there, and are translated to them.
  */
-function withContainerRootOwner(step: Step, uids: IdMapping[], gids: IdMapping[]): Step {
+function withHostIds(step: Step, uids: IdMapping[], gids: IdMapping[]): Step {
   if ((step.op !== 'mount' && step.op !== 'mount-copy-up') || step.fstype !== 'tmpfs' || !/(^|,)[ug]id=/.test(step.data)) return step;
   const data = step.data.split(',').map((option) => {
     const match = /^(uid|gid)=(\d+)$/.exec(option);
